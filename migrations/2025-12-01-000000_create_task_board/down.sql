@@ -1,0 +1,16 @@
+DROP INDEX IF EXISTS idx_history_task_id;
+DROP INDEX IF EXISTS idx_links_task_id;
+DROP INDEX IF EXISTS idx_comments_task_id;
+DROP INDEX IF EXISTS idx_tasks_blocked_by;
+DROP INDEX IF EXISTS idx_tasks_queue_assigned;
+DROP INDEX IF EXISTS idx_tasks_queue_status;
+DROP INDEX IF EXISTS idx_tasks_queue_name;
+DROP INDEX IF EXISTS idx_tasks_parent_task_id;
+DROP INDEX IF EXISTS idx_tasks_archived;
+DROP INDEX IF EXISTS idx_tasks_assigned_status;
+DROP INDEX IF EXISTS idx_tasks_status;
+DROP INDEX IF EXISTS idx_tasks_assigned_to;
+DROP TABLE IF EXISTS task_history;
+DROP TABLE IF EXISTS links;
+DROP TABLE IF EXISTS comments;
+DROP TABLE IF EXISTS tasks;

@@ -1,0 +1,92 @@
+//! Runtime configuration: read once from the environment (and `.env`), validated before anything starts.
+
+mod env;
+mod values;
+
+pub use env::{ConfigError, load_dotenv};
+pub use values::{LogFormat, LogLevel, Mode};
+
+use std::path::PathBuf;
+
+/// Every setting TinyTask reads, with the defaults of the Node originals where they had one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub mode: Mode,
+    pub host: String,
+    pub port: u16,
+    pub db_path: PathBuf,
+    pub log_level: LogLevel,
+    pub log_format: LogFormat,
+}
+
+/// The documented environment variables: (name, default, allowed values / meaning). Used by `--help`.
+pub const ENV_VARS: &[(&str, &str, &str)] = &[
+    (
+        "TINYTASK_MODE",
+        "both",
+        "stdio | http | sse (alias of http) | both — which transports run",
+    ),
+    (
+        "TINYTASK_HOST",
+        "127.0.0.1",
+        "IP address the HTTP server binds (the container image sets 0.0.0.0)",
+    ),
+    ("TINYTASK_PORT", "3000", "HTTP port, 1-65535"),
+    (
+        "TINYTASK_DB_PATH",
+        "./data/tinytask.db",
+        "SQLite database file; its directory is created when missing",
+    ),
+    (
+        "TINYTASK_LOG_LEVEL",
+        "info",
+        "error | warn | info | debug | trace — logs always go to stderr",
+    ),
+    ("TINYTASK_LOG_FORMAT", "text", "text | json"),
+];
+
+impl Config {
+    /// Reads the process environment. Call [`load_dotenv`] first so `.env` values are visible.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds a configuration from any variable lookup (tests pass a map instead of the real environment).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        Ok(Config {
+            mode: env::parse_or("TINYTASK_MODE", get("TINYTASK_MODE"), Mode::Both)?,
+            host: env::parse_host(get("TINYTASK_HOST"))?,
+            port: env::parse_port(get("TINYTASK_PORT"))?,
+            db_path: get("TINYTASK_DB_PATH")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("./data/tinytask.db")),
+            log_level: env::parse_or(
+                "TINYTASK_LOG_LEVEL",
+                get("TINYTASK_LOG_LEVEL"),
+                LogLevel::Info,
+            )?,
+            log_format: env::parse_or(
+                "TINYTASK_LOG_FORMAT",
+                get("TINYTASK_LOG_FORMAT"),
+                LogFormat::Text,
+            )?,
+        })
+    }
+
+    /// One line describing the effective configuration, logged at startup.
+    pub fn summary(&self) -> String {
+        format!(
+            "mode={} host={} port={} db_path={} log_level={} log_format={}",
+            self.mode.as_str(),
+            self.host,
+            self.port,
+            self.db_path.display(),
+            self.log_level.as_str(),
+            self.log_format.as_str()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests;

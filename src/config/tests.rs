@@ -1,0 +1,79 @@
+use super::*;
+use std::collections::HashMap;
+
+fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(|k| map.get(k).cloned())
+}
+
+#[test]
+fn defaults_match_the_originals() {
+    let c = config(&[]).unwrap();
+    assert_eq!(c.mode, Mode::Both);
+    assert_eq!(c.host, "127.0.0.1");
+    assert_eq!(c.port, 3000);
+    assert_eq!(c.db_path, PathBuf::from("./data/tinytask.db"));
+    assert_eq!(c.log_level, LogLevel::Info);
+    assert_eq!(c.log_format, LogFormat::Text);
+}
+
+#[test]
+fn sse_is_an_alias_of_http_and_values_are_case_insensitive() {
+    assert_eq!(
+        config(&[("TINYTASK_MODE", "sse")]).unwrap().mode,
+        Mode::Http
+    );
+    assert_eq!(
+        config(&[("TINYTASK_MODE", "STDIO")]).unwrap().mode,
+        Mode::Stdio
+    );
+    assert_eq!(
+        config(&[("TINYTASK_LOG_LEVEL", "Debug")])
+            .unwrap()
+            .log_level,
+        LogLevel::Debug
+    );
+}
+
+#[test]
+fn invalid_mode_names_variable_value_and_allowed_values() {
+    let err = config(&[("TINYTASK_MODE", "bogus")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid TINYTASK_MODE=\"bogus\": allowed values are stdio, http, sse, both"
+    );
+}
+
+#[test]
+fn invalid_port_and_host_are_rejected() {
+    for bad in ["0", "65536", "abc", "-1"] {
+        let err = config(&[("TINYTASK_PORT", bad)]).unwrap_err();
+        assert_eq!(err.variable, "TINYTASK_PORT");
+    }
+    let err = config(&[("TINYTASK_HOST", "localhost")]).unwrap_err();
+    assert_eq!(err.variable, "TINYTASK_HOST");
+    assert_eq!(
+        config(&[("TINYTASK_HOST", "0.0.0.0")]).unwrap().host,
+        "0.0.0.0"
+    );
+}
+
+#[test]
+fn invalid_log_settings_are_rejected() {
+    assert_eq!(
+        config(&[("TINYTASK_LOG_LEVEL", "loud")])
+            .unwrap_err()
+            .variable,
+        "TINYTASK_LOG_LEVEL"
+    );
+    let err = config(&[("TINYTASK_LOG_FORMAT", "xml")]).unwrap_err();
+    assert!(err.to_string().contains("text, json"), "{err}");
+}
+
+#[test]
+fn blank_values_mean_default() {
+    assert_eq!(config(&[("TINYTASK_PORT", " ")]).unwrap().port, 3000);
+}

@@ -1,0 +1,71 @@
+//! The enumerated settings and their accepted spellings.
+
+use std::str::FromStr;
+
+/// Implements `FromStr` (case-insensitive) and `as_str` for a settings enum, and lists its allowed values.
+macro_rules! setting_enum {
+    ($name:ident { $($variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
+        impl $name {
+            pub const ALLOWED: &'static str = concat!($($text, $(", ", $alias,)* ", "),+);
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ();
+            fn from_str(s: &str) -> Result<Self, ()> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($text $(| $alias)* => Ok(Self::$variant),)+
+                    _ => Err(()),
+                }
+            }
+        }
+    };
+}
+
+/// Which transports run. `sse` is accepted as an alias of `http` (TinyTask 2.x deprecated it the same way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Stdio,
+    Http,
+    Both,
+}
+
+setting_enum!(Mode { Stdio => "stdio", Http => "http" | "sse", Both => "both" });
+
+impl Mode {
+    pub fn runs_stdio(self) -> bool {
+        matches!(self, Mode::Stdio | Mode::Both)
+    }
+
+    pub fn runs_http(self) -> bool {
+        matches!(self, Mode::Http | Mode::Both)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+setting_enum!(LogLevel {
+    Error => "error",
+    Warn => "warn",
+    Info => "info",
+    Debug => "debug",
+    Trace => "trace",
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+setting_enum!(LogFormat { Text => "text", Json => "json" });

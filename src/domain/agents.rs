@@ -1,0 +1,204 @@
+//! What agents do with their work: read their queue, claim the next task, hand a task over.
+
+use super::blocking;
+use super::hierarchy;
+use super::history;
+use super::input;
+use super::rows::{CommentRow, TaskRow};
+use super::tasks::{self, find_row};
+use super::text;
+use super::views::{Comment, Task, TaskWithRelations};
+use super::{DomainError, DomainResult, TaskStatus};
+use crate::db::schema::{comments, tasks as t};
+use diesel::dsl::now;
+use diesel::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `get_my_queue` and `signup_for_task`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgentName {
+    /// The agent's name, exactly as tasks are assigned to it.
+    pub agent_name: String,
+}
+
+/// Result of `get_my_queue`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AgentQueue {
+    pub agent: String,
+    pub count: usize,
+    pub tasks: Vec<Task>,
+}
+
+/// The agent's open work: assigned, idle or working, not archived (blocked tasks included and flagged).
+pub fn my_queue(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<AgentQueue> {
+    let agent = text::required("agent_name", agent_name)?;
+    let rows: Vec<TaskRow> = t::table
+        .filter(t::assigned_to.eq(&agent))
+        .filter(t::status.eq_any(["idle", "working"]))
+        .filter(t::archived_at.is_null())
+        .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
+        .select(TaskRow::as_select())
+        .load(conn)?;
+    let tasks = blocking::to_views(conn, rows)?;
+    Ok(AgentQueue {
+        agent,
+        count: tasks.len(),
+        tasks,
+    })
+}
+
+/// Result of `signup_for_task`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Signup {
+    pub agent: String,
+    /// Whether a task was claimed.
+    pub claimed: bool,
+    /// The claimed task (now `working`), with its comments, links and history; null when none was free.
+    pub task: Option<TaskWithRelations>,
+    pub message: String,
+}
+
+/// Claims the agent's most urgent idle task that is not blocked by an unfinished task. Runs inside the
+/// caller's IMMEDIATE transaction, so two agents can never claim the same task.
+pub fn signup(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<Signup> {
+    let agent = text::required("agent_name", agent_name)?;
+    let idle: Vec<TaskRow> = t::table
+        .filter(t::assigned_to.eq(&agent))
+        .filter(t::status.eq("idle"))
+        .filter(t::archived_at.is_null())
+        .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
+        .select(TaskRow::as_select())
+        .load(conn)?;
+    // The first idle task whose blocker (if any) is complete or gone.
+    let candidate = blocking::to_views(conn, idle)?
+        .into_iter()
+        .find(|task| !task.is_currently_blocked)
+        .map(|task| task.id);
+    let Some(id) = candidate else {
+        return Ok(Signup {
+            message: format!("No idle, unblocked tasks available for agent {agent}"),
+            agent,
+            claimed: false,
+            task: None,
+        });
+    };
+    let row = find_row(conn, "Task", id)?;
+    diesel::update(t::table.filter(t::id.eq(id)))
+        .set((
+            t::status.eq(TaskStatus::Working.as_str()),
+            t::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    history::record(
+        conn,
+        id,
+        "status",
+        Some(row.status),
+        Some("working".into()),
+        Some(&agent),
+    )?;
+    hierarchy::propagate_status(conn, row.parent_task_id)?;
+    Ok(Signup {
+        message: format!("Task {id} claimed by {agent} and set to working"),
+        claimed: true,
+        task: Some(tasks::get_with_relations(conn, id)?),
+        agent,
+    })
+}
+
+/// Arguments of `move_task`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveTask {
+    /// Task to hand over.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub task_id: i32,
+    /// The agent the task is assigned to now (must match exactly).
+    pub current_agent: String,
+    /// The agent receiving the task.
+    pub new_agent: String,
+    /// Hand-off note for the new agent (required, non-blank); stored as a comment by current_agent.
+    pub comment: String,
+}
+
+/// Result of `move_task`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Moved {
+    pub task: Task,
+    pub comment: Comment,
+}
+
+/// Hands a task from one agent to another with a note; the task goes back to `idle` for the new agent.
+pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Moved> {
+    let current = text::required("current_agent", &args.current_agent)?;
+    let new_agent = text::required("new_agent", &args.new_agent)?;
+    let note = text::required("comment", &args.comment)?;
+    let row = find_row(conn, "Task", args.task_id)?;
+    if row.assigned_to.as_deref() != Some(current.as_str()) {
+        return Err(DomainError::Rule(format!(
+            "Task {} is not assigned to {current} (currently assigned to: {})",
+            args.task_id,
+            row.assigned_to.as_deref().unwrap_or("no one")
+        )));
+    }
+    if row.status == TaskStatus::Complete.as_str() {
+        return Err(DomainError::Rule(format!(
+            "Task {} with status 'complete' cannot be transferred (only 'idle' or 'working' tasks can)",
+            args.task_id
+        )));
+    }
+    diesel::update(t::table.filter(t::id.eq(args.task_id)))
+        .set((
+            t::assigned_to.eq(&new_agent),
+            t::previous_assigned_to.eq(&current),
+            t::status.eq(TaskStatus::Idle.as_str()),
+            t::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    history::record(
+        conn,
+        args.task_id,
+        "assigned_to",
+        Some(current.clone()),
+        Some(new_agent),
+        Some(&current),
+    )?;
+    history::record(
+        conn,
+        args.task_id,
+        "status",
+        Some(row.status),
+        Some("idle".into()),
+        Some(&current),
+    )?;
+    let comment: CommentRow = diesel::insert_into(comments::table)
+        .values((
+            comments::task_id.eq(args.task_id),
+            comments::content.eq(note),
+            comments::created_by.eq(&current),
+        ))
+        .returning(CommentRow::as_returning())
+        .get_result(conn)?;
+    hierarchy::propagate_status(conn, row.parent_task_id)?;
+    Ok(Moved {
+        task: tasks::get(conn, args.task_id)?,
+        comment: comment.into(),
+    })
+}
+
+/// Distinct assignees of non-archived tasks, sorted (for completion of `{agent_name}`).
+pub fn known_agents(conn: &mut SqliteConnection) -> DomainResult<Vec<String>> {
+    Ok(t::table
+        .filter(t::archived_at.is_null())
+        .filter(t::assigned_to.is_not_null())
+        .select(t::assigned_to)
+        .distinct()
+        .order(t::assigned_to.asc())
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect())
+}

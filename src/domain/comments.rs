@@ -1,0 +1,172 @@
+//! Comments on tasks.
+
+use super::input;
+use super::rows::CommentRow;
+use super::tasks::find_row;
+use super::text;
+use super::views::Comment;
+use super::{DomainError, DomainResult};
+use crate::db::schema::comments as c;
+use diesel::dsl::now;
+use diesel::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddComment {
+    /// Task to comment on.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub task_id: i32,
+    /// The comment text (non-blank).
+    pub content: String,
+    /// Author (agent or person).
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateComment {
+    /// Comment id.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub id: i32,
+    /// New text (non-blank).
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveComment {
+    /// Comment to move.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub comment_id: i32,
+    /// Task that receives the comment (must differ from the comment's task).
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub to_task_id: i32,
+}
+
+/// Result of `list_comments`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CommentList {
+    pub task_id: i32,
+    pub count: usize,
+    pub comments: Vec<Comment>,
+}
+
+fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<CommentRow> {
+    c::table
+        .filter(c::id.eq(id))
+        .select(CommentRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("Comment", id))
+}
+
+fn insert(
+    conn: &mut SqliteConnection,
+    task_id: i32,
+    content: String,
+    by: Option<String>,
+) -> DomainResult<Comment> {
+    let row: CommentRow = diesel::insert_into(c::table)
+        .values((
+            c::task_id.eq(task_id),
+            c::content.eq(content),
+            c::created_by.eq(by),
+        ))
+        .returning(CommentRow::as_returning())
+        .get_result(conn)?;
+    Ok(row.into())
+}
+
+pub fn add(conn: &mut SqliteConnection, args: AddComment) -> DomainResult<Comment> {
+    let content = text::required("content", &args.content)?;
+    find_row(conn, "Task", args.task_id)?;
+    insert(
+        conn,
+        args.task_id,
+        content,
+        text::optional(args.created_by.as_deref()),
+    )
+}
+
+pub fn get(conn: &mut SqliteConnection, id: i32) -> DomainResult<Comment> {
+    Ok(find(conn, id)?.into())
+}
+
+pub fn update(conn: &mut SqliteConnection, args: UpdateComment) -> DomainResult<Comment> {
+    let content = text::required("content", &args.content)?;
+    let row = find(conn, args.id)?;
+    if row.content != content {
+        diesel::update(c::table.filter(c::id.eq(args.id)))
+            .set((c::content.eq(content), c::updated_at.eq(now)))
+            .execute(conn)?;
+    }
+    get(conn, args.id)
+}
+
+/// Result of the delete tools.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct DeletedItem {
+    pub success: bool,
+    pub message: String,
+    pub id: i32,
+}
+
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem> {
+    find(conn, id)?;
+    diesel::delete(c::table.filter(c::id.eq(id))).execute(conn)?;
+    Ok(DeletedItem {
+        success: true,
+        message: format!("Comment {id} deleted successfully"),
+        id,
+    })
+}
+
+pub fn list(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<CommentList> {
+    find_row(conn, "Task", task_id)?;
+    let comments: Vec<Comment> = c::table
+        .filter(c::task_id.eq(task_id))
+        .order((c::created_at.asc(), c::id.asc()))
+        .select(CommentRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Comment::from)
+        .collect();
+    Ok(CommentList {
+        task_id,
+        count: comments.len(),
+        comments,
+    })
+}
+
+/// Copies the comment to another task and leaves a forwarding note in place of the original.
+pub fn move_to(conn: &mut SqliteConnection, args: MoveComment) -> DomainResult<Comment> {
+    let original = find(conn, args.comment_id)?;
+    find_row(conn, "Target task", args.to_task_id)?;
+    if original.task_id == args.to_task_id {
+        return Err(DomainError::invalid(
+            "to_task_id",
+            format!(
+                "comment {} already belongs to task {}",
+                args.comment_id, args.to_task_id
+            ),
+        ));
+    }
+    let moved = insert(conn, args.to_task_id, original.content, original.created_by)?;
+    diesel::update(c::table.filter(c::id.eq(args.comment_id)))
+        .set((
+            c::content.eq(format!(
+                "Comment moved to task {} comment {}",
+                args.to_task_id, moved.id
+            )),
+            c::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(moved)
+}

@@ -1,0 +1,124 @@
+//! Links (URLs, file paths, references) attached to tasks.
+
+use super::comments::DeletedItem;
+use super::input;
+use super::rows::LinkRow;
+use super::tasks::find_row;
+use super::text;
+use super::views::Link;
+use super::{DomainError, DomainResult};
+use crate::db::schema::links as l;
+use diesel::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddLink {
+    /// Task to attach the link to.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub task_id: i32,
+    /// URL or path (non-blank).
+    pub url: String,
+    /// What the link points to.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Who added it.
+    #[serde(default)]
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateLink {
+    /// Link id.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub id: i32,
+    /// New URL (non-blank).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// New description; null or "" clears it.
+    #[serde(default, deserialize_with = "input::patch_text")]
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Option<String>>,
+}
+
+/// Result of `list_links`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LinkList {
+    pub task_id: i32,
+    pub count: usize,
+    pub links: Vec<Link>,
+}
+
+fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<LinkRow> {
+    l::table
+        .filter(l::id.eq(id))
+        .select(LinkRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DomainError::not_found("Link", id))
+}
+
+pub fn add(conn: &mut SqliteConnection, args: AddLink) -> DomainResult<Link> {
+    let url = text::required("url", &args.url)?;
+    find_row(conn, "Task", args.task_id)?;
+    let row: LinkRow = diesel::insert_into(l::table)
+        .values((
+            l::task_id.eq(args.task_id),
+            l::url.eq(url),
+            l::description.eq(text::optional(args.description.as_deref())),
+            l::created_by.eq(text::optional(args.created_by.as_deref())),
+        ))
+        .returning(LinkRow::as_returning())
+        .get_result(conn)?;
+    Ok(row.into())
+}
+
+pub fn update(conn: &mut SqliteConnection, args: UpdateLink) -> DomainResult<Link> {
+    let url = args
+        .url
+        .as_deref()
+        .map(|u| text::required("url", u))
+        .transpose()?;
+    let description = args.description.map(|d| text::optional(d.as_deref()));
+    find(conn, args.id)?;
+    if url.is_some() || description.is_some() {
+        diesel::update(l::table.filter(l::id.eq(args.id)))
+            .set((
+                url.map(|u| l::url.eq(u)),
+                description.map(|d| l::description.eq(d)),
+            ))
+            .execute(conn)?;
+    }
+    Ok(find(conn, args.id)?.into())
+}
+
+pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem> {
+    find(conn, id)?;
+    diesel::delete(l::table.filter(l::id.eq(id))).execute(conn)?;
+    Ok(DeletedItem {
+        success: true,
+        message: format!("Link {id} deleted successfully"),
+        id,
+    })
+}
+
+pub fn list(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<LinkList> {
+    find_row(conn, "Task", task_id)?;
+    let links: Vec<Link> = l::table
+        .filter(l::task_id.eq(task_id))
+        .order((l::created_at.asc(), l::id.asc()))
+        .select(LinkRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Link::from)
+        .collect();
+    Ok(LinkList {
+        task_id,
+        count: links.len(),
+        links,
+    })
+}

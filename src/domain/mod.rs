@@ -1,0 +1,32 @@
+//! The task board's business rules, independent of MCP and of any transport.
+//!
+//! Every operation is a plain function over a `&mut SqliteConnection`, run by [`Board`] on a blocking thread
+//! inside one transaction (IMMEDIATE for writes). Inputs are the tool argument types (their field names are
+//! the TinyTask 2.x contract); outputs are the JSON views in [`views`].
+
+pub mod agents;
+mod blocking;
+mod board;
+pub mod comments;
+mod error;
+mod hierarchy;
+mod history;
+pub mod input;
+pub mod links;
+pub mod queues;
+mod rows;
+mod status;
+pub mod subtasks;
+pub mod tasks;
+mod text;
+pub mod views;
+
+pub use board::Board;
+pub use error::{DomainError, DomainResult};
+pub use history::PROPAGATION_ACTOR;
+pub use status::TaskStatus;
+
+#[cfg(test)]
+mod rule_tests;
+#[cfg(test)]
+mod test_support;

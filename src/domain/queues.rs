@@ -1,0 +1,249 @@
+//! Queues: named pools of tasks (teams or areas such as "dev", "review"). A queue exists while a
+//! non-archived task names it.
+
+use super::DomainResult;
+use super::blocking;
+use super::history;
+use super::input;
+use super::rows::TaskRow;
+use super::tasks::{self, TaskFilter, find_row};
+use super::text;
+use super::views::Task;
+use crate::db::schema::tasks as t;
+use diesel::dsl::now;
+use diesel::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueName {
+    /// Queue name.
+    pub queue_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddToQueue {
+    /// Task to put in the queue.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub task_id: i32,
+    /// Queue name (at most 255 characters).
+    pub queue_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveToQueue {
+    /// Task to move.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub task_id: i32,
+    /// Destination queue name (at most 255 characters).
+    pub new_queue_name: String,
+}
+
+/// Arguments of `get_queue_tasks`: every `list_tasks` filter with `queue_name` required.
+#[derive(Debug, Clone)]
+pub struct QueueTasks(pub TaskFilter);
+
+impl<'de> Deserialize<'de> for QueueTasks {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let filter = TaskFilter::deserialize(d)?;
+        if filter.queue_name.is_none() {
+            return Err(serde::de::Error::missing_field("queue_name"));
+        }
+        Ok(QueueTasks(filter))
+    }
+}
+
+impl JsonSchema for QueueTasks {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "QueueTasks".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = TaskFilter::json_schema(generator);
+        if let Some(props) = schema.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            props.insert(
+                "queue_name".into(),
+                serde_json::json!({"type": "string", "description": "Queue name."}),
+            );
+        }
+        schema.insert("required".into(), serde_json::json!(["queue_name"]));
+        schema
+    }
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct QueueList {
+    pub count: usize,
+    pub queues: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+pub struct StatusCounts {
+    pub idle: i64,
+    pub working: i64,
+    pub complete: i64,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct QueueStats {
+    pub queue_name: String,
+    pub total_tasks: i64,
+    pub by_status: StatusCounts,
+    pub assigned: i64,
+    pub unassigned: i64,
+    /// Agents with tasks in the queue, sorted.
+    pub agents: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct QueueTaskList {
+    pub queue_name: String,
+    pub count: usize,
+    /// The filters that were applied.
+    pub filters: TaskFilter,
+    pub tasks: Vec<Task>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct QueueCleared {
+    pub queue_name: String,
+    pub tasks_cleared: usize,
+}
+
+/// Names of queues that hold at least one non-archived task, sorted.
+pub fn list(conn: &mut SqliteConnection) -> DomainResult<QueueList> {
+    let queues: Vec<String> = t::table
+        .filter(t::archived_at.is_null())
+        .filter(t::queue_name.is_not_null())
+        .select(t::queue_name)
+        .distinct()
+        .order(t::queue_name.asc())
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    Ok(QueueList {
+        count: queues.len(),
+        queues,
+    })
+}
+
+/// Counts of a queue's non-archived tasks. An unknown queue has all zeros.
+pub fn stats(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<QueueStats> {
+    let name = text::queue_name("queue_name", queue_name)?;
+    let rows: Vec<(String, Option<String>)> = t::table
+        .filter(t::queue_name.eq(&name))
+        .filter(t::archived_at.is_null())
+        .select((t::status, t::assigned_to))
+        .load(conn)?;
+    let mut by_status = StatusCounts::default();
+    let mut agents: Vec<String> = Vec::new();
+    for (status, agent) in &rows {
+        match status.as_str() {
+            "idle" => by_status.idle += 1,
+            "working" => by_status.working += 1,
+            _ => by_status.complete += 1,
+        }
+        if let Some(a) = agent {
+            agents.push(a.clone());
+        }
+    }
+    let assigned = agents.len() as i64;
+    agents.sort();
+    agents.dedup();
+    Ok(QueueStats {
+        queue_name: name,
+        total_tasks: rows.len() as i64,
+        by_status,
+        assigned,
+        unassigned: rows.len() as i64 - assigned,
+        agents,
+    })
+}
+
+fn set_queue(
+    conn: &mut SqliteConnection,
+    task_id: i32,
+    queue: Option<String>,
+) -> DomainResult<Task> {
+    let row = find_row(conn, "Task", task_id)?;
+    if row.queue_name != queue {
+        diesel::update(t::table.filter(t::id.eq(task_id)))
+            .set((t::queue_name.eq(&queue), t::updated_at.eq(now)))
+            .execute(conn)?;
+        history::record(conn, task_id, "queue_name", row.queue_name, queue, None)?;
+    }
+    tasks::get(conn, task_id)
+}
+
+pub fn add_task(conn: &mut SqliteConnection, args: AddToQueue) -> DomainResult<Task> {
+    let queue = text::queue_name("queue_name", &args.queue_name)?;
+    set_queue(conn, args.task_id, Some(queue))
+}
+
+pub fn move_task(conn: &mut SqliteConnection, args: MoveToQueue) -> DomainResult<Task> {
+    let queue = text::queue_name("new_queue_name", &args.new_queue_name)?;
+    set_queue(conn, args.task_id, Some(queue))
+}
+
+pub fn remove_task(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Task> {
+    set_queue(conn, task_id, None)
+}
+
+/// The queue's tasks, filtered like `list_tasks`.
+pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<QueueTaskList> {
+    let mut filter = args.0;
+    let name = text::queue_name(
+        "queue_name",
+        filter.queue_name.as_deref().unwrap_or_default(),
+    )?;
+    filter.queue_name = Some(name.clone());
+    filter.include_archived = Some(filter.include_archived.unwrap_or(false));
+    let tasks = tasks::list(conn, &filter)?;
+    filter.queue_name = None;
+    Ok(QueueTaskList {
+        queue_name: name,
+        count: tasks.len(),
+        filters: filter,
+        tasks,
+    })
+}
+
+/// Takes every non-archived task out of the queue.
+pub fn clear(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<QueueCleared> {
+    let name = text::queue_name("queue_name", queue_name)?;
+    let ids: Vec<i32> = t::table
+        .filter(t::queue_name.eq(&name))
+        .filter(t::archived_at.is_null())
+        .select(t::id)
+        .load::<Option<i32>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect();
+    diesel::update(t::table.filter(t::id.eq_any(&ids)))
+        .set((t::queue_name.eq(None::<String>), t::updated_at.eq(now)))
+        .execute(conn)?;
+    for id in &ids {
+        history::record(conn, *id, "queue_name", Some(name.clone()), None, None)?;
+    }
+    Ok(QueueCleared {
+        queue_name: name,
+        tasks_cleared: ids.len(),
+    })
+}
+
+/// Non-archived tasks of a queue in list order (used by the `queue://tasks/{queue_name}` resource).
+pub fn all_tasks(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<Vec<Task>> {
+    let rows: Vec<TaskRow> = t::table
+        .filter(t::queue_name.eq(queue_name))
+        .filter(t::archived_at.is_null())
+        .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
+        .select(TaskRow::as_select())
+        .load(conn)?;
+    blocking::to_views(conn, rows)
+}

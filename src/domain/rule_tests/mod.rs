@@ -1,0 +1,8 @@
+//! Unit tests of the business rules, one file per area, each against a fresh SQLite file.
+
+mod agents;
+mod blocking;
+mod hierarchy;
+mod notes;
+mod queues;
+mod tasks;

@@ -1,0 +1,189 @@
+//! Subtasks: creating them under a parent, reading a task's subtree, re-parenting.
+
+use super::DomainResult;
+use super::blocking;
+use super::hierarchy;
+use super::input;
+use super::rows::TaskRow;
+use super::tasks::{self, CreateTask, UpdateTask, find_row};
+use super::views::Task;
+use crate::db::schema::tasks as t;
+use diesel::prelude::*;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Arguments of `create_subtask`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSubtask {
+    /// Parent task id.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub parent_task_id: i32,
+    /// Short summary of the work (required, non-blank).
+    pub title: String,
+    /// Who is creating the subtask (required, non-blank).
+    pub created_by: String,
+    /// Longer explanation.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Agent the subtask is assigned to.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    /// Integer priority, higher = more urgent (default 0).
+    #[serde(default, deserialize_with = "input::opt_int")]
+    #[schemars(with = "Option<i64>")]
+    pub priority: Option<i64>,
+    /// Free-form labels.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    /// Queue; defaults to the parent's queue.
+    #[serde(default)]
+    pub queue_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetSubtasks {
+    /// Parent task id.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub parent_task_id: i32,
+    /// Include all descendants, not only direct children (default false).
+    #[serde(default)]
+    pub recursive: Option<bool>,
+    /// Include archived subtasks (default false).
+    #[serde(default)]
+    pub include_archived: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskWithSubtasksArgs {
+    /// Task id.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub task_id: i32,
+    /// Include all descendants, not only direct children (default false).
+    #[serde(default)]
+    pub recursive: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveSubtask {
+    /// The task to re-parent.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub subtask_id: i32,
+    /// New parent task id; null or omitted makes the task top-level.
+    #[serde(default, deserialize_with = "input::opt_id")]
+    #[schemars(with = "Option<i32>")]
+    pub new_parent_id: Option<i32>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SubtaskList {
+    pub parent_task_id: i32,
+    pub recursive: bool,
+    pub count: usize,
+    /// Flat list (also when recursive), most urgent first; `parent_task_id` of each gives the tree.
+    pub subtasks: Vec<Task>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TaskWithSubtasks {
+    #[serde(flatten)]
+    pub task: Task,
+    pub subtasks: Vec<Task>,
+    pub subtask_count: usize,
+}
+
+pub fn create(conn: &mut SqliteConnection, args: CreateSubtask) -> DomainResult<Task> {
+    find_row(conn, "Parent task", args.parent_task_id)?;
+    tasks::create(
+        conn,
+        CreateTask {
+            title: args.title,
+            created_by: args.created_by,
+            description: args.description,
+            assigned_to: args.assigned_to,
+            priority: args.priority,
+            tags: args.tags,
+            parent_task_id: Some(args.parent_task_id),
+            queue_name: args.queue_name,
+            blocked_by_task_id: None,
+        },
+    )
+}
+
+/// Children (or all descendants) of a task, ordered most urgent first.
+pub fn subtasks_of(
+    conn: &mut SqliteConnection,
+    parent_id: i32,
+    recursive: bool,
+    include_archived: bool,
+) -> DomainResult<Vec<Task>> {
+    find_row(conn, "Task", parent_id)?;
+    let ids: Vec<i32> = if recursive {
+        hierarchy::descendants(conn, parent_id)?.0
+    } else {
+        t::table
+            .filter(t::parent_task_id.eq(parent_id))
+            .select(t::id)
+            .load::<Option<i32>>(conn)?
+            .into_iter()
+            .flatten()
+            .collect()
+    };
+    let mut q = t::table.filter(t::id.eq_any(ids)).into_boxed();
+    if !include_archived {
+        q = q.filter(t::archived_at.is_null());
+    }
+    let rows: Vec<TaskRow> = q
+        .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
+        .select(TaskRow::as_select())
+        .load(conn)?;
+    blocking::to_views(conn, rows)
+}
+
+pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<SubtaskList> {
+    let recursive = args.recursive.unwrap_or(false);
+    let subtasks = subtasks_of(
+        conn,
+        args.parent_task_id,
+        recursive,
+        args.include_archived.unwrap_or(false),
+    )?;
+    Ok(SubtaskList {
+        parent_task_id: args.parent_task_id,
+        recursive,
+        count: subtasks.len(),
+        subtasks,
+    })
+}
+
+pub fn with_subtasks(
+    conn: &mut SqliteConnection,
+    args: TaskWithSubtasksArgs,
+) -> DomainResult<TaskWithSubtasks> {
+    let task = tasks::get(conn, args.task_id)?;
+    let subtasks = subtasks_of(conn, args.task_id, args.recursive.unwrap_or(false), false)?;
+    Ok(TaskWithSubtasks {
+        task,
+        subtask_count: subtasks.len(),
+        subtasks,
+    })
+}
+
+/// Re-parents a task (or makes it top-level), with the same checks as `update_task`.
+pub fn move_subtask(conn: &mut SqliteConnection, args: MoveSubtask) -> DomainResult<Task> {
+    tasks::update(
+        conn,
+        UpdateTask {
+            id: args.subtask_id,
+            parent_task_id: Some(args.new_parent_id),
+            ..UpdateTask::default()
+        },
+    )
+}

@@ -1,0 +1,13 @@
+//! TinyTask: a shared task board for teams of LLM agents, served over MCP.
+//!
+//! Layers (each may only call the ones above it in this list):
+//! `config` → `db` → `domain` → `mcp` → `transports` → `cli`/`main`.
+//! See docs/ARCHITECTURE.md for the module map and the path of a `tools/call`.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod mcp;
+pub mod telemetry;
+pub mod transports;

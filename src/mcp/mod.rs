@@ -1,0 +1,15 @@
+//! The transport-free MCP protocol engine: JSON-RPC envelopes, lifecycle and version negotiation, tools,
+//! resources, completion and logging. Transports feed it one message (or batch) at a time per session.
+
+mod completion;
+mod engine;
+pub mod jsonrpc;
+mod lifecycle;
+mod logging;
+pub mod protocol;
+mod resources;
+mod session;
+pub mod tools;
+
+pub use engine::Engine;
+pub use session::Session;

@@ -1,0 +1,10 @@
+//! MCP resources: the TinyTask 2.x URIs (concrete ones in `resources/list`, parameterised ones as RFC 6570
+//! templates in `resources/templates/list`) and `resources/read`.
+
+mod catalog;
+mod read;
+mod render;
+mod uri;
+
+pub use catalog::{list, templates};
+pub use read::read;

@@ -1,0 +1,81 @@
+//! Comment and link tools (TinyTask 2.x names and parameters).
+
+use super::def::{Effect, ToolDef};
+use crate::domain::input::{CommentId, LinkId, TaskRef};
+use crate::domain::{comments, links};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        ToolDef::write(
+            "add_comment",
+            "Add comment",
+            "Add a comment (content, non-blank) to a task, optionally with its author created_by. Returns the \
+             comment.",
+            Effect::Write,
+            comments::add,
+        ),
+        ToolDef::write(
+            "update_comment",
+            "Update comment",
+            "Replace the text of a comment (content, non-blank). Returns the comment.",
+            Effect::IdempotentWrite,
+            comments::update,
+        ),
+        ToolDef::write(
+            "delete_comment",
+            "Delete comment",
+            "Permanently delete a comment. Returns {success, message, id}.",
+            Effect::Destructive,
+            |c, a: CommentId| comments::delete(c, a.id),
+        ),
+        ToolDef::read(
+            "list_comments",
+            "List comments",
+            "All comments of a task, oldest first. Returns {task_id, count, comments}.",
+            |c, a: TaskRef| comments::list(c, a.task_id),
+        ),
+        ToolDef::read(
+            "get_comment",
+            "Get comment",
+            "Get one comment by id.",
+            |c, a: CommentId| comments::get(c, a.id),
+        ),
+        ToolDef::write(
+            "move_comment",
+            "Move comment",
+            "Move a comment to another task: a copy (same content and author) is added to to_task_id and the \
+             original's text becomes \"Comment moved to task <to_task_id> comment <new id>\". Returns the new \
+             comment.",
+            Effect::Destructive,
+            comments::move_to,
+        ),
+        ToolDef::write(
+            "add_link",
+            "Add link",
+            "Attach a link (url: a URL, file path or other reference; non-blank) to a task, with an optional \
+             description and created_by. Returns the link.",
+            Effect::Write,
+            links::add,
+        ),
+        ToolDef::write(
+            "update_link",
+            "Update link",
+            "Change a link's url and/or description (null or \"\" clears the description). Returns the link.",
+            Effect::IdempotentWrite,
+            links::update,
+        ),
+        ToolDef::write(
+            "delete_link",
+            "Delete link",
+            "Permanently delete a link. Returns {success, message, id}.",
+            Effect::Destructive,
+            |c, a: LinkId| links::delete(c, a.id),
+        ),
+        ToolDef::read(
+            "list_links",
+            "List links",
+            "All links of a task, oldest first. Returns {task_id, count, links}.",
+            |c, a: TaskRef| links::list(c, a.task_id),
+        ),
+    ]
+}

@@ -1,0 +1,65 @@
+//! Queue tools (TinyTask 2.x names and parameters).
+
+use super::def::{Effect, ToolDef};
+use crate::domain::input::TaskRef;
+use crate::domain::queues;
+
+/// `list_queues` takes no parameters; unknown ones are rejected.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct NoArguments {}
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        ToolDef::read(
+            "list_queues",
+            "List queues",
+            "Names of all queues that hold at least one non-archived task, sorted. Returns {count, queues}.",
+            |c, _: NoArguments| queues::list(c),
+        ),
+        ToolDef::read(
+            "get_queue_stats",
+            "Queue statistics",
+            "Counts for one queue's non-archived tasks: total_tasks, by_status (idle/working/complete), \
+             assigned, unassigned and the agents involved. An unknown queue gives zeros.",
+            |c, a: queues::QueueName| queues::stats(c, &a.queue_name),
+        ),
+        ToolDef::write(
+            "add_task_to_queue",
+            "Add task to queue",
+            "Put a task into queue_name (at most 255 characters), replacing its current queue. Returns the task.",
+            Effect::IdempotentWrite,
+            queues::add_task,
+        ),
+        ToolDef::write(
+            "remove_task_from_queue",
+            "Remove task from queue",
+            "Take a task out of its queue (queue_name becomes null). Returns the task.",
+            Effect::IdempotentWrite,
+            |c, a: TaskRef| queues::remove_task(c, a.task_id),
+        ),
+        ToolDef::write(
+            "move_task_to_queue",
+            "Move task to queue",
+            "Move a task to new_queue_name (at most 255 characters). Returns the task.",
+            Effect::IdempotentWrite,
+            queues::move_task,
+        ),
+        ToolDef::read(
+            "get_queue_tasks",
+            "Get queue tasks",
+            "Tasks of queue_name, most urgent first, with the same optional filters as list_tasks (assigned_to, \
+             status, exclude_status, parent_task_id, exclude_subtasks, include_archived, limit, offset). Returns \
+             {queue_name, count, filters, tasks}.",
+            queues::tasks,
+        ),
+        ToolDef::write(
+            "clear_queue",
+            "Clear queue",
+            "Take every non-archived task out of queue_name (the tasks themselves are kept). Returns \
+             {queue_name, tasks_cleared}.",
+            Effect::Destructive,
+            |c, a: queues::QueueName| queues::clear(c, &a.queue_name),
+        ),
+    ]
+}

@@ -1,0 +1,157 @@
+//! Task and subtask tools (names and parameters of TinyTask 2.x) plus `get_task_history`.
+
+use super::def::{Effect, ToolDef};
+use crate::domain::input::{TaskId, TaskRef};
+use crate::domain::{agents, subtasks, tasks};
+
+pub fn tools() -> Vec<ToolDef> {
+    vec![
+        ToolDef::write(
+            "create_task",
+            "Create task",
+            "Create a task (status idle). Requires title and created_by. Optional: description, assigned_to, \
+             priority (integer, higher = more urgent, default 0), tags (array of strings), parent_task_id (makes \
+             it a subtask; at most 4 levels), queue_name (subtasks inherit the parent's queue when omitted), \
+             blocked_by_task_id (a task that must be complete first). Returns the task.",
+            Effect::Write,
+            tasks::create,
+        ),
+        ToolDef::write(
+            "update_task",
+            "Update task",
+            "Change some fields of a task; omitted fields stay as they are. null (or \"\") clears description, \
+             assigned_to, queue_name and tags; parent_task_id: null makes it top-level; blocked_by_task_id: null \
+             unblocks. status is idle, working or complete. Re-assigning records previous_assigned_to. Every \
+             change of status, assignee, priority, title, queue, parent or blocker is recorded in the task \
+             history with changed_by. Rejects cycles (parent or blocking) and nesting deeper than 4 levels. \
+             Returns the task.",
+            Effect::IdempotentWrite,
+            tasks::update,
+        ),
+        ToolDef::read(
+            "get_task",
+            "Get task",
+            "Get one task by id with its comments, links and change history (oldest first).",
+            |c, a: TaskId| tasks::get_with_relations(c, a.id),
+        ),
+        ToolDef::write(
+            "delete_task",
+            "Delete task",
+            "Permanently delete a task with its comments, links and history. Its subtasks are kept and moved up \
+             to the deleted task's parent (listed in promoted_subtask_ids); tasks it blocked become unblocked. \
+             Prefer archive_task to keep a record.",
+            Effect::Destructive,
+            |c, a: TaskId| tasks::delete(c, a.id),
+        ),
+        ToolDef::write(
+            "archive_task",
+            "Archive task",
+            "Archive a task (any status): it disappears from lists, queues and signup but stays readable with \
+             get_task. Archiving an archived task changes nothing. Returns the task.",
+            Effect::IdempotentWrite,
+            |c, a: TaskId| tasks::archive(c, a.id),
+        ),
+        ToolDef::read(
+            "list_tasks",
+            "List tasks",
+            "List tasks, most urgent first (priority desc, then oldest). Filters (all optional, combined): \
+             assigned_to, status (one of idle/working/complete or an array of them), exclude_status (array), \
+             queue_name, parent_task_id (null = top-level only), exclude_subtasks, include_archived (default \
+             false), limit (>= 1) and offset (>= 0), each usable alone. Returns {count, tasks}.",
+            |c, f: tasks::ListTasks| {
+                let tasks = tasks::list(c, &f)?;
+                Ok(TaskListOut {
+                    count: tasks.len(),
+                    tasks,
+                })
+            },
+        ),
+        ToolDef::read(
+            "get_my_queue",
+            "Get my queue",
+            "The open work of one agent: tasks assigned to agent_name with status idle or working, not \
+             archived, most urgent first. Blocked tasks are included; check is_currently_blocked. Returns \
+             {agent, count, tasks}.",
+            |c, a: agents::AgentName| agents::my_queue(c, &a.agent_name),
+        ),
+        ToolDef::write(
+            "signup_for_task",
+            "Claim next task",
+            "Atomically claim the agent's most urgent idle task and set it to working. Tasks that are \
+             currently blocked (their blocker is not complete) are skipped. Safe when many agents call it at \
+             once: each task is claimed exactly once. Returns {agent, claimed, task, message}; claimed is false \
+             and task null when nothing is available (not an error).",
+            Effect::Write,
+            |c, a: agents::AgentName| agents::signup(c, &a.agent_name),
+        ),
+        ToolDef::write(
+            "move_task",
+            "Hand over task",
+            "Hand a task from current_agent (must be its exact assignee) to new_agent with a hand-off comment \
+             (required, non-blank). Only idle or working tasks can move; the task becomes idle for the new \
+             agent and previous_assigned_to is set. Returns {task, comment}.",
+            Effect::Write,
+            agents::move_task,
+        ),
+        ToolDef::write(
+            "create_subtask",
+            "Create subtask",
+            "Create a subtask under parent_task_id (requires title and created_by). It inherits the parent's \
+             queue unless queue_name is given. At most 4 levels of tasks. The parent's status follows its \
+             children. Returns the subtask.",
+            Effect::Write,
+            subtasks::create,
+        ),
+        ToolDef::read(
+            "get_subtasks",
+            "Get subtasks",
+            "List the subtasks of parent_task_id: direct children, or all descendants with recursive=true (flat \
+             list; parent_task_id of each shows the tree). Archived subtasks only with include_archived=true. \
+             Returns {parent_task_id, recursive, count, subtasks}.",
+            subtasks::list,
+        ),
+        ToolDef::read(
+            "get_task_with_subtasks",
+            "Get task with subtasks",
+            "Get a task plus its non-archived subtasks (direct children, or all descendants with \
+             recursive=true) as subtasks and subtask_count.",
+            subtasks::with_subtasks,
+        ),
+        ToolDef::write(
+            "move_subtask",
+            "Move subtask",
+            "Re-parent a task under new_parent_id, or make it top-level when new_parent_id is null or omitted. \
+             Rejects cycles and trees deeper than 4 levels. Returns the task.",
+            Effect::IdempotentWrite,
+            subtasks::move_subtask,
+        ),
+        ToolDef::read(
+            "get_task_history",
+            "Get task history",
+            "The recorded changes of a task (status, assignee, priority, title, queue, parent, blocker, \
+             archiving), oldest first, with who made each change. Returns {task_id, count, history}.",
+            |c, a: TaskRef| {
+                crate::domain::tasks::get(c, a.task_id)?;
+                let history = crate::domain::tasks::history(c, a.task_id)?;
+                Ok(HistoryOut {
+                    task_id: a.task_id,
+                    count: history.len(),
+                    history,
+                })
+            },
+        ),
+    ]
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct TaskListOut {
+    count: usize,
+    tasks: Vec<crate::domain::views::Task>,
+}
+
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct HistoryOut {
+    task_id: i32,
+    count: usize,
+    history: Vec<crate::domain::views::HistoryEntry>,
+}

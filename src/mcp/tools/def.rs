@@ -1,0 +1,165 @@
+//! [`ToolDef`]: one tool — name, texts, annotations, generated schemas and a type-erased handler.
+
+use super::args::parse_arguments;
+use super::schema::schema_for;
+use crate::domain::{Board, DomainError, DomainResult};
+use crate::mcp::protocol::{Tool, ToolAnnotations};
+use diesel::SqliteConnection;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// How a tool affects the board; drives the MCP annotations and read vs write transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Only reads (`readOnlyHint`).
+    Read,
+    /// Creates or changes data; repeating it has further effect.
+    Write,
+    /// Sets fields to given values; repeating it changes nothing more (`idempotentHint`).
+    IdempotentWrite,
+    /// Deletes or irreversibly rewrites data (`destructiveHint`).
+    Destructive,
+}
+
+/// Why a tool call failed; shown to the agent as the text of an `isError` result.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    #[error("Invalid arguments for {tool}: {message}")]
+    Arguments { tool: &'static str, message: String },
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+}
+
+impl ToolError {
+    pub fn log(&self, tool: &str) {
+        match self {
+            ToolError::Domain(e) if !e.is_client_error() => {
+                tracing::error!(tool, error = %e, "tool failed")
+            }
+            _ => tracing::debug!(tool, error = %self, "tool call rejected"),
+        }
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type Handler = dyn Fn(Board, Value) -> BoxFuture<Result<Value, ToolError>> + Send + Sync;
+
+pub struct ToolDef {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub effect: Effect,
+    input_schema: Arc<Map<String, Value>>,
+    output_schema: Arc<Map<String, Value>>,
+    handler: Arc<Handler>,
+}
+
+impl ToolDef {
+    /// A tool whose operation runs in a read transaction.
+    pub fn read<A, O>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
+    ) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: Serialize + JsonSchema + Send + 'static,
+    {
+        Self::build(name, title, description, Effect::Read, op)
+    }
+
+    /// A tool whose operation runs in an IMMEDIATE write transaction.
+    pub fn write<A, O>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        effect: Effect,
+        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
+    ) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: Serialize + JsonSchema + Send + 'static,
+    {
+        Self::build(name, title, description, effect, op)
+    }
+
+    fn build<A, O>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        effect: Effect,
+        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
+    ) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: Serialize + JsonSchema + Send + 'static,
+    {
+        let handler = move |board: Board,
+                            arguments: Value|
+              -> BoxFuture<Result<Value, ToolError>> {
+            Box::pin(async move {
+                let args: A = parse_arguments(name, arguments)?;
+                let run = move |conn: &mut SqliteConnection| op(conn, args);
+                let out = if effect == Effect::Read {
+                    board.read(run).await
+                } else {
+                    board.write(run).await
+                }?;
+                serde_json::to_value(out).map_err(|e| {
+                    ToolError::Domain(DomainError::Unavailable(format!("serializing result: {e}")))
+                })
+            })
+        };
+        ToolDef {
+            name,
+            title,
+            description,
+            effect,
+            input_schema: Arc::new(schema_for::<A>()),
+            output_schema: Arc::new(schema_for::<O>()),
+            handler: Arc::new(handler),
+        }
+    }
+
+    pub fn input_schema(&self) -> &Map<String, Value> {
+        &self.input_schema
+    }
+
+    pub fn output_schema(&self) -> &Map<String, Value> {
+        &self.output_schema
+    }
+
+    pub(super) async fn invoke(&self, board: &Board, arguments: Value) -> Result<Value, ToolError> {
+        (self.handler)(board.clone(), arguments).await
+    }
+
+    /// The `tools/list` entry.
+    pub(super) fn describe(&self, with_output_schema: bool) -> Tool {
+        let mut tool = Tool::new_with_raw(
+            self.name,
+            Some(self.description.into()),
+            self.input_schema.clone(),
+        );
+        tool.title = Some(self.title.to_string());
+        if with_output_schema {
+            tool.output_schema = Some(self.output_schema.clone());
+        }
+        let read_only = self.effect == Effect::Read;
+        let mut hints = ToolAnnotations::with_title(self.title)
+            .read_only(read_only)
+            .open_world(false);
+        if !read_only {
+            hints = hints
+                .destructive(self.effect == Effect::Destructive)
+                .idempotent(self.effect == Effect::IdempotentWrite);
+        }
+        tool.annotations = Some(hints);
+        tool
+    }
+}

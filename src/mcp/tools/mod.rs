@@ -1,0 +1,88 @@
+//! The tool registry: every TinyTask tool with its schemas, annotations and handler.
+//! To add a tool: write the domain operation, then one `ToolDef::read/write(...)` line in a catalog file.
+
+mod args;
+mod catalog_notes;
+mod catalog_queues;
+mod catalog_tasks;
+mod def;
+mod schema;
+
+pub use def::{Effect, ToolDef, ToolError};
+
+use super::protocol::{
+    CallToolResult, ContentBlock, ListToolsResult, has_structured_content, to_wire,
+};
+use crate::domain::Board;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// All tools, in a stable order, indexed by name.
+pub struct ToolRegistry {
+    tools: Vec<ToolDef>,
+    by_name: HashMap<&'static str, usize>,
+}
+
+impl ToolRegistry {
+    pub fn new() -> Self {
+        let tools: Vec<ToolDef> = catalog_tasks::tools()
+            .into_iter()
+            .chain(catalog_queues::tools())
+            .chain(catalog_notes::tools())
+            .collect();
+        let by_name = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
+        ToolRegistry { tools, by_name }
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.tools.iter().map(|t| t.name)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&ToolDef> {
+        self.by_name.get(name).map(|i| &self.tools[*i])
+    }
+
+    /// `tools/list` for a negotiated version (outputSchema only from 2025-06-18 on).
+    pub fn list(&self, version: &str) -> Value {
+        let with_output = has_structured_content(version);
+        let tools = self.tools.iter().map(|t| t.describe(with_output)).collect();
+        let mut result = ListToolsResult::with_all_items(tools);
+        result.next_cursor = None;
+        to_wire(&result)
+    }
+
+    /// Runs a tool and shapes the result for the negotiated version. Argument and business errors are
+    /// results with `isError: true` (T5); only an unknown tool is a protocol error (the caller's job).
+    pub async fn call(
+        &self,
+        tool: &ToolDef,
+        board: &Board,
+        arguments: Value,
+        version: &str,
+    ) -> Value {
+        let result = match tool.invoke(board, arguments).await {
+            Ok(json) => {
+                let text = serde_json::to_string(&json).unwrap_or_default();
+                let mut r = CallToolResult::success(vec![ContentBlock::text(text)]);
+                if has_structured_content(version) {
+                    r.structured_content = Some(json);
+                }
+                r
+            }
+            Err(err) => {
+                err.log(tool.name);
+                CallToolResult::error(vec![ContentBlock::text(err.to_string())])
+            }
+        };
+        to_wire(&result)
+    }
+}
+
+impl Default for ToolRegistry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+//! Transports move bytes between clients and the [`crate::mcp::Engine`]; they hold no business logic.
+
+pub mod stdio;
