@@ -108,8 +108,7 @@ pub struct Deleted {
     pub message: String,
     pub id: i32,
     /// Subtasks of the deleted task, moved up to its parent instead of being deleted with it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub promoted_subtask_ids: Option<Vec<i32>>,
+    pub promoted_subtask_ids: Vec<i32>,
 }
 
 pub(crate) fn find_row(
@@ -329,7 +328,7 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<Deleted> {
         success: true,
         message: format!("Task {id} deleted successfully"),
         id,
-        promoted_subtask_ids: (!children.is_empty()).then_some(children),
+        promoted_subtask_ids: children,
     })
 }
 

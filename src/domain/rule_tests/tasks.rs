@@ -208,7 +208,7 @@ fn delete_promotes_subtasks_and_unblocks_dependents() {
         },
     );
     let deleted = tasks::delete(&mut c, mid.id).unwrap();
-    assert_eq!(deleted.promoted_subtask_ids, Some(vec![leaf.id]));
+    assert_eq!(deleted.promoted_subtask_ids, vec![leaf.id]);
     assert_eq!(
         tasks::get(&mut c, leaf.id).unwrap().parent_task_id,
         Some(root.id)

@@ -41,11 +41,13 @@ fn humanize(raw: &str) -> String {
         return format!("missing required parameter `{field}`");
     }
     if let Some(field) = between(raw, "unknown field `", "`") {
-        return match raw.split_once("expected one of ") {
-            Some((_, allowed)) => format!(
-                "unknown parameter `{field}`; allowed parameters: {}",
-                strip_ticks(allowed)
-            ),
+        // serde says "expected one of `a`, `b`", "expected `a`" (one field) or "there are no fields".
+        let allowed = raw
+            .split_once("expected one of ")
+            .or_else(|| raw.split_once(", expected "))
+            .map(|(_, allowed)| strip_ticks(allowed));
+        return match allowed {
+            Some(allowed) => format!("unknown parameter `{field}`; allowed parameters: {allowed}"),
             None => format!("unknown parameter `{field}`; this tool takes no parameters"),
         };
     }
@@ -152,6 +154,23 @@ mod tests {
         assert_eq!(
             message(json!({"title": "x", "status": "done"})),
             "Invalid arguments for probe: `status`: unknown value \"done\"; allowed values: idle, working, complete"
+        );
+    }
+
+    #[test]
+    fn unknown_parameter_of_a_single_parameter_tool_names_it() {
+        #[derive(Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct One {
+            id: i32,
+        }
+        let err = parse_arguments::<One>("one", json!({"id": 1, "x": 2}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "Invalid arguments for one: unknown parameter `x`; allowed parameters: id"
         );
     }
 

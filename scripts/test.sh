@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (README "Quick start"):
+#   formatting, clippy, Rust unit + integration tests, and the official Python MCP SDK driving the real
+#   binary over stdio (venv created/refreshed on first run by scripts/python-env.sh).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (all targets, warnings are errors)"
+cargo clippy --locked --all-targets -- -D warnings
+
+step "cargo test (unit + integration)"
+cargo test --locked
+
+step "Python SDK integration tests (tests/python)"
+cargo build --locked --bin tinytask
+PY="$(scripts/python-env.sh | tail -n 1)"
+TINYTASK_BIN="$PWD/target/debug/tinytask" "$PY" -m pytest tests/python -q -p no:cacheprovider
+
+step "all tests passed"

@@ -1,0 +1,61 @@
+//! `signup_for_task` is an atomic claim: many agents (real threads, each with its own connection pool, as
+//! separate processes would have) racing on one database file never claim a task twice.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Barrier};
+use tinytask::domain::tasks::{self, CreateTask};
+use tinytask::domain::{Board, agents};
+
+const AGENTS: usize = 16;
+const TASKS: usize = 10;
+
+#[test]
+fn sixteen_agents_claim_ten_tasks_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("race.db");
+    let seed = Board::new(tinytask::db::open(&path, 1).unwrap());
+    let mut expected = HashSet::new();
+    for i in 0..TASKS {
+        let task = seed
+            .write_blocking(|c| {
+                tasks::create(
+                    c,
+                    CreateTask {
+                        title: format!("task {i}"),
+                        created_by: "lead".into(),
+                        assigned_to: Some("crew".into()),
+                        ..CreateTask::default()
+                    },
+                )
+            })
+            .unwrap();
+        expected.insert(task.id);
+    }
+
+    let barrier = Arc::new(Barrier::new(AGENTS));
+    let handles: Vec<_> = (0..AGENTS)
+        .map(|_| {
+            let (path, barrier) = (path.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let board = Board::new(tinytask::db::open(&path, 1).unwrap());
+                barrier.wait();
+                let mut claimed = Vec::new();
+                loop {
+                    let signup = board.write_blocking(|c| agents::signup(c, "crew")).unwrap();
+                    match signup.task {
+                        Some(t) => claimed.push(t.task.id),
+                        None => return claimed,
+                    }
+                }
+            })
+        })
+        .collect();
+
+    let all: Vec<i32> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let unique: HashSet<i32> = all.iter().copied().collect();
+    assert_eq!(all.len(), TASKS, "each task claimed exactly once: {all:?}");
+    assert_eq!(unique, expected);
+}

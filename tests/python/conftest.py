@@ -1,0 +1,513 @@
+"""Shared fixtures and helpers for the TinyTask Python integration tests.
+
+The server under test is the binary named by env ``TINYTASK_BIN`` (default ``<repo>/target/debug/tinytask``).
+Every server gets its own temporary SQLite database and is spawned with::
+
+    TINYTASK_MODE=stdio  TINYTASK_DB_PATH=<tmp>/t.db  TINYTASK_LOG_LEVEL=debug
+
+(debug on purpose: any log line that leaks onto stdout breaks the protocol and is caught here).
+
+Two ways to talk to it:
+* the official MCP Python SDK (``stdio_client`` + ``ClientSession``), wrapped in :class:`TT`;
+* :class:`RawServer`, which writes JSON-RPC lines to stdin and reads stdout lines with timeouts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import subprocess
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TINYTASK_BIN = os.environ.get("TINYTASK_BIN") or str(REPO_ROOT / "target" / "debug" / "tinytask")
+
+REQUEST_TIMEOUT = 10.0  # seconds for any single request; pytest-timeout is the per-test backstop
+RAW_TIMEOUT = 5.0  # seconds to wait for one stdout line in raw tests
+
+LATEST_VERSION = "2025-11-25"
+LEGACY_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
+
+ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+STATUSES = ("idle", "working", "complete")
+
+TASK_KEYS = [
+    "id", "title", "description", "status", "assigned_to", "previous_assigned_to", "created_by", "priority",
+    "tags", "parent_task_id", "queue_name", "blocked_by_task_id", "created_at", "updated_at", "archived_at",
+    "is_currently_blocked",
+]
+TASK_WITH_RELATIONS_KEYS = TASK_KEYS + ["comments", "links", "history"]
+TASK_WITH_SUBTASKS_KEYS = TASK_KEYS + ["subtasks", "subtask_count"]
+COMMENT_KEYS = ["id", "task_id", "content", "created_by", "created_at", "updated_at"]
+LINK_KEYS = ["id", "task_id", "url", "description", "created_by", "created_at"]
+HISTORY_KEYS = ["id", "task_id", "field_name", "old_value", "new_value", "changed_by", "changed_at"]
+
+# The 31 tools of docs/TOOLS.md: name -> (required params, optional params), in the documented order.
+TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
+    "create_task": (["title", "created_by"], ["description", "assigned_to", "priority", "tags", "parent_task_id",
+                                              "queue_name", "blocked_by_task_id"]),
+    "update_task": (["id"], ["title", "description", "status", "assigned_to", "priority", "tags", "parent_task_id",
+                             "queue_name", "blocked_by_task_id", "changed_by"]),
+    "get_task": (["id"], []),
+    "delete_task": (["id"], []),
+    "archive_task": (["id"], []),
+    "list_tasks": ([], ["assigned_to", "status", "exclude_status", "include_archived", "limit", "offset",
+                        "queue_name", "parent_task_id", "exclude_subtasks"]),
+    "get_my_queue": (["agent_name"], []),
+    "signup_for_task": (["agent_name"], []),
+    "move_task": (["task_id", "current_agent", "new_agent", "comment"], []),
+    "create_subtask": (["parent_task_id", "title", "created_by"], ["description", "assigned_to", "priority", "tags",
+                                                                   "queue_name"]),
+    "get_subtasks": (["parent_task_id"], ["recursive", "include_archived"]),
+    "get_task_with_subtasks": (["task_id"], ["recursive"]),
+    "move_subtask": (["subtask_id"], ["new_parent_id"]),
+    "list_queues": ([], []),
+    "get_queue_stats": (["queue_name"], []),
+    "add_task_to_queue": (["task_id", "queue_name"], []),
+    "remove_task_from_queue": (["task_id"], []),
+    "move_task_to_queue": (["task_id", "new_queue_name"], []),
+    "get_queue_tasks": (["queue_name"], ["assigned_to", "status", "exclude_status", "parent_task_id",
+                                         "exclude_subtasks", "include_archived", "limit", "offset"]),
+    "clear_queue": (["queue_name"], []),
+    "add_comment": (["task_id", "content"], ["created_by"]),
+    "update_comment": (["id", "content"], []),
+    "delete_comment": (["id"], []),
+    "list_comments": (["task_id"], []),
+    "get_comment": (["id"], []),
+    "move_comment": (["comment_id", "to_task_id"], []),
+    "add_link": (["task_id", "url"], ["description", "created_by"]),
+    "update_link": (["id"], ["url", "description"]),
+    "delete_link": (["id"], []),
+    "list_links": (["task_id"], []),
+    "get_task_history": (["task_id"], []),
+}
+assert len(TOOL_PARAMS) == 31
+
+READ_ONLY_TOOLS = {
+    "get_task", "list_tasks", "get_my_queue", "get_subtasks", "get_task_with_subtasks", "list_queues",
+    "get_queue_stats", "get_queue_tasks", "list_comments", "get_comment", "list_links", "get_task_history",
+}
+DELETE_TOOLS = {"delete_task", "delete_comment", "delete_link"}
+
+RESOURCES = {"tasks://active", "tasks://archived", "queue://list"}
+RESOURCE_TEMPLATES = {
+    "task://{id}", "task://{id}/comments", "task://{id}/links", "task://hierarchy/{id}", "queue://{agent_name}",
+    "queue://{agent_name}/summary", "queue://stats/{queue_name}", "queue://tasks/{queue_name}",
+}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# environment
+
+
+def require_binary() -> str:
+    if not (os.path.isfile(TINYTASK_BIN) and os.access(TINYTASK_BIN, os.X_OK)):
+        pytest.fail(f"TinyTask binary not found or not executable: {TINYTASK_BIN} (set TINYTASK_BIN)", pytrace=False)
+    return TINYTASK_BIN
+
+
+def server_env(db_path: Path | str, log_level: str = "debug", **extra: str) -> dict[str, str]:
+    env = {
+        "TINYTASK_MODE": "stdio",
+        "TINYTASK_DB_PATH": str(db_path),
+        "TINYTASK_LOG_LEVEL": log_level,
+    }
+    env.update(extra)
+    return env
+
+
+def compact(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def version_at_least(version: str, minimum: str) -> bool:
+    return LEGACY_VERSIONS.index(version) >= LEGACY_VERSIONS.index(minimum)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# shape assertions
+
+
+def assert_iso(value: Any, what: str = "timestamp") -> None:
+    assert isinstance(value, str) and ISO_RE.match(value), f"{what} is not YYYY-MM-DDTHH:MM:SSZ: {value!r}"
+
+
+def assert_task(t: Any, keys: list[str] = TASK_KEYS, **expected: Any) -> dict:
+    """Checks a Task (or Task + extra keys) object: exact key order, value types, and the given field values."""
+    assert isinstance(t, dict), f"task is not an object: {t!r}"
+    assert list(t.keys()) == keys, f"task keys/order differ:\n got  {list(t.keys())}\n want {keys}"
+    assert isinstance(t["id"], int) and not isinstance(t["id"], bool) and t["id"] >= 1
+    assert isinstance(t["title"], str) and t["title"]
+    assert t["description"] is None or isinstance(t["description"], str)
+    assert t["status"] in STATUSES, t["status"]
+    for k in ("assigned_to", "previous_assigned_to", "created_by", "queue_name"):
+        assert t[k] is None or isinstance(t[k], str), (k, t[k])
+    assert isinstance(t["priority"], int) and not isinstance(t["priority"], bool)
+    assert isinstance(t["tags"], list) and all(isinstance(x, str) for x in t["tags"]), f"tags: {t['tags']!r}"
+    for k in ("parent_task_id", "blocked_by_task_id"):
+        assert t[k] is None or (isinstance(t[k], int) and not isinstance(t[k], bool)), (k, t[k])
+    assert_iso(t["created_at"], "created_at")
+    assert_iso(t["updated_at"], "updated_at")
+    if t["archived_at"] is not None:
+        assert_iso(t["archived_at"], "archived_at")
+    assert isinstance(t["is_currently_blocked"], bool)
+    for k, v in expected.items():
+        assert t[k] == v, f"task #{t['id']} {k}: got {t[k]!r}, want {v!r}"
+    return t
+
+
+def assert_task_with_relations(t: Any, **expected: Any) -> dict:
+    assert_task(t, TASK_WITH_RELATIONS_KEYS, **expected)
+    for c in t["comments"]:
+        assert_comment(c, task_id=t["id"])
+    for link in t["links"]:
+        assert_link(link, task_id=t["id"])
+    for h in t["history"]:
+        assert_history(h, task_id=t["id"])
+    return t
+
+
+def assert_comment(c: Any, **expected: Any) -> dict:
+    assert isinstance(c, dict)
+    assert list(c.keys()) == COMMENT_KEYS, f"comment keys/order differ: {list(c.keys())}"
+    assert isinstance(c["id"], int) and isinstance(c["task_id"], int)
+    assert isinstance(c["content"], str)
+    assert c["created_by"] is None or isinstance(c["created_by"], str)
+    assert_iso(c["created_at"], "comment created_at")
+    assert_iso(c["updated_at"], "comment updated_at")
+    for k, v in expected.items():
+        assert c[k] == v, f"comment {k}: got {c[k]!r}, want {v!r}"
+    return c
+
+
+def assert_link(link: Any, **expected: Any) -> dict:
+    assert isinstance(link, dict)
+    assert list(link.keys()) == LINK_KEYS, f"link keys/order differ: {list(link.keys())}"
+    assert isinstance(link["id"], int) and isinstance(link["task_id"], int)
+    assert isinstance(link["url"], str) and link["url"]
+    assert link["description"] is None or isinstance(link["description"], str)
+    assert link["created_by"] is None or isinstance(link["created_by"], str)
+    assert_iso(link["created_at"], "link created_at")
+    for k, v in expected.items():
+        assert link[k] == v, f"link {k}: got {link[k]!r}, want {v!r}"
+    return link
+
+
+def assert_history(h: Any, **expected: Any) -> dict:
+    assert isinstance(h, dict)
+    assert list(h.keys()) == HISTORY_KEYS, f"history keys/order differ: {list(h.keys())}"
+    assert isinstance(h["id"], int) and isinstance(h["task_id"], int)
+    assert isinstance(h["field_name"], str)
+    for k in ("old_value", "new_value", "changed_by"):
+        assert h[k] is None or isinstance(h[k], str), (k, h[k])
+    assert_iso(h["changed_at"], "history changed_at")
+    for k, v in expected.items():
+        assert h[k] == v, f"history {k}: got {h[k]!r}, want {v!r}"
+    return h
+
+
+def find_history(history: list[dict], field: str, **expected: Any) -> dict:
+    """Returns the first history entry for `field` matching all `expected` values (fails if none)."""
+    for h in history:
+        if h["field_name"] == field and all(h.get(k) == v for k, v in expected.items()):
+            return h
+    raise AssertionError(f"no history entry field_name={field!r} {expected}; history: {history}")
+
+
+def ids(tasks: list[dict]) -> list[int]:
+    return [t["id"] for t in tasks]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# SDK-based client
+
+
+class TT:
+    """A TinyTask server driven through the official SDK's ClientSession."""
+
+    def __init__(self, session: ClientSession, stream_errors: list[Exception], stderr_path: Path):
+        self.session = session
+        self.stream_errors = stream_errors
+        self.stderr_path = stderr_path
+
+    @property
+    def protocol_version(self) -> str:
+        return self.session.protocol_version or ""
+
+    def check_stream(self) -> None:
+        assert not self.stream_errors, f"server wrote non-JSON-RPC output on stdout: {self.stream_errors!r}"
+
+    async def call_result(self, name: str, args: dict | None = None):
+        with anyio.fail_after(REQUEST_TIMEOUT + 2):
+            res = await self.session.call_tool(name, {} if args is None else args)
+        self.check_stream()
+        return res
+
+    async def call(self, name: str, args: dict | None = None) -> Any:
+        """Calls a tool that must succeed; returns the parsed JSON of content[0].text (checked against
+        structuredContent for protocol >= 2025-06-18)."""
+        res = await self.call_result(name, args)
+        texts = [getattr(c, "text", None) for c in res.content]
+        assert not res.is_error, f"{name}({args}) returned isError: {texts}"
+        assert len(res.content) == 1, f"{name}: expected exactly one content item, got {res.content!r}"
+        item = res.content[0]
+        assert item.type == "text", f"{name}: content[0] is {item.type}, not text"
+        text = item.text
+        try:
+            data = json.loads(text)
+        except ValueError as e:  # pragma: no cover - reported as failure
+            raise AssertionError(f"{name}: content[0].text is not JSON: {text!r}") from e
+        assert text == compact(data), f"{name}: result text is not compact JSON: {text[:200]!r}"
+        assert isinstance(data, dict), f"{name}: result is not a JSON object: {text[:200]!r}"
+        if version_at_least(self.protocol_version, "2025-06-18"):
+            assert res.structured_content == data, (
+                f"{name}: structuredContent differs from text JSON:\n{res.structured_content!r}\n{data!r}")
+        return data
+
+    async def err(self, name: str, args: dict | None = None) -> str:
+        """Calls a tool that must fail with isError; returns the error text (one line)."""
+        res = await self.call_result(name, args)
+        texts = [getattr(c, "text", None) for c in res.content]
+        assert res.is_error is True, f"{name}({args}) was expected to fail but returned: {texts}"
+        assert len(res.content) == 1 and res.content[0].type == "text", f"{name}: error content: {res.content!r}"
+        text = res.content[0].text
+        assert text.strip(), f"{name}: empty error text"
+        assert "\n" not in text.strip(), f"{name}: error text is not one line: {text!r}"
+        return text
+
+    # small conveniences used across modules
+    async def create(self, title: str, created_by: str = "tester", **kw: Any) -> dict:
+        return await self.call("create_task", {"title": title, "created_by": created_by, **kw})
+
+    async def sub(self, parent_id: int, title: str, created_by: str = "tester", **kw: Any) -> dict:
+        return await self.call("create_subtask",
+                               {"parent_task_id": parent_id, "title": title, "created_by": created_by, **kw})
+
+    async def update(self, task_id: int, **kw: Any) -> dict:
+        return await self.call("update_task", {"id": task_id, **kw})
+
+    async def get(self, task_id: int) -> dict:
+        return await self.call("get_task", {"id": task_id})
+
+    async def list(self, **kw: Any) -> list[dict]:
+        data = await self.call("list_tasks", kw)
+        assert data["count"] == len(data["tasks"])
+        return data["tasks"]
+
+
+@asynccontextmanager
+async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db"):
+    """Spawns the server over stdio with a fresh database in `workdir` and yields an initialized :class:`TT`."""
+    binary = require_binary()
+    params = StdioServerParameters(command=binary, args=[], env=server_env(workdir / db_name, log_level),
+                                   cwd=str(workdir))
+    stderr_path = workdir / "server.stderr.log"
+    stream_errors: list[Exception] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, Exception):
+            stream_errors.append(message)
+
+    with open(stderr_path, "w") as errlog:
+        async with stdio_client(params, errlog=errlog) as (read, write):
+            async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT,
+                                     message_handler=on_message) as session:
+                with anyio.fail_after(REQUEST_TIMEOUT):
+                    await session.initialize()
+                tt = TT(session, stream_errors, stderr_path)
+                yield tt
+                tt.check_stream()
+
+
+@pytest.fixture(scope="session")
+def anyio_backend():
+    return "asyncio"
+
+
+@pytest.fixture
+async def tt(tmp_path):
+    """A fresh server (fresh database) per test, connected with the SDK."""
+    async with open_tt(tmp_path) as server:
+        yield server
+
+
+# --------------------------------------------------------------------------------------------------------------
+# raw stdio client
+
+
+class RawServer:
+    """Spawns the binary and exchanges raw JSON-RPC lines; every read has a timeout so hangs fail fast."""
+
+    def __init__(self, workdir: Path, log_level: str = "debug", db_name: str = "t.db", **env_extra: str):
+        binary = require_binary()
+        self.workdir = workdir
+        self.stderr_path = workdir / f"raw-{id(self)}.stderr.log"
+        self._stderr = open(self.stderr_path, "wb")
+        env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+        env.update(server_env(workdir / db_name, log_level, **env_extra))
+        self.proc = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
+                                     env=env, cwd=str(workdir))
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.stdout_lines: list[str] = []  # everything the server wrote on stdout, in order
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+        self._next_id = 1000
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in iter(self.proc.stdout.readline, b""):
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            self.stdout_lines.append(line)
+            self._lines.put(line)
+        self._lines.put(None)
+
+    # --- sending
+    def send_line(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text.encode("utf-8") + b"\n")
+        self.proc.stdin.flush()
+
+    def send(self, obj: Any) -> None:
+        self.send_line(compact(obj))
+
+    def new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    # --- receiving
+    def recv(self, timeout: float = RAW_TIMEOUT) -> Any:
+        """Next stdout line as JSON (fails on timeout, EOF or a non-JSON line)."""
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no message from server within {timeout}s; stderr tail: {self.stderr_tail()}")
+        if line is None:
+            raise AssertionError(f"server closed stdout (exit {self.proc.poll()}); stderr tail: {self.stderr_tail()}")
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise AssertionError(f"non-JSON line on stdout: {line!r}")
+
+    def recv_response(self, timeout: float = RAW_TIMEOUT) -> Any:
+        """Next response (or batch array), skipping server notifications."""
+        while True:
+            msg = self.recv(timeout)
+            if isinstance(msg, dict) and "method" in msg and "id" not in msg:
+                continue  # server notification (e.g. logging)
+            return msg
+
+    def request(self, method: str, params: Any = None, id: Any = None, timeout: float = RAW_TIMEOUT) -> dict:
+        """Sends a request and returns the full response object (its id is checked)."""
+        if id is None:
+            id = self.new_id()
+        msg: dict[str, Any] = {"jsonrpc": "2.0", "id": id, "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+        resp = self.recv_response(timeout)
+        assert isinstance(resp, dict), f"expected one response object, got {resp!r}"
+        assert resp.get("jsonrpc") == "2.0", resp
+        assert "id" in resp and resp["id"] == id and type(resp["id"]) is type(id), \
+            f"response id {resp.get('id')!r} does not echo request id {id!r}: {resp}"
+        return resp
+
+    def result(self, method: str, params: Any = None, **kw: Any) -> Any:
+        resp = self.request(method, params, **kw)
+        assert "result" in resp and "error" not in resp, f"{method} failed: {resp}"
+        return resp["result"]
+
+    def error(self, method: str, params: Any = None, **kw: Any) -> dict:
+        resp = self.request(method, params, **kw)
+        assert "error" in resp and "result" not in resp, f"{method} was expected to fail: {resp}"
+        err = resp["error"]
+        assert isinstance(err.get("code"), int) and isinstance(err.get("message"), str), err
+        return err
+
+    def notify(self, method: str, params: Any = None) -> None:
+        msg: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            msg["params"] = params
+        self.send(msg)
+
+    def initialize(self, version: str = LATEST_VERSION) -> dict:
+        result = self.result("initialize", {
+            "protocolVersion": version,
+            "capabilities": {},
+            "clientInfo": {"name": "tinytask-raw-tests", "version": "0.0.1"},
+        })
+        self.notify("notifications/initialized")
+        return result
+
+    def call_tool(self, name: str, args: dict | None = None) -> dict:
+        return self.result("tools/call", {"name": name, "arguments": {} if args is None else args})
+
+    def tool_json(self, name: str, args: dict | None = None) -> Any:
+        res = self.call_tool(name, args)
+        assert not res.get("isError"), res
+        return json.loads(res["content"][0]["text"])
+
+    # --- shutdown
+    def close_stdin(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+
+    def wait_exit(self, timeout: float = 5.0) -> int:
+        self.close_stdin()
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"server did not exit within {timeout}s after stdin EOF")
+
+    def all_stdout(self, timeout: float = 5.0) -> list[str]:
+        """Closes stdin, waits for exit and returns every stdout line."""
+        self.wait_exit(timeout)
+        self._reader.join(timeout)
+        return list(self.stdout_lines)
+
+    def stderr_tail(self, n: int = 2000) -> str:
+        try:
+            self._stderr.flush()
+            return self.stderr_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.close_stdin()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self._stderr.close()
+
+
+@pytest.fixture
+def raw(tmp_path):
+    """Factory: raw(log_level="debug", **env) -> RawServer (a fresh db per test); all are killed at teardown."""
+    started: list[RawServer] = []
+
+    def start(log_level: str = "debug", **env_extra: str) -> RawServer:
+        db_name = "t.db" if not started else f"t{len(started) + 1}.db"
+        server = RawServer(tmp_path, log_level, db_name, **env_extra)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.kill()
