@@ -1,10 +1,13 @@
 //! Command line: `tinytask [serve]`, `tinytask migrate`, `--version`, `--help` (documents every variable).
 
 use crate::config::{self, Config};
+use crate::transports::http::AppState;
 use crate::{db, domain::Board, mcp::Engine, telemetry, transports};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock};
+use tokio::sync::watch;
 
 /// Exit status for invalid configuration (documented; the container tests rely on it).
 pub const EXIT_CONFIG: u8 = 2;
@@ -93,34 +96,69 @@ fn serve(config: Config) -> ExitCode {
         }
     };
     let engine = Engine::new(Board::new(pool));
-    runtime.block_on(run_transports(config, engine))
+    let status = runtime.block_on(run_transports(config, engine));
+    // Everything is stopped and checkpointed; don't wait for idle blocking-pool threads (e.g. a stdin
+    // reader that can never return) before exiting.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    status
 }
 
-async fn run_transports(config: Config, engine: std::sync::Arc<Engine>) -> ExitCode {
+async fn run_transports(config: Config, engine: Arc<Engine>) -> ExitCode {
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let stdio_running = Arc::new(AtomicBool::new(config.mode.runs_stdio()));
+    let mut http = None;
     if config.mode.runs_http() {
-        tracing::warn!("the HTTP transports are not part of this build yet; only stdio is served");
-    }
-    if config.mode == config::Mode::Http {
-        tracing::error!(
-            "TINYTASK_MODE=http needs the HTTP transport, which this build does not have yet"
+        let state = AppState::new(
+            &config,
+            Arc::clone(&engine),
+            shutdown_rx,
+            Arc::clone(&stdio_running),
         );
-        return ExitCode::from(EXIT_CONFIG);
-    }
-    // In `both` mode stdin EOF ends only the stdio transport; the process runs until a signal.
-    let keep_running = config.mode != config::Mode::Stdio;
-    let stdio = async {
-        if let Err(e) = transports::stdio::serve(engine).await {
-            tracing::error!(error = %e, "stdio transport failed");
+        match transports::http::start(state, &config.host, config.port) {
+            Ok(running) => http = Some((running.server.handle(), tokio::spawn(running.server))),
+            Err(e) => {
+                tracing::error!(host = %config.host, port = config.port, error = %e, "cannot listen for HTTP");
+                return ExitCode::from(EXIT_FAILURE);
+            }
         }
-        if keep_running {
+    }
+    let http_handle = http.as_ref().map(|(handle, _)| handle.clone());
+    let http_stopped = async {
+        match http {
+            Some((_, task)) => task.await.map_err(std::io::Error::other).and_then(|r| r),
+            None => std::future::pending().await,
+        }
+    };
+    // In `both` mode stdin EOF ends only the stdio transport; the process runs until a signal.
+    let stdio_only = config.mode == config::Mode::Stdio;
+    let stdio = async {
+        if config.mode.runs_stdio() {
+            if let Err(e) = transports::stdio::serve(Arc::clone(&engine)).await {
+                tracing::error!(error = %e, "stdio transport failed");
+            }
+            stdio_running.store(false, Ordering::Relaxed);
+        }
+        if !stdio_only {
             std::future::pending::<()>().await;
         }
     };
+    let mut status = ExitCode::SUCCESS;
     tokio::select! {
         _ = stdio => {}
         _ = shutdown_signal() => tracing::info!("shutdown signal received"),
+        result = http_stopped => {
+            tracing::error!(?result, "HTTP server stopped unexpectedly");
+            status = ExitCode::from(EXIT_FAILURE);
+        }
     }
-    ExitCode::SUCCESS
+    // Tell every SSE stream to end (clients reconnect later), then let in-flight requests finish.
+    let _ = shutdown_tx.send(true);
+    if let Some(handle) = http_handle {
+        handle.stop(true).await;
+    }
+    engine.board().checkpoint().await;
+    tracing::info!("shutdown complete");
+    status
 }
 
 /// Resolves on SIGTERM or SIGINT (Ctrl-C).

@@ -74,3 +74,20 @@ macro_rules! allowed_values {
 }
 
 allowed_values!(super::Mode, super::LogLevel, super::LogFormat);
+
+/// A positive integer setting; absent means `default`.
+pub(super) fn parse_positive(
+    variable: &'static str,
+    raw: Option<String>,
+    default: usize,
+) -> Result<usize, ConfigError> {
+    let Some(value) = raw else { return Ok(default) };
+    match value.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ConfigError {
+            variable,
+            value,
+            allowed: "a positive integer".into(),
+        }),
+    }
+}

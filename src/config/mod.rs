@@ -4,7 +4,10 @@ mod env;
 mod values;
 
 pub use env::{ConfigError, load_dotenv};
+pub use http::{AllowList, HttpSettings};
 pub use values::{LogFormat, LogLevel, Mode};
+
+mod http;
 
 use std::path::PathBuf;
 
@@ -17,6 +20,7 @@ pub struct Config {
     pub db_path: PathBuf,
     pub log_level: LogLevel,
     pub log_format: LogFormat,
+    pub http: HttpSettings,
 }
 
 /// The documented environment variables: (name, default, allowed values / meaning). Used by `--help`.
@@ -43,6 +47,36 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
         "error | warn | info | debug | trace — logs always go to stderr",
     ),
     ("TINYTASK_LOG_FORMAT", "text", "text | json"),
+    (
+        "TINYTASK_MAX_BODY_BYTES",
+        "4194304",
+        "largest HTTP request body in bytes (larger → 413)",
+    ),
+    (
+        "TINYTASK_SESSION_IDLE_SECS",
+        "1800",
+        "idle seconds before a Streamable HTTP session expires",
+    ),
+    (
+        "TINYTASK_MAX_SESSIONS",
+        "1000",
+        "open HTTP sessions allowed at once",
+    ),
+    (
+        "TINYTASK_ALLOWED_ORIGINS",
+        "(loopback)",
+        "comma-separated Origin values allowed on MCP requests, or *",
+    ),
+    (
+        "TINYTASK_ALLOWED_HOSTS",
+        "(loopback*)",
+        "comma-separated Host names allowed; *loopback names when bound to loopback, any otherwise",
+    ),
+    (
+        "TINYTASK_AUTH_TOKEN",
+        "(unset)",
+        "when set, HTTP requests (except /health) need Authorization: Bearer <token>",
+    ),
 ];
 
 impl Config {
@@ -71,6 +105,7 @@ impl Config {
                 get("TINYTASK_LOG_FORMAT"),
                 LogFormat::Text,
             )?,
+            http: HttpSettings::from_lookup(&get)?,
         })
     }
 
@@ -84,7 +119,7 @@ impl Config {
             self.db_path.display(),
             self.log_level.as_str(),
             self.log_format.as_str()
-        )
+        ) + &self.http.summary()
     }
 }
 

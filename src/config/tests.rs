@@ -77,3 +77,36 @@ fn invalid_log_settings_are_rejected() {
 fn blank_values_mean_default() {
     assert_eq!(config(&[("TINYTASK_PORT", " ")]).unwrap().port, 3000);
 }
+
+#[test]
+fn http_settings_parse_and_validate() {
+    let c = config(&[
+        ("TINYTASK_MAX_SESSIONS", "5"),
+        (
+            "TINYTASK_ALLOWED_ORIGINS",
+            "https://a.example, https://B.example/",
+        ),
+        ("TINYTASK_ALLOWED_HOSTS", "*"),
+        ("TINYTASK_AUTH_TOKEN", "s3cret"),
+    ])
+    .unwrap();
+    assert_eq!(c.http.max_sessions, 5);
+    assert_eq!(
+        c.http.allowed_origins,
+        AllowList::Only(vec!["https://a.example".into(), "https://b.example".into()])
+    );
+    assert_eq!(c.http.allowed_hosts, AllowList::Any);
+    assert!(!c.summary().contains("s3cret"));
+    assert_eq!(
+        config(&[("TINYTASK_MAX_BODY_BYTES", "0")])
+            .unwrap_err()
+            .variable,
+        "TINYTASK_MAX_BODY_BYTES"
+    );
+    assert_eq!(
+        config(&[("TINYTASK_SESSION_IDLE_SECS", "x")])
+            .unwrap_err()
+            .variable,
+        "TINYTASK_SESSION_IDLE_SECS"
+    );
+}

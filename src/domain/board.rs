@@ -1,18 +1,50 @@
 //! [`Board`]: runs business operations on the blocking thread pool, each in one SQLite transaction.
 
+use super::changes::{self, Changes};
 use super::{DomainError, DomainResult};
 use crate::db::DbPool;
 use diesel::{Connection, SqliteConnection};
+use std::sync::{Arc, RwLock};
+
+/// Called after each committed write that changed something (on the thread that ran the write; must not
+/// block).
+pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
 
 /// The shared task board. Cheap to clone (the pool is reference counted); every transport uses the same one.
 #[derive(Clone)]
 pub struct Board {
     pool: DbPool,
+    listeners: Arc<RwLock<Vec<ChangeListener>>>,
 }
 
 impl Board {
     pub fn new(pool: DbPool) -> Self {
-        Board { pool }
+        Board {
+            pool,
+            listeners: Arc::default(),
+        }
+    }
+
+    /// Registers a listener for committed changes (the MCP engine uses it for resource subscriptions).
+    pub fn on_change(&self, listener: ChangeListener) {
+        self.listeners
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(listener);
+    }
+
+    fn publish(&self, changes: &Changes) {
+        if changes.is_empty() {
+            return;
+        }
+        for listener in self
+            .listeners
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            listener(changes);
+        }
     }
 
     pub fn pool(&self) -> &DbPool {
@@ -35,7 +67,11 @@ impl Board {
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
-        self.run(move |conn| conn.immediate_transaction(op)).await
+        let (out, changes) = self
+            .run(move |conn| conn.immediate_transaction(|c| write_and_capture(c, op)))
+            .await?;
+        self.publish(&changes);
+        Ok(out)
     }
 
     /// Diesel is synchronous: run on tokio's blocking pool, never on the async executor threads.
@@ -55,6 +91,23 @@ impl Board {
         .map_err(|e| DomainError::Unavailable(format!("database task failed: {e}")))?
     }
 
+    /// Merges the WAL into the database file (on shutdown, so the file alone is complete). Failures are
+    /// logged only: every committed transaction is durable in the WAL anyway.
+    pub async fn checkpoint(&self) {
+        let result = self
+            .run(|conn| {
+                diesel::connection::SimpleConnection::batch_execute(
+                    conn,
+                    "PRAGMA wal_checkpoint(TRUNCATE)",
+                )?;
+                Ok(())
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+        }
+    }
+
     /// Synchronous variant for non-async callers (CLI, tests): runs `op` in an IMMEDIATE transaction.
     pub fn write_blocking<T>(
         &self,
@@ -64,6 +117,17 @@ impl Board {
             .pool
             .get()
             .map_err(|e| DomainError::Unavailable(e.to_string()))?;
-        conn.immediate_transaction(op)
+        let (out, changes) = conn.immediate_transaction(|c| write_and_capture(c, op))?;
+        self.publish(&changes);
+        Ok(out)
     }
+}
+
+/// Runs a write and collects what it touched, inside the caller's transaction.
+fn write_and_capture<T>(
+    conn: &mut SqliteConnection,
+    op: impl FnOnce(&mut SqliteConnection) -> DomainResult<T>,
+) -> DomainResult<(T, Changes)> {
+    let out = op(conn)?;
+    Ok((out, changes::drain(conn)?))
 }

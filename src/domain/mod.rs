@@ -7,6 +7,7 @@
 pub mod agents;
 mod blocking;
 mod board;
+pub mod changes;
 pub mod comments;
 mod error;
 mod hierarchy;
@@ -21,7 +22,7 @@ pub mod tasks;
 mod text;
 pub mod views;
 
-pub use board::Board;
+pub use board::{Board, ChangeListener};
 pub use error::{DomainError, DomainResult};
 pub use history::PROPAGATION_ACTOR;
 pub use status::TaskStatus;

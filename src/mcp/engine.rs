@@ -2,25 +2,48 @@
 //! knows nothing about how bytes arrive.
 
 use super::jsonrpc::{self, Message, RpcError};
+use super::logging::McpLogLevel;
 use super::protocol::BATCH_VERSION;
 use super::session::Session;
+use super::subscriptions::Subscriptions;
 use super::tools::ToolRegistry;
 use super::{completion, lifecycle, logging, resources};
 use crate::domain::Board;
 use serde_json::{Value, json};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 pub struct Engine {
     board: Board,
     tools: ToolRegistry,
+    subscriptions: Subscriptions,
 }
 
 impl Engine {
+    /// Builds the engine and connects it to the board's change feed (for resource subscriptions).
     pub fn new(board: Board) -> Arc<Self> {
-        Arc::new(Engine {
-            board,
-            tools: ToolRegistry::new(),
+        Arc::new_cyclic(|weak: &Weak<Engine>| {
+            let weak = weak.clone();
+            board.on_change(Box::new(move |changes| {
+                if let Some(engine) = weak.upgrade() {
+                    engine.subscriptions.dispatch(changes);
+                }
+            }));
+            Engine {
+                board,
+                tools: ToolRegistry::new(),
+                subscriptions: Subscriptions::default(),
+            }
         })
+    }
+
+    /// Forgets a session that ended (its subscriptions stop).
+    pub fn end_session(&self, session: &Session) {
+        self.subscriptions.forget(session);
+    }
+
+    /// Number of live resource subscriptions (for /health).
+    pub fn subscription_count(&self) -> usize {
+        self.subscriptions.count()
     }
 
     pub fn board(&self) -> &Board {
@@ -97,6 +120,7 @@ impl Engine {
                 None
             }
             Ok(Message::Request { id, method, params }) => {
+                tracing::debug!(method = %method, session = session.id(), "request");
                 if in_batch && method == "initialize" {
                     let err = RpcError::invalid_request(
                         "Invalid Request: initialize must not be part of a batch",
@@ -136,7 +160,7 @@ impl Engine {
 
     async fn request(
         &self,
-        session: &Session,
+        session: &Arc<Session>,
         method: &str,
         params: Value,
     ) -> Result<Value, RpcError> {
@@ -157,17 +181,24 @@ impl Engine {
         };
         match method {
             "tools/list" => Ok(self.tools.list(&version)),
-            "tools/call" => self.call_tool(params, &version).await,
+            "tools/call" => self.call_tool(session, params, &version).await,
             "resources/list" => Ok(resources::list()),
             "resources/templates/list" => Ok(resources::templates()),
             "resources/read" => resources::read(&self.board, &params).await,
+            "resources/subscribe" => self.subscriptions.subscribe(session, &params),
+            "resources/unsubscribe" => self.subscriptions.unsubscribe(session, &params),
             "logging/setLevel" => logging::set_level(session, &params),
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
         }
     }
 
-    async fn call_tool(&self, params: Value, version: &str) -> Result<Value, RpcError> {
+    async fn call_tool(
+        &self,
+        session: &Session,
+        params: Value,
+        version: &str,
+    ) -> Result<Value, RpcError> {
         let name = params.get("name").and_then(Value::as_str).ok_or_else(|| {
             RpcError::invalid_params("Invalid params: tools/call requires a string \"name\"")
         })?;
@@ -176,7 +207,39 @@ impl Engine {
                 .with_data(json!({ "tool": name }))
         })?;
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
-        tracing::debug!(tool = name, "tools/call");
-        Ok(self.tools.call(tool, &self.board, arguments, version).await)
+        let started = std::time::Instant::now();
+        let result = self.tools.call(tool, &self.board, arguments, version).await;
+        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let failed = result.get("isError") == Some(&Value::Bool(true));
+        tracing::info!(tool = name, failed, elapsed_ms, "tools/call");
+        if failed {
+            let text = result
+                .pointer("/content/0/text")
+                .cloned()
+                .unwrap_or(Value::Null);
+            log_to(
+                session,
+                McpLogLevel::Warning,
+                json!({"tool": name, "error": text}),
+            );
+        } else {
+            log_to(
+                session,
+                McpLogLevel::Debug,
+                json!({"tool": name, "elapsed_ms": elapsed_ms}),
+            );
+        }
+        Ok(result)
+    }
+}
+
+/// Sends `notifications/message` when the client asked for this level or a less severe one (LG2).
+fn log_to(session: &Session, level: McpLogLevel, data: Value) {
+    if session.log_level().is_some_and(|min| level >= min) {
+        session.notify(json!({
+            "jsonrpc": "2.0",
+            "method": "notifications/message",
+            "params": {"level": logging::level_name(level), "logger": "tinytask", "data": data},
+        }));
     }
 }

@@ -28,7 +28,10 @@ fn capabilities() -> ServerCapabilities {
     let mut tools = ToolsCapability::default();
     tools.list_changed = Some(false);
     caps.tools = Some(tools);
-    caps.resources = Some(ResourcesCapability::default());
+    let mut resources = ResourcesCapability::default();
+    resources.subscribe = Some(true);
+    resources.list_changed = Some(true);
+    caps.resources = Some(resources);
     caps.logging = Some(Map::new());
     caps.completions = Some(Map::new());
     caps

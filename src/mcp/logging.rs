@@ -20,6 +20,20 @@ pub enum McpLogLevel {
     Emergency,
 }
 
+/// The wire name of a level.
+pub fn level_name(level: McpLogLevel) -> &'static str {
+    match level {
+        McpLogLevel::Debug => "debug",
+        McpLogLevel::Info => "info",
+        McpLogLevel::Notice => "notice",
+        McpLogLevel::Warning => "warning",
+        McpLogLevel::Error => "error",
+        McpLogLevel::Critical => "critical",
+        McpLogLevel::Alert => "alert",
+        McpLogLevel::Emergency => "emergency",
+    }
+}
+
 const LEVELS: &str = "debug, info, notice, warning, error, critical, alert, emergency";
 
 pub fn set_level(session: &Session, params: &Value) -> Result<Value, RpcError> {

@@ -5,10 +5,11 @@ mod completion;
 mod engine;
 pub mod jsonrpc;
 mod lifecycle;
-mod logging;
+pub mod logging;
 pub mod protocol;
 mod resources;
 mod session;
+mod subscriptions;
 pub mod tools;
 
 pub use engine::Engine;

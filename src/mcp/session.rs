@@ -1,8 +1,14 @@
-//! Per-connection protocol state: the negotiated version, whether `initialized` arrived, the log level.
-//! One `Session` per stdio process or HTTP session; shared by the concurrent requests of that connection.
+//! Per-connection protocol state: the negotiated version, whether `initialized` arrived, the log level, and
+//! the channel for server-initiated messages (notifications). One `Session` per stdio process or HTTP
+//! session; shared by the concurrent requests of that connection.
 
 use super::logging::McpLogLevel;
+use serde_json::Value;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::mpsc::UnboundedSender;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 #[derive(Debug, Clone, Default)]
 struct State {
@@ -12,9 +18,27 @@ struct State {
     client: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Session {
+    id: u64,
     state: Mutex<State>,
+    /// Where notifications go: stdout for stdio, the SSE stream for HTTP (None while no stream is open).
+    outbound: Mutex<Option<UnboundedSender<Value>>>,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            state: Mutex::default(),
+            outbound: Mutex::default(),
+        }
+    }
+}
+
+/// Locks ignoring poisoning: the guarded data are plain values that a panic cannot leave half-written.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Session {
@@ -22,42 +46,59 @@ impl Session {
         Self::default()
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        // A panic while holding this lock cannot leave the state inconsistent (plain field writes).
-        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        f(&mut guard)
+    /// Process-unique id (for logs and subscription bookkeeping; not the HTTP session id).
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// The negotiated protocol version, once `initialize` was answered.
     pub fn version(&self) -> Option<String> {
-        self.with(|s| s.version.clone())
+        lock(&self.state).version.clone()
     }
 
     pub(super) fn start(&self, version: &str, client: Option<String>) {
-        self.with(|s| {
-            s.version = Some(version.to_string());
-            s.client = client;
-        });
+        let mut s = lock(&self.state);
+        s.version = Some(version.to_string());
+        s.client = client;
     }
 
     pub(super) fn mark_initialized(&self) {
-        self.with(|s| s.initialized = true);
+        lock(&self.state).initialized = true;
     }
 
     pub fn is_initialized(&self) -> bool {
-        self.with(|s| s.initialized)
+        lock(&self.state).initialized
     }
 
     pub fn client(&self) -> Option<String> {
-        self.with(|s| s.client.clone())
+        lock(&self.state).client.clone()
     }
 
     pub(super) fn set_log_level(&self, level: McpLogLevel) {
-        self.with(|s| s.log_level = Some(level));
+        lock(&self.state).log_level = Some(level);
     }
 
-    /// The minimum level of `notifications/message` this client asked for (None = not set).
+    /// The minimum level of `notifications/message` this client asked for (None = not set: none are sent).
     pub fn log_level(&self) -> Option<McpLogLevel> {
-        self.with(|s| s.log_level)
+        lock(&self.state).log_level
+    }
+
+    /// Connects (or with `None` disconnects) the channel notifications are written to.
+    pub fn set_outbound(&self, sender: Option<UnboundedSender<Value>>) {
+        *lock(&self.outbound) = sender;
+    }
+
+    /// Whether a notification channel is connected and still open.
+    pub fn has_outbound(&self) -> bool {
+        lock(&self.outbound)
+            .as_ref()
+            .is_some_and(|tx| !tx.is_closed())
+    }
+
+    /// Sends a server-initiated message; returns false when no stream is connected.
+    pub fn notify(&self, message: Value) -> bool {
+        lock(&self.outbound)
+            .as_ref()
+            .is_some_and(|tx| tx.send(message).is_ok())
     }
 }

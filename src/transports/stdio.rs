@@ -30,7 +30,9 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let session = Arc::new(Session::new());
-    let (tx, rx) = mpsc::unbounded_channel::<String>();
+    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    // Notifications (resource updates, log messages) share the single writer with responses.
+    session.set_outbound(Some(tx.clone()));
     let writer = tokio::spawn(write_lines(rx, output));
     let mut in_flight = JoinSet::new();
     let mut line = Vec::new();
@@ -48,20 +50,17 @@ where
                 continue;
             }
             match serde_json::from_str::<Value>(text) {
-                Err(e) => Some(jsonrpc::failure(Value::Null, RpcError::parse_error(e)).to_string()),
+                Err(e) => Some(jsonrpc::failure(Value::Null, RpcError::parse_error(e))),
                 Ok(value) if Engine::is_lifecycle(&value) => {
                     // initialize must finish before later requests see the session state.
-                    engine
-                        .handle_value(&session, value)
-                        .await
-                        .map(|v| v.to_string())
+                    engine.handle_value(&session, value).await
                 }
                 Ok(value) => {
                     let (engine, session, tx) =
                         (Arc::clone(&engine), Arc::clone(&session), tx.clone());
                     in_flight.spawn(async move {
                         if let Some(reply) = engine.handle_value(&session, value).await {
-                            let _ = tx.send(reply.to_string());
+                            let _ = tx.send(reply);
                         }
                     });
                     None
@@ -75,17 +74,19 @@ where
         while in_flight.try_join_next().is_some() {}
     }
     while in_flight.join_next().await.is_some() {}
+    engine.end_session(&session);
+    session.set_outbound(None);
     drop(tx);
     writer.await.map_err(std::io::Error::other)??;
     tracing::info!("stdin closed; stdio transport finished");
     Ok(())
 }
 
-fn too_large() -> String {
+fn too_large() -> Value {
     let err = RpcError::invalid_request(format!(
         "Invalid Request: message larger than {MAX_MESSAGE_BYTES} bytes"
     ));
-    jsonrpc::failure(Value::Null, err).to_string()
+    jsonrpc::failure(Value::Null, err)
 }
 
 /// Reads one line into `buf` (without the newline). `None` at EOF with nothing read; `Some(false)` when the
@@ -122,10 +123,12 @@ async fn read_line<R: AsyncBufRead + Unpin>(
 }
 
 async fn write_lines<W: AsyncWrite + Unpin>(
-    mut rx: mpsc::UnboundedReceiver<String>,
+    mut rx: mpsc::UnboundedReceiver<Value>,
     mut out: W,
 ) -> std::io::Result<()> {
-    while let Some(mut line) = rx.recv().await {
+    while let Some(message) = rx.recv().await {
+        // Compact serialization never contains a raw newline (S1).
+        let mut line = message.to_string();
         line.push('\n');
         out.write_all(line.as_bytes()).await?;
         out.flush().await?;

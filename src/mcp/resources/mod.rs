@@ -8,3 +8,4 @@ mod uri;
 
 pub use catalog::{list, templates};
 pub use read::read;
+pub use uri::{ResourceRef, parse as parse_uri};

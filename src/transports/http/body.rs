@@ -1,0 +1,103 @@
+//! Request checks shared by the MCP endpoints: JSON content type, Accept, body size, JSON parsing.
+
+use super::errors::{error, rpc_error};
+use crate::mcp::jsonrpc::RpcError;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::Value;
+
+/// 415 unless the body is declared as JSON (H6).
+pub fn require_json(req: &HttpRequest) -> Result<(), HttpResponse> {
+    let ok = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported Media Type: Content-Type must be application/json",
+        ))
+    }
+}
+
+/// What the client's Accept header allows (missing = anything; lenient per P4).
+pub struct Accepts {
+    pub json: bool,
+    pub sse: bool,
+}
+
+pub fn accepts(req: &HttpRequest) -> Accepts {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Accepts {
+            json: true,
+            sse: true,
+        };
+    };
+    let types: Vec<String> = accept
+        .split(',')
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect();
+    let any = types.iter().any(|t| t == "*/*");
+    Accepts {
+        json: any
+            || types
+                .iter()
+                .any(|t| t == "application/json" || t == "application/*"),
+        sse: any
+            || types
+                .iter()
+                .any(|t| t == "text/event-stream" || t == "text/*"),
+    }
+}
+
+/// Reads the body up to the configured limit (413 beyond) and parses it (400 + -32700 when invalid).
+pub async fn read_json(payload: web::Payload, limit: usize) -> Result<Value, HttpResponse> {
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Payload Too Large: request bodies are limited to {limit} bytes"),
+        )
+    };
+    let body = match payload.to_bytes_limited(limit).await {
+        Err(_) => return Err(too_large()),
+        Ok(Err(e)) => return Err(error(StatusCode::BAD_REQUEST, format!("Bad Request: {e}"))),
+        Ok(Ok(body)) => body,
+    };
+    serde_json::from_slice(&body)
+        .map_err(|e| rpc_error(StatusCode::BAD_REQUEST, RpcError::parse_error(e)))
+}
+
+/// 413 straight from Content-Length, before reading anything.
+pub fn check_length(req: &HttpRequest, limit: usize) -> Result<(), HttpResponse> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    match declared {
+        Some(n) if n > limit => Err(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("Payload Too Large: request bodies are limited to {limit} bytes"),
+        )),
+        _ => Ok(()),
+    }
+}

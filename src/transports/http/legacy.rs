@@ -1,0 +1,117 @@
+//! Legacy HTTP+SSE (2024-11-05) for clients configured for TinyTask 1.x: `GET /sse` (or `GET /mcp`
+//! accepting SSE) opens a stream whose first event names the POST endpoint; each POST is answered 202 and
+//! its JSON-RPC response travels on **that session's** stream (E1–E9). Every session has its own protocol
+//! state and channel, so a response can never reach another client's stream (the 1.x 300 s hang).
+
+use super::body::{check_length, read_json, require_json};
+use super::errors::error;
+use super::sessions::Kind;
+use super::sse;
+use super::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web_lab::sse::{Data, Event};
+use std::sync::Arc;
+
+/// Opens a legacy session and its stream; `endpoint_path` is where the client must POST (relative URI).
+pub fn open_stream(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    endpoint_path: &str,
+) -> HttpResponse {
+    let session = match state.sessions.create(Kind::Legacy) {
+        Ok(s) => s,
+        Err(full) => {
+            return error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "Service Unavailable: {} sessions are open (TINYTASK_MAX_SESSIONS)",
+                    full.max
+                ),
+            );
+        }
+    };
+    session.open_stream();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    session.mcp.set_outbound(Some(tx));
+    let endpoint: Event = Data::new(format!("{endpoint_path}?sessionId={}", session.id))
+        .event("endpoint")
+        .into();
+    tracing::info!(session = %session.id, endpoint_path, "legacy SSE session opened");
+    let (state_on_close, closing) = (state.clone(), Arc::clone(&session));
+    sse::stream(req, rx, state.shutdown.clone(), Some(endpoint), move || {
+        // E7: the session lives exactly as long as its stream.
+        state_on_close.sessions.remove(&closing.id);
+        state_on_close.engine.end_session(&closing.mcp);
+        closing.mcp.set_outbound(None);
+        tracing::info!(session = %closing.id, "legacy SSE session closed");
+    })
+}
+
+pub async fn get_sse(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    open_stream(&req, &state, "/messages")
+}
+
+#[derive(serde::Deserialize)]
+pub struct MessageQuery {
+    #[serde(rename = "sessionId")]
+    session_id: Option<String>,
+}
+
+pub async fn post_messages(
+    req: HttpRequest,
+    query: web::Query<MessageQuery>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match &query.session_id {
+        Some(id) => post_message(&req, id, payload, &state).await,
+        None => error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the sessionId query parameter is required",
+        ),
+    }
+}
+
+/// E4/E5: 400 without a session id, 404 for an unknown one, otherwise handle the message and answer 202;
+/// the JSON-RPC response goes to the session's stream.
+pub async fn post_message(
+    req: &HttpRequest,
+    id: &str,
+    payload: web::Payload,
+    state: &AppState,
+) -> HttpResponse {
+    if id.is_empty() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: the sessionId query parameter is required",
+        );
+    }
+    let Some(session) = state.sessions.get(id, Kind::Legacy) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Session not found: open a new stream with GET /sse",
+        );
+    };
+    if let Err(response) =
+        require_json(req).and_then(|_| check_length(req, state.settings.max_body_bytes))
+    {
+        return response;
+    }
+    let body = match read_json(payload, state.settings.max_body_bytes).await {
+        Ok(body) => body,
+        Err(response) => return response,
+    };
+    // Handled before answering 202 so messages of one client are processed in the order it sent them.
+    if let Some(reply) = state.engine.handle_value(&session.mcp, body).await
+        && !session.mcp.notify(reply)
+    {
+        return error(
+            StatusCode::NOT_FOUND,
+            "Session not found: its stream is closed",
+        );
+    }
+    HttpResponse::Accepted()
+        .content_type("text/plain")
+        .body("Accepted")
+}

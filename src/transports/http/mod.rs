@@ -1,0 +1,106 @@
+//! HTTP transports on actix-web: Streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`, and
+//! 1.x-style `/mcp`), and `/health`. Endpoints and status codes: docs/HTTP.md.
+
+// Request checks return the ready-made error response as `Err(HttpResponse)`; it lives for one handler
+// call, so boxing it (what this lint asks for) would only add an allocation.
+#![allow(clippy::result_large_err)]
+
+mod body;
+mod errors;
+mod guard;
+mod health;
+mod legacy;
+mod sessions;
+mod sse;
+mod state;
+mod streamable;
+
+pub use state::AppState;
+
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use std::time::Duration;
+
+/// Registers every route on an actix `App` (used by the server and by in-process tests).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .service(
+            web::resource(["/mcp", "/mcp/"])
+                .route(web::post().to(streamable::post))
+                .route(web::get().to(streamable::get))
+                .route(web::delete().to(streamable::delete)),
+        )
+        .route("/sse", web::get().to(legacy::get_sse))
+        .route("/messages", web::post().to(legacy::post_messages))
+        .route("/messages/", web::post().to(legacy::post_messages));
+}
+
+/// The application with middleware, for a given shared state.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .wrap(from_fn(guard::guard))
+        .wrap(from_fn(guard::log_requests))
+        .configure(routes)
+        .default_service(web::to(errors::not_found))
+}
+
+/// A bound, running server (not yet awaited) and what is needed to stop it.
+pub struct Running {
+    pub server: actix_web::dev::Server,
+    pub state: web::Data<AppState>,
+}
+
+/// Binds `host:port` and starts the workers. Signals are handled by the caller (`cli`), which flips the
+/// shutdown flag (ending SSE streams) before stopping the server gracefully.
+pub fn start(state: AppState, host: &str, port: u16) -> std::io::Result<Running> {
+    let state = web::Data::new(state);
+    let shared = state.clone();
+    let server = HttpServer::new(move || app(shared.clone()))
+        .disable_signals()
+        // A client closing its side means it is gone: end its SSE stream (and legacy session) at once
+        // instead of noticing only when a keep-alive write fails up to 30 s later.
+        .h1_allow_half_closed(false)
+        .shutdown_timeout(5)
+        .keep_alive(Duration::from_secs(75))
+        .bind((host, port))?
+        .run();
+    spawn_reaper(state.clone());
+    tracing::info!(
+        host,
+        port,
+        "HTTP transports listening: /mcp (Streamable HTTP), /sse (legacy SSE), /health"
+    );
+    Ok(Running { server, state })
+}
+
+/// Expires idle Streamable HTTP sessions (H27).
+fn spawn_reaper(state: web::Data<AppState>) {
+    let period = (state.sessions.idle_timeout() / 4)
+        .clamp(Duration::from_millis(250), Duration::from_secs(30));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        let mut shutdown = state.shutdown.clone();
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.changed() => return,
+            }
+            for session in state.sessions.remove_expired() {
+                tracing::info!(session = %session.id, "session expired");
+                state.engine.end_session(&session.mcp);
+                session.mcp.set_outbound(None);
+            }
+        }
+    });
+}
