@@ -37,6 +37,17 @@ enum Command {
     Serve,
     /// Apply pending database migrations to TINYTASK_DB_PATH and exit.
     Migrate,
+    /// Exit 0 if the server on 127.0.0.1:TINYTASK_PORT answers /health with 200 (for container HEALTHCHECKs).
+    Healthcheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 3)]
+        timeout: u64,
+    },
+    /// Write a consistent copy of the (possibly running) database to FILE, which must not exist yet.
+    Backup {
+        /// Destination file.
+        file: std::path::PathBuf,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -56,6 +67,34 @@ pub fn run() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config),
         Command::Migrate => migrate(&config),
+        Command::Healthcheck { timeout } => healthcheck(&config, timeout),
+        Command::Backup { file } => backup(&config, &file),
+    }
+}
+
+fn healthcheck(config: &Config, timeout: u64) -> ExitCode {
+    match crate::ops::healthcheck::check(
+        config.port,
+        std::time::Duration::from_secs(timeout.max(1)),
+    ) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tinytask healthcheck: unhealthy: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
+    match crate::ops::backup::backup(&config.db_path, file) {
+        Ok(bytes) => {
+            tracing::info!(from = %config.db_path.display(), to = %file.display(), bytes, "backup written");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "backup failed");
+            ExitCode::from(EXIT_FAILURE)
+        }
     }
 }
 

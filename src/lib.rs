@@ -9,5 +9,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod mcp;
+pub mod ops;
 pub mod telemetry;
 pub mod transports;

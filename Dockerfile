@@ -1,0 +1,57 @@
+# TinyTask production image: a statically linked binary in an otherwise empty image (FROM scratch).
+# Builds with the classic builder and with BuildKit (no RUN --mount); dependency compilation is cached in
+# its own layer, so a change under src/ only recompiles the tinytask crate.
+
+ARG RUST_VERSION=1.95
+
+# ---- builder ---------------------------------------------------------------------------------------------
+FROM rust:${RUST_VERSION}-slim-trixie AS builder
+WORKDIR /build
+# Static glibc binary (no libc needed at run time); the explicit --target keeps proc-macros dynamic.
+ENV RUSTFLAGS="-C target-feature=+crt-static" \
+    CARGO_TERM_COLOR=never
+
+# 1) Dependencies only: the real manifests with placeholder sources.
+COPY Cargo.toml Cargo.lock build.rs ./
+RUN mkdir -p src migrations \
+ && echo 'fn main() {}' > src/main.rs \
+ && touch src/lib.rs \
+ && cargo build --release --locked --target "$(uname -m)-unknown-linux-gnu" \
+ && rm -rf src "target/$(uname -m)-unknown-linux-gnu/release/.fingerprint/tinytask-"* \
+           "target/$(uname -m)-unknown-linux-gnu/release/deps/"*tinytask*
+
+# 2) The application (migrations are embedded at compile time, so they are part of the context).
+COPY migrations migrations
+COPY src src
+RUN cargo build --release --locked --target "$(uname -m)-unknown-linux-gnu" \
+ && mkdir -p /out /out/data \
+ && cp "target/$(uname -m)-unknown-linux-gnu/release/tinytask" /out/tinytask \
+ && /out/tinytask --version
+
+# ---- runtime ---------------------------------------------------------------------------------------------
+FROM scratch
+ARG VERSION=3.0.0
+LABEL org.opencontainers.image.title="tinytask" \
+      org.opencontainers.image.description="TinyTask: a small, fast MCP server giving teams of LLM agents a shared task board" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.source="https://github.com/tinytask/tinytask-rs" \
+      org.opencontainers.image.licenses="MIT"
+
+COPY --from=builder /out/tinytask /usr/local/bin/tinytask
+# No shell to mkdir in scratch: copy an empty directory owned by the runtime user.
+COPY --from=builder --chown=65532:65532 /out/data /data
+
+ENV TINYTASK_MODE=http \
+    TINYTASK_HOST=0.0.0.0 \
+    TINYTASK_PORT=3000 \
+    TINYTASK_DB_PATH=/data/tinytask.db \
+    TINYTASK_LOG_LEVEL=info
+
+USER 65532:65532
+VOLUME /data
+EXPOSE 3000
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=5s --start-period=5s --retries=3 \
+    CMD ["/usr/local/bin/tinytask", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/tinytask"]
+CMD ["serve"]
