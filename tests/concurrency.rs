@@ -59,3 +59,49 @@ fn sixteen_agents_claim_ten_tasks_exactly_once() {
     assert_eq!(all.len(), TASKS, "each task claimed exactly once: {all:?}");
     assert_eq!(unique, expected);
 }
+
+/// The same race inside one process: 16 concurrent tasks share one `Board` (its write queue and pool).
+#[test]
+fn concurrent_signups_on_one_board_claim_each_task_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let board = Board::new(tinytask::db::open(&dir.path().join("one.db"), 8).unwrap());
+    for i in 0..TASKS {
+        board
+            .write_blocking(|c| {
+                tasks::create(
+                    c,
+                    CreateTask {
+                        title: format!("task {i}"),
+                        created_by: "lead".into(),
+                        assigned_to: Some("crew".into()),
+                        ..CreateTask::default()
+                    },
+                )
+            })
+            .unwrap();
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_all()
+        .build()
+        .unwrap();
+    let claimed: Vec<i32> = runtime.block_on(async {
+        let handles: Vec<_> = (0..AGENTS)
+            .map(|_| {
+                let board = board.clone();
+                tokio::spawn(
+                    async move { board.write(|c| agents::signup(c, "crew")).await.unwrap() },
+                )
+            })
+            .collect();
+        let mut ids = Vec::new();
+        for h in handles {
+            if let Some(t) = h.await.unwrap().task {
+                ids.push(t.task.id);
+            }
+        }
+        ids
+    });
+    let unique: HashSet<i32> = claimed.iter().copied().collect();
+    assert_eq!((claimed.len(), unique.len()), (TASKS, TASKS), "{claimed:?}");
+}

@@ -4,7 +4,7 @@ use super::changes::{self, Changes};
 use super::{DomainError, DomainResult};
 use crate::db::DbPool;
 use diesel::{Connection, SqliteConnection};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Called after each committed write that changed something (on the thread that ran the write; must not
 /// block).
@@ -15,6 +15,10 @@ pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
 pub struct Board {
     pool: DbPool,
     listeners: Arc<RwLock<Vec<ChangeListener>>>,
+    /// SQLite has one writer at a time. Queueing writers here, in arrival order, is cheaper and fairer than
+    /// letting them collide on the database lock and back off in SQLite's busy handler (sleeps of up to
+    /// 100 ms). Other processes on the same file are still handled by `busy_timeout`.
+    write_gate: Arc<Mutex<()>>,
 }
 
 impl Board {
@@ -22,6 +26,7 @@ impl Board {
         Board {
             pool,
             listeners: Arc::default(),
+            write_gate: Arc::default(),
         }
     }
 
@@ -57,7 +62,7 @@ impl Board {
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(op)).await
+        self.run(None, move |conn| conn.transaction(op)).await
     }
 
     /// Runs a write in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so a
@@ -67,21 +72,28 @@ impl Board {
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
+        let gate = Some(Arc::clone(&self.write_gate));
         let (out, changes) = self
-            .run(move |conn| conn.immediate_transaction(|c| write_and_capture(c, op)))
+            .run(gate, move |conn| {
+                conn.immediate_transaction(|c| write_and_capture(c, op))
+            })
             .await?;
         self.publish(&changes);
         Ok(out)
     }
 
-    /// Diesel is synchronous: run on tokio's blocking pool, never on the async executor threads.
-    async fn run<T, F>(&self, op: F) -> DomainResult<T>
+    /// Diesel is synchronous: run on tokio's blocking pool, never on the async executor threads. Writers
+    /// pass the gate, taken before a pooled connection so waiting writers never starve readers of them.
+    async fn run<T, F>(&self, gate: Option<Arc<Mutex<()>>>, op: F) -> DomainResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
+            let _turn = gate
+                .as_ref()
+                .map(|g| g.lock().unwrap_or_else(|e| e.into_inner()));
             let mut conn = pool
                 .get()
                 .map_err(|e| DomainError::Unavailable(e.to_string()))?;
@@ -95,7 +107,7 @@ impl Board {
     /// logged only: every committed transaction is durable in the WAL anyway.
     pub async fn checkpoint(&self) {
         let result = self
-            .run(|conn| {
+            .run(None, |conn| {
                 diesel::connection::SimpleConnection::batch_execute(
                     conn,
                     "PRAGMA wal_checkpoint(TRUNCATE)",
@@ -117,7 +129,10 @@ impl Board {
             .pool
             .get()
             .map_err(|e| DomainError::Unavailable(e.to_string()))?;
-        let (out, changes) = conn.immediate_transaction(|c| write_and_capture(c, op))?;
+        let (out, changes) = {
+            let _turn = self.write_gate.lock().unwrap_or_else(|e| e.into_inner());
+            conn.immediate_transaction(|c| write_and_capture(c, op))?
+        };
         self.publish(&changes);
         Ok(out)
     }
