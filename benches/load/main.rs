@@ -1,0 +1,251 @@
+//! TinyTask load benchmark: `cargo bench --bench load` (or `just bench`).
+//!
+//! Starts the release server on a fresh seeded database, opens N Streamable HTTP sessions (initialize +
+//! initialized, as real clients do) and drives `tools/call` for a fixed time per scenario, checking every
+//! response. Ceilings measured in the same run: the server's `/health` throughput (HTTP stack) and a raw
+//! diesel single-row insert loop on the same disk (storage). Also: start → healthy, idle RSS, RSS with
+//! 1,000 idle SSE streams, production image size. Prints a markdown report (docs/benchmarks.md).
+
+mod client;
+mod scenarios;
+mod seed;
+mod server;
+mod stats;
+
+use client::{Conn, McpSession};
+use scenarios::{Rng, Scenario, Workflow};
+use stats::{Outcome, Row, TABLE_HEAD};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+fn secs(var: &str, default: f64) -> Duration {
+    Duration::from_secs_f64(std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+}
+
+/// Runs `sessions` workers for `duration`, sampling the server's RSS; returns the scenario's row.
+async fn drive(server: &server::Server, name: &str, sessions: usize, duration: Duration, scenario: Option<Scenario>) -> Row {
+    let port = server.port;
+    let mut workers = Vec::new();
+    let start_gate = Arc::new(tokio::sync::Barrier::new(sessions + 1));
+    for i in 0..sessions {
+        let gate = Arc::clone(&start_gate);
+        workers.push(tokio::spawn(async move {
+            let mut outcome = Outcome::default();
+            let mut rng = Rng::new(i as u64 + 1);
+            let mut wf = Workflow::default();
+            let agent = i % seed::AGENTS;
+            enum Client {
+                Mcp(McpSession),
+                Raw(Conn),
+            }
+            let mut client = match scenario {
+                Some(_) => Client::Mcp(McpSession::open(port).await.expect("open session")),
+                None => Client::Raw(Conn::connect(port).await.expect("connect")),
+            };
+            gate.wait().await;
+            let deadline = Instant::now() + duration;
+            while Instant::now() < deadline {
+                let t0 = Instant::now();
+                let result = match (&mut client, scenario) {
+                    (Client::Mcp(s), Some(sc)) => scenarios::step(s, sc, &mut rng, agent, &mut wf).await,
+                    (Client::Raw(c), _) => match c.request("GET", "/health", &[], b"").await {
+                        Ok(r) if r.status == 200 => Ok(()),
+                        Ok(r) => Err(format!("/health HTTP {}", r.status)),
+                        Err(e) => Err(e.to_string()),
+                    },
+                    _ => unreachable!(),
+                };
+                outcome.record(result.map(|_| t0.elapsed()));
+            }
+            outcome
+        }));
+    }
+    start_gate.wait().await;
+    let cpu0 = server.cpu_seconds();
+    let t0 = Instant::now();
+    let sampling = Arc::new(AtomicBool::new(true));
+    let mut peak_rss = server.rss_mb();
+    let mut total = Outcome::default();
+    let mut pending = workers;
+    while !pending.is_empty() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        peak_rss = peak_rss.max(server.rss_mb());
+        let (done, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|h| h.is_finished());
+        for h in done {
+            total.merge(h.await.expect("worker"));
+        }
+        pending = rest;
+    }
+    sampling.store(false, Ordering::Relaxed);
+    let elapsed = t0.elapsed().as_secs_f64();
+    let cpu = 100.0 * (server.cpu_seconds() - cpu0) / elapsed;
+    if let Some(e) = &total.first_error {
+        eprintln!("  {name}: {} errors, first: {e}", total.errors);
+    }
+    Row {
+        name: name.to_string(),
+        sessions,
+        rps: total.ok as f64 / duration.as_secs_f64(),
+        p50: total.percentile_ms(0.50),
+        p90: total.percentile_ms(0.90),
+        p99: total.percentile_ms(0.99),
+        errors: total.errors,
+        rss_mb: peak_rss,
+        cpu_pct: cpu,
+        ceiling: None,
+    }
+}
+
+/// Storage ceiling: single-row inserts, each its own IMMEDIATE transaction, same pragmas, same disk.
+fn storage_ceiling(dir: &Path, duration: Duration) -> f64 {
+    use diesel::prelude::*;
+    use tinytask::db::schema::tasks;
+    let pool = tinytask::db::open(&dir.join("ceiling.db"), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < duration {
+        conn.immediate_transaction(|c| {
+            diesel::insert_into(tasks::table)
+                .values((tasks::title.eq("ceiling"), tasks::status.eq("idle"), tasks::created_by.eq("bench")))
+                .execute(c)
+        })
+        .unwrap();
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn raise_fd_limit() {
+    let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: plain syscalls on an owned struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
+            l.rlim_cur = l.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &l);
+        }
+    }
+}
+
+fn image_size() -> String {
+    let out = std::process::Command::new("docker")
+        .args(["image", "inspect", "-f", "{{.Size}}", "tinytask-mcp:latest"])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let bytes: f64 = String::from_utf8_lossy(&o.stdout).trim().parse().unwrap_or(f64::NAN);
+            format!("{:.1} MB", bytes / 1e6)
+        }
+        _ => "not measured (no tinytask-mcp:latest image / Docker engine)".into(),
+    }
+}
+
+/// RSS with `n` idle legacy SSE streams open (each a separate connection holding a session).
+async fn rss_with_streams(server: &server::Server, n: usize) -> (f64, usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut streams = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.expect("connect");
+        s.write_all(format!("GET /sse HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAccept: text/event-stream\r\n\r\n", server.port).as_bytes())
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let got = s.read(&mut buf).await.unwrap();
+        assert!(String::from_utf8_lossy(&buf[..got]).contains("200"), "stream refused");
+        streams.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss = server.rss_mb();
+    let open = streams.len();
+    drop(streams);
+    (rss, open)
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list" || a == "--test") {
+        return; // `cargo test --benches` / harness probes: nothing to list.
+    }
+    raise_fd_limit();
+    let phase = secs("TINYTASK_BENCH_SECONDS", 4.0);
+    let sweep_phase = secs("TINYTASK_BENCH_SWEEP_SECONDS", 3.0);
+    let sessions: usize = std::env::var("TINYTASK_BENCH_SESSIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let began = Instant::now();
+
+    // Start → healthy, median of 10 (fresh database each time, migrations included).
+    let mut startups = Vec::new();
+    let mut idle_rss = Vec::new();
+    for i in 0..10 {
+        let db = dir.path().join(format!("start-{i}.db"));
+        let port = server::free_port();
+        let t = Instant::now();
+        let s = server::spawn(&db, port, &dir.path().join("start.log"));
+        startups.push(server::wait_healthy(port, t, Duration::from_secs(10)).as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_millis(200));
+        idle_rss.push(s.rss_mb());
+        s.stop();
+    }
+
+    eprintln!("seeding {} tasks…", seed::TASKS);
+    let db = dir.path().join("bench.db");
+    seed::seed(&db);
+    let storage = storage_ceiling(dir.path(), Duration::from_secs(3));
+
+    let port = server::free_port();
+    let log = dir.path().join("server.log");
+    let server = server::spawn(&db, port, &log);
+    server::wait_healthy(port, Instant::now(), Duration::from_secs(10));
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let mut rows = Vec::new();
+    runtime.block_on(async {
+        eprintln!("ceiling: /health…");
+        let health = drive(&server, "ceiling: GET /health", sessions, phase, None).await;
+        let http_ceiling = health.rps;
+        rows.push(health);
+        for sc in [
+            Scenario::GetTask,
+            Scenario::GetMyQueue,
+            Scenario::ListTasks,
+            Scenario::CreateTask,
+            Scenario::AddComment,
+            Scenario::UpdateTask,
+            Scenario::AgentWorkflow,
+        ] {
+            eprintln!("{}…", sc.name());
+            let mut row = drive(&server, sc.name(), sessions, phase, Some(sc)).await;
+            row.ceiling = Some(if sc.is_write() { ("storage", storage) } else { ("/health", http_ceiling) });
+            rows.push(row);
+        }
+        for n in [1, 8, 32, 128] {
+            eprintln!("sweep {n}…");
+            let mut row = drive(&server, "sweep: get_task", n, sweep_phase, Some(Scenario::GetTask)).await;
+            row.ceiling = Some(("/health", http_ceiling));
+            rows.push(row);
+        }
+    });
+    let (streams_rss, streams) = runtime.block_on(rss_with_streams(&server, 1000));
+    let loaded_rss = rows.iter().map(|r| r.rss_mb).fold(0.0, f64::max);
+    server.stop();
+
+    println!("## Results\n");
+    println!("Storage ceiling (raw diesel single-row insert, one IMMEDIATE transaction each, same pragmas, same disk): **{storage:.0} inserts/s**\n");
+    println!("{TABLE_HEAD}");
+    for r in &rows {
+        println!("{}", r.markdown());
+    }
+    println!("\n| measurement | value |\n|---|---|");
+    println!("| start → healthy (median of 10) | {:.1} ms |", median(startups.clone()));
+    println!("| start → healthy (min / max) | {:.1} / {:.1} ms |", startups.iter().cloned().fold(f64::MAX, f64::min), startups.iter().cloned().fold(0.0, f64::max));
+    println!("| idle RSS after start (median) | {:.1} MB |", median(idle_rss));
+    println!("| peak RSS under load (all scenarios) | {loaded_rss:.1} MB |");
+    println!("| RSS with {streams} idle SSE streams | {streams_rss:.1} MB |");
+    println!("| production image size | {} |", image_size());
+    println!("| benchmark wall time | {:.0} s |", began.elapsed().as_secs_f64());
+}
