@@ -15,7 +15,10 @@
 #                 timeout; no registry is reachable on our machines), else build a local stand-in: a Debian
 #                 trixie minbase rootfs (debootstrap, cached as a tarball in $CACHE_DIR) with gcc, libc6-dev,
 #                 ca-certificates and apt sources, plus this machine's own Rust toolchain (host target only,
-#                 docs pruned) in /usr/local/rustup + /usr/local/cargo, imported with the official image's ENV.
+#                 docs pruned) in /usr/local/rustup + /usr/local/cargo, and this machine's local CA certificates
+#                 (HTTPS from containers is intercepted by the machine's egress; without them cargo cannot reach
+#                 crates.io), imported with the official image's ENV, then checked: cargo/rustc run, apt-get
+#                 update and the crates.io index answer. Rebuilt when the host's local CAs change (label hash).
 #                 `FROM scratch` needs nothing.
 #
 # Environment overrides (all optional):
@@ -27,6 +30,8 @@
 #   TINYTASK_DEBIAN_MIRROR    mirror for debootstrap and apt   (http://deb.debian.org/debian)
 #   TINYTASK_CACHE_DIR        rootfs tarball cache             (/var/cache/tinytask)
 #   TINYTASK_DOCKERD_LOG      dockerd log file                 (/var/log/tinytask-dockerd.log)
+#   TINYTASK_HOST_CA_DIR      local CAs copied into the image  (/usr/local/share/ca-certificates)
+#   TINYTASK_NO_HOST_CA=1     do not copy them
 set -euo pipefail
 
 IMAGE="${TINYTASK_RUST_IMAGE:-rust:1.95-slim-trixie}"
@@ -42,6 +47,8 @@ PULL_TIMEOUT="${TINYTASK_PULL_TIMEOUT:-20}"
 ROOTFS_RECIPE=v1
 ROOTFS_PACKAGES=gcc,libc6-dev,ca-certificates
 HOST_TRIPLE="$(uname -m)-unknown-linux-gnu"
+HOME="${HOME:-/root}"   # where the machine's rustup toolchain is looked for (RUSTUP_HOME / CARGO_HOME win)
+HOST_CA_DIR="${TINYTASK_HOST_CA_DIR:-/usr/local/share/ca-certificates}"
 
 T0=$(date +%s.%N)
 log() { printf 'docker-setup: %s\n' "$*" >&2; }
@@ -51,10 +58,21 @@ since() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1fs", b - a }';
 [ "$(id -u)" -eq 0 ] || die "must run as root (installs packages, starts dockerd)"
 export DEBIAN_FRONTEND=noninteractive
 
-# One run at a time (tests may call this script concurrently).
-mkdir -p /run/lock
-exec 9>/run/lock/tinytask-docker-setup.lock
-flock -w 1800 9 || die "another docker-setup.sh is still running (lock /run/lock/tinytask-docker-setup.lock)"
+# One changing run at a time (tests may call this script concurrently). Taken lazily, only before a step
+# changes something, so the no-op path needs no lock; every step re-checks after taking it. fd 9 must not
+# leak into long-lived children (dockerd is started with 9>&-), or they would hold the lock forever.
+LOCK_FILE=/run/lock/tinytask-docker-setup.flock
+LOCKED=""
+take_lock() {
+    [ -z "$LOCKED" ] || return 0
+    mkdir -p "$(dirname "$LOCK_FILE")"
+    exec 9>"$LOCK_FILE"
+    if ! flock -n 9; then
+        log "waiting for another docker-setup.sh run (lock $LOCK_FILE)"
+        flock -w 1800 9 || die "lock $LOCK_FILE still held after 30 min (holders: $(fuser "$LOCK_FILE" 2>/dev/null || echo '?'))"
+    fi
+    LOCKED=1
+}
 
 # Cleanup of whatever this run created temporarily.
 CLEANUP_DIRS=()
@@ -77,7 +95,18 @@ trap cleanup EXIT
 
 docker_ok() { docker info >/dev/null 2>&1; }
 
+# PID of a live (not zombie) process named $1. Our PID 1 does not always reap orphans, so a killed dockerd
+# can linger as a zombie that pgrep still lists.
+live_pid() {
+    local p found=""
+    for p in $(pgrep -x "$1"); do
+        case "$(ps -o stat= -p "$p" 2>/dev/null)" in Z*|"") ;; *) echo "$p"; found=1 ;; esac
+    done
+    [ -n "$found" ]
+}
+
 apt_install() {
+    take_lock
     # Keep services from being started by package scripts: this script starts dockerd itself.
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -99,13 +128,17 @@ apt_install() {
 # 1. Engine, Compose v1, debootstrap
 # ---------------------------------------------------------------------------------------------------------
 t=$(date +%s.%N)
-pkgs=()
-if ! docker_ok; then
-    command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
-    command -v iptables >/dev/null 2>&1 || pkgs+=(iptables)
-fi
-command -v docker-compose >/dev/null 2>&1 || pkgs+=(docker-compose)
-if [ ${#pkgs[@]} -gt 0 ]; then
+need_pkgs() {
+    pkgs=()
+    if ! docker_ok; then
+        command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
+        command -v iptables >/dev/null 2>&1 || pkgs+=(iptables)
+    fi
+    command -v docker-compose >/dev/null 2>&1 || pkgs+=(docker-compose)
+    [ ${#pkgs[@]} -gt 0 ]
+}
+if need_pkgs; then take_lock; fi
+if need_pkgs; then
     command -v debootstrap >/dev/null 2>&1 || pkgs+=(debootstrap)
     pkgs+=(ca-certificates)
     apt_install "${pkgs[@]}"
@@ -119,33 +152,40 @@ command -v docker >/dev/null 2>&1 || die "no docker client on PATH after install
 # 2. dockerd
 # ---------------------------------------------------------------------------------------------------------
 t=$(date +%s.%N)
+docker_ok || take_lock
 if docker_ok; then
     log "[2/3] dockerd: already running (engine $(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?'))"
 else
     command -v dockerd >/dev/null 2>&1 || die "docker info fails and there is no dockerd to start"
     started=""
-    if pid=$(pgrep -xo dockerd); then
+    if pid=$(live_pid dockerd | head -n1) && [ -n "$pid" ]; then
         log "[2/3] dockerd: pid $pid exists but does not answer yet, waiting for it"
     else
         # Stale pid files from a dockerd that died (e.g. machine handed back without its processes).
-        for f in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
-            if [ -f "$f" ] && ! kill -0 "$(cat "$f" 2>/dev/null)" 2>/dev/null; then rm -f "$f"; fi
+        for f in dockerd:/var/run/docker.pid containerd:/var/run/docker/containerd/containerd.pid; do
+            name=${f%%:*}; f=${f#*:}
+            [ -f "$f" ] || continue
+            p=$(cat "$f" 2>/dev/null || true)
+            if [ -n "$p" ] && live_pid "$name" | grep -qx "$p"; then continue; fi  # alive: leave it
+            rm -f "$f"
+            log "[2/3] dockerd: removed stale $f"
         done
         mkdir -p "$(dirname "$DOCKERD_LOG")"
         printf '\n==== %s docker-setup.sh starting dockerd\n' "$(date -Is)" >>"$DOCKERD_LOG"
         # setsid: own session and process group, so that it survives this script and its shell's job control.
-        setsid nohup dockerd </dev/null >>"$DOCKERD_LOG" 2>&1 &
+        # 9>&-: do not hand it the lock fd.
+        setsid nohup dockerd </dev/null >>"$DOCKERD_LOG" 2>&1 9>&- &
         pid=$!
         started=1
     fi
     deadline=$(( $(date +%s) + DOCKERD_TIMEOUT ))
     until docker_ok; do
-        if ! kill -0 "$pid" 2>/dev/null && ! pgrep -x dockerd >/dev/null; then
-            tail -n 25 "$DOCKERD_LOG" >&2 || true
+        if ! live_pid dockerd >/dev/null; then
+            sed -n "/^==== .*starting dockerd/h; /^==== .*starting dockerd/!H; \${x;p}" "$DOCKERD_LOG" | tail -n 25 >&2 || true
             die "dockerd exited during start-up (log: $DOCKERD_LOG)"
         fi
         if [ "$(date +%s)" -ge "$deadline" ]; then
-            tail -n 25 "$DOCKERD_LOG" >&2 || true
+            sed -n "/^==== .*starting dockerd/h; /^==== .*starting dockerd/!H; \${x;p}" "$DOCKERD_LOG" | tail -n 25 >&2 || true
             die "dockerd (pid $pid) did not answer 'docker info' within ${DOCKERD_TIMEOUT}s (log: $DOCKERD_LOG)"
         fi
         sleep 0.3
@@ -311,6 +351,34 @@ add_toolchain() {
     log "[3/3] image: Rust $RUST_VERSION ($HOST_TRIPLE) copied from $src ($(du -sh "$dst" | cut -f1), $(since "$t1"))"
 }
 
+# HTTPS from containers goes through this machine's egress, whose CA is only in the host trust store
+# (/usr/local/share/ca-certificates). Without it cargo in a container fails on crates.io with "SSL certificate
+# problem: self-signed certificate in certificate chain". The stand-in gets the same local CAs, and a label
+# with their hash so that the image is rebuilt when the host's set changes.
+host_ca_files() {
+    [ "${TINYTASK_NO_HOST_CA:-0}" = 1 ] && return 0
+    [ -d "$HOST_CA_DIR" ] || return 0
+    find "$HOST_CA_DIR" -type f -name '*.crt' 2>/dev/null | LC_ALL=C sort
+}
+host_ca_hash() {
+    local f
+    { for f in $(host_ca_files); do echo "$f"; cat "$f"; done; } | sha256sum | cut -c1-16
+}
+add_host_cas() {
+    local root="$1" f n=0 names=""
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    for f in $(host_ca_files); do
+        cp "$f" "$root/usr/local/share/ca-certificates/host-$(basename "$f")"
+        n=$((n + 1)); names+=" $(basename "$f")"
+    done
+    [ "$n" -gt 0 ] || { log "[3/3] image: no local CA certificates to add"; return 0; }
+    if ! chroot "$root" /usr/sbin/update-ca-certificates >/dev/null 2>&1; then
+        log "WARNING: update-ca-certificates failed in the rootfs; appending to the bundle instead"
+        for f in $(host_ca_files); do cat "$f" >>"$root/etc/ssl/certs/ca-certificates.crt"; done
+    fi
+    log "[3/3] image: added $n local CA certificate(s) of this machine:$names"
+}
+
 build_standin() {
     local work root t1
     mkdir -p /var/tmp
@@ -320,6 +388,7 @@ build_standin() {
     mkdir -p "$root"
     make_rootfs "$root"
     add_toolchain "$root"
+    add_host_cas "$root"
     t1=$(date +%s.%N)
     tar -C "$root" --numeric-owner -cf - . | docker import \
         --change "ENV RUSTUP_HOME=/usr/local/rustup" \
@@ -327,6 +396,7 @@ build_standin() {
         --change "ENV PATH=/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
         --change "ENV RUST_VERSION=$RUST_VERSION" \
         --change "LABEL org.tinytask.standin=debootstrap-$SUITE" \
+        --change "LABEL org.tinytask.host-ca=$(host_ca_hash)" \
         --change 'CMD ["bash"]' \
         -m "TinyTask local stand-in for $IMAGE (scripts/docker-setup.sh)" \
         - "$IMAGE" >/dev/null || die "docker import of the stand-in rootfs failed"
@@ -348,12 +418,38 @@ build_standin() {
         docker rmi "$IMAGE" >/dev/null 2>&1 || true
         die "apt-get update fails inside the stand-in $IMAGE (apt sources or container network); image removed"
     fi
-    log "[3/3] image: verified $IMAGE: $cargo_v, apt-get update ok ($(since "$t1"))"
+    # crates.io over HTTPS (index only, no build): what `cargo build`/`cargo install` in the Dockerfiles need.
+    if ! out=$(docker run --rm "$IMAGE" sh -c 'set -e; mkdir -p /tmp/p/src; cd /tmp/p; : >src/lib.rs
+            printf "[package]\nname = \"p\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[dependencies]\nitoa = \"1\"\n" >Cargo.toml
+            cargo generate-lockfile -q' 2>&1); then
+        printf '%s\n' "$out" | tail -n 15 >&2
+        docker rmi "$IMAGE" >/dev/null 2>&1 || true
+        die "cargo cannot reach crates.io from the stand-in $IMAGE (TLS/CA or container network); image removed"
+    fi
+    log "[3/3] image: verified $IMAGE: $cargo_v, apt-get update ok, crates.io index ok ($(since "$t1"))"
 }
 
+# "ok": present and usable; "stale-ca": our stand-in, built with another set of host CAs; "missing".
+image_state() {
+    local labels
+    labels=$(docker image inspect -f '{{index .Config.Labels "org.tinytask.standin"}} {{index .Config.Labels "org.tinytask.host-ca"}}' "$IMAGE" 2>/dev/null) \
+        || { echo missing; return; }
+    case "$labels" in
+        "<no value> "*|" "*) echo ok ;;                        # a real (pulled) image: not ours to change
+        *" $(host_ca_hash)") echo ok ;;
+        *) echo stale-ca ;;
+    esac
+}
 t=$(date +%s.%N)
-if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    log "[3/3] image: $IMAGE present ($(docker image inspect -f '{{index .Config.Labels "org.tinytask.standin"}}' "$IMAGE" 2>/dev/null | sed 's/^$/pulled/; s/^<no value>$/pulled/'))"
+[ "$(image_state)" = ok ] || take_lock
+state=$(image_state)
+if [ "$state" = ok ]; then
+    kind=$(docker image inspect -f '{{index .Config.Labels "org.tinytask.standin"}}' "$IMAGE" 2>/dev/null)
+    case "$kind" in ""|"<no value>") kind="pulled" ;; *) kind="local stand-in, $kind" ;; esac
+    log "[3/3] image: $IMAGE present ($kind)"
+elif [ "$state" = stale-ca ]; then
+    log "[3/3] image: stand-in $IMAGE was built with other local CA certificates than $HOST_CA_DIR now holds, rebuilding"
+    build_standin
 else
     pulled=""
     if [ "${TINYTASK_SKIP_PULL:-0}" != 1 ]; then
