@@ -59,6 +59,10 @@ debug:
 test:
     ./scripts/test.sh
 
+# Load benchmark of the release build (report in markdown; results: docs/benchmarks.md)
+bench:
+    cargo bench --bench load
+
 # Write a consistent backup of the running production database to ./data/backups/
 backup:
     {{compose}} exec tinytask /usr/local/bin/tinytask backup "/data/backup-$(date -u +%Y%m%dT%H%M%SZ).db"
