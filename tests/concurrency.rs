@@ -9,28 +9,26 @@ use tinytask::domain::{Board, agents};
 const AGENTS: usize = 16;
 const TASKS: usize = 10;
 
+/// Ten idle tasks assigned to the shared agent name "crew"; returns their ids.
+fn seed(board: &Board) -> HashSet<i32> {
+    (0..TASKS)
+        .map(|i| {
+            let args = CreateTask {
+                title: format!("task {i}"),
+                created_by: "lead".into(),
+                assigned_to: Some("crew".into()),
+                ..CreateTask::default()
+            };
+            board.write_blocking(|c| tasks::create(c, args)).unwrap().id
+        })
+        .collect()
+}
+
 #[test]
 fn sixteen_agents_claim_ten_tasks_exactly_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("race.db");
-    let seed = Board::new(tinytask::db::open(&path, 1).unwrap());
-    let mut expected = HashSet::new();
-    for i in 0..TASKS {
-        let task = seed
-            .write_blocking(|c| {
-                tasks::create(
-                    c,
-                    CreateTask {
-                        title: format!("task {i}"),
-                        created_by: "lead".into(),
-                        assigned_to: Some("crew".into()),
-                        ..CreateTask::default()
-                    },
-                )
-            })
-            .unwrap();
-        expected.insert(task.id);
-    }
+    let expected = seed(&Board::new(tinytask::db::open(&path, 1).unwrap()));
 
     let barrier = Arc::new(Barrier::new(AGENTS));
     let handles: Vec<_> = (0..AGENTS)
@@ -65,21 +63,7 @@ fn sixteen_agents_claim_ten_tasks_exactly_once() {
 fn concurrent_signups_on_one_board_claim_each_task_once() {
     let dir = tempfile::tempdir().unwrap();
     let board = Board::new(tinytask::db::open(&dir.path().join("one.db"), 8).unwrap());
-    for i in 0..TASKS {
-        board
-            .write_blocking(|c| {
-                tasks::create(
-                    c,
-                    CreateTask {
-                        title: format!("task {i}"),
-                        created_by: "lead".into(),
-                        assigned_to: Some("crew".into()),
-                        ..CreateTask::default()
-                    },
-                )
-            })
-            .unwrap();
-    }
+    seed(&board);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(4)
         .enable_all()
