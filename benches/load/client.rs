@@ -25,10 +25,21 @@ impl Conn {
         let stream = TcpStream::connect(("127.0.0.1", port)).await?;
         stream.set_nodelay(true)?;
         let (r, w) = stream.into_split();
-        Ok(Conn { reader: BufReader::new(r), writer: w, port, line: String::new() })
+        Ok(Conn {
+            reader: BufReader::new(r),
+            writer: w,
+            port,
+            line: String::new(),
+        })
     }
 
-    pub async fn request(&mut self, method: &str, path: &str, extra: &[(&str, &str)], body: &[u8]) -> io::Result<Response> {
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &[(&str, &str)],
+        body: &[u8],
+    ) -> io::Result<Response> {
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\n",
             self.port,
@@ -74,17 +85,26 @@ impl Conn {
                 } else if k.eq_ignore_ascii_case("mcp-session-id") {
                     session_id = Some(v.to_string());
                 } else if k.eq_ignore_ascii_case("transfer-encoding") {
-                    return Err(io::Error::other("chunked responses are not expected from these endpoints"));
+                    return Err(io::Error::other(
+                        "chunked responses are not expected from these endpoints",
+                    ));
                 }
             }
         }
         let mut body = vec![0u8; length];
         self.reader.read_exact(&mut body).await?;
-        Ok(Response { status, session_id, body })
+        Ok(Response {
+            status,
+            session_id,
+            body,
+        })
     }
 }
 
-const JSON_HEADERS: [(&str, &str); 2] = [("Content-Type", "application/json"), ("Accept", "application/json, text/event-stream")];
+const JSON_HEADERS: [(&str, &str); 2] = [
+    ("Content-Type", "application/json"),
+    ("Accept", "application/json, text/event-stream"),
+];
 
 /// An initialized Streamable HTTP session on its own keep-alive connection.
 pub struct McpSession {
@@ -98,15 +118,31 @@ impl McpSession {
         let mut conn = Conn::connect(port).await?;
         let init = br#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tinytask-bench","version":"1"}}}"#;
         let r = conn.request("POST", "/mcp", &JSON_HEADERS, init).await?;
-        let session_id = r.session_id.filter(|_| r.status == 200).ok_or_else(|| io::Error::other("initialize failed"))?;
-        let headers = [JSON_HEADERS[0], JSON_HEADERS[1], ("Mcp-Session-Id", session_id.as_str())];
+        let session_id = r
+            .session_id
+            .filter(|_| r.status == 200)
+            .ok_or_else(|| io::Error::other("initialize failed"))?;
+        let headers = [
+            JSON_HEADERS[0],
+            JSON_HEADERS[1],
+            ("Mcp-Session-Id", session_id.as_str()),
+        ];
         let r = conn
-            .request("POST", "/mcp", &headers, br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
+            .request(
+                "POST",
+                "/mcp",
+                &headers,
+                br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            )
             .await?;
         if r.status != 202 {
             return Err(io::Error::other(format!("initialized: HTTP {}", r.status)));
         }
-        Ok(McpSession { conn, session_id, next_id: 1 })
+        Ok(McpSession {
+            conn,
+            session_id,
+            next_id: 1,
+        })
     }
 
     /// Calls a tool; Ok(body) only for HTTP 200 with a JSON-RPC result that is not a tool error.
@@ -122,10 +158,18 @@ impl McpSession {
             ("Mcp-Session-Id", self.session_id.as_str()),
             ("MCP-Protocol-Version", "2025-11-25"),
         ];
-        let r = self.conn.request("POST", "/mcp", &headers, body.as_bytes()).await.map_err(|e| e.to_string())?;
+        let r = self
+            .conn
+            .request("POST", "/mcp", &headers, body.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
         let text = String::from_utf8_lossy(&r.body);
         if r.status != 200 || !text.contains("\"result\"") || !text.contains("\"isError\":false") {
-            return Err(format!("{tool}: HTTP {} {}", r.status, &text[..text.len().min(200)]));
+            return Err(format!(
+                "{tool}: HTTP {} {}",
+                r.status,
+                &text[..text.len().min(200)]
+            ));
         }
         Ok(r.body)
     }

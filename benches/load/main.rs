@@ -21,11 +21,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 fn secs(var: &str, default: f64) -> Duration {
-    Duration::from_secs_f64(std::env::var(var).ok().and_then(|v| v.parse().ok()).unwrap_or(default))
+    Duration::from_secs_f64(
+        std::env::var(var)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default),
+    )
 }
 
 /// Runs `sessions` workers for `duration`, sampling the server's RSS; returns the scenario's row.
-async fn drive(server: &server::Server, name: &str, sessions: usize, duration: Duration, scenario: Option<Scenario>) -> Row {
+async fn drive(
+    server: &server::Server,
+    name: &str,
+    sessions: usize,
+    duration: Duration,
+    scenario: Option<Scenario>,
+) -> Row {
     let port = server.port;
     let mut workers = Vec::new();
     let start_gate = Arc::new(tokio::sync::Barrier::new(sessions + 1));
@@ -49,7 +60,9 @@ async fn drive(server: &server::Server, name: &str, sessions: usize, duration: D
             while Instant::now() < deadline {
                 let t0 = Instant::now();
                 let result = match (&mut client, scenario) {
-                    (Client::Mcp(s), Some(sc)) => scenarios::step(s, sc, &mut rng, agent, &mut wf).await,
+                    (Client::Mcp(s), Some(sc)) => {
+                        scenarios::step(s, sc, &mut rng, agent, &mut wf).await
+                    }
                     (Client::Raw(c), _) => match c.request("GET", "/health", &[], b"").await {
                         Ok(r) if r.status == 200 => Ok(()),
                         Ok(r) => Err(format!("/health HTTP {}", r.status)),
@@ -109,7 +122,11 @@ fn storage_ceiling(dir: &Path, duration: Duration) -> f64 {
     while start.elapsed() < duration {
         conn.immediate_transaction(|c| {
             diesel::insert_into(tasks::table)
-                .values((tasks::title.eq("ceiling"), tasks::status.eq("idle"), tasks::created_by.eq("bench")))
+                .values((
+                    tasks::title.eq("ceiling"),
+                    tasks::status.eq("idle"),
+                    tasks::created_by.eq("bench"),
+                ))
                 .execute(c)
         })
         .unwrap();
@@ -124,7 +141,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn raise_fd_limit() {
-    let mut l = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut l = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: plain syscalls on an owned struct.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut l) == 0 {
@@ -140,7 +160,10 @@ fn image_size() -> String {
         .output();
     match out {
         Ok(o) if o.status.success() => {
-            let bytes: f64 = String::from_utf8_lossy(&o.stdout).trim().parse().unwrap_or(f64::NAN);
+            let bytes: f64 = String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse()
+                .unwrap_or(f64::NAN);
             format!("{:.1} MB", bytes / 1e6)
         }
         _ => "not measured (no tinytask-mcp:latest image / Docker engine)".into(),
@@ -152,13 +175,24 @@ async fn rss_with_streams(server: &server::Server, n: usize) -> (f64, usize) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut streams = Vec::with_capacity(n);
     for _ in 0..n {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.expect("connect");
-        s.write_all(format!("GET /sse HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAccept: text/event-stream\r\n\r\n", server.port).as_bytes())
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", server.port))
             .await
-            .unwrap();
+            .expect("connect");
+        s.write_all(
+            format!(
+                "GET /sse HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAccept: text/event-stream\r\n\r\n",
+                server.port
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
         let mut buf = [0u8; 512];
         let got = s.read(&mut buf).await.unwrap();
-        assert!(String::from_utf8_lossy(&buf[..got]).contains("200"), "stream refused");
+        assert!(
+            String::from_utf8_lossy(&buf[..got]).contains("200"),
+            "stream refused"
+        );
         streams.push(s);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -175,7 +209,10 @@ fn main() {
     raise_fd_limit();
     let phase = secs("TINYTASK_BENCH_SECONDS", 4.0);
     let sweep_phase = secs("TINYTASK_BENCH_SWEEP_SECONDS", 3.0);
-    let sessions: usize = std::env::var("TINYTASK_BENCH_SESSIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(32);
+    let sessions: usize = std::env::var("TINYTASK_BENCH_SESSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(32);
     let dir = tempfile::tempdir().expect("temp dir");
     let began = Instant::now();
 
@@ -187,7 +224,8 @@ fn main() {
         let port = server::free_port();
         let t = Instant::now();
         let s = server::spawn(&db, port, &dir.path().join("start.log"));
-        startups.push(server::wait_healthy(port, t, Duration::from_secs(10)).as_secs_f64() * 1000.0);
+        startups
+            .push(server::wait_healthy(port, t, Duration::from_secs(10)).as_secs_f64() * 1000.0);
         std::thread::sleep(Duration::from_millis(200));
         idle_rss.push(s.rss_mb());
         s.stop();
@@ -202,7 +240,10 @@ fn main() {
     let log = dir.path().join("server.log");
     let server = server::spawn(&db, port, &log);
     server::wait_healthy(port, Instant::now(), Duration::from_secs(10));
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut rows = Vec::new();
     runtime.block_on(async {
         eprintln!("ceiling: /health…");
@@ -220,12 +261,23 @@ fn main() {
         ] {
             eprintln!("{}…", sc.name());
             let mut row = drive(&server, sc.name(), sessions, phase, Some(sc)).await;
-            row.ceiling = Some(if sc.is_write() { ("storage", storage) } else { ("/health", http_ceiling) });
+            row.ceiling = Some(if sc.is_write() {
+                ("storage", storage)
+            } else {
+                ("/health", http_ceiling)
+            });
             rows.push(row);
         }
         for n in [1, 8, 32, 128] {
             eprintln!("sweep {n}…");
-            let mut row = drive(&server, "sweep: get_task", n, sweep_phase, Some(Scenario::GetTask)).await;
+            let mut row = drive(
+                &server,
+                "sweep: get_task",
+                n,
+                sweep_phase,
+                Some(Scenario::GetTask),
+            )
+            .await;
             row.ceiling = Some(("/health", http_ceiling));
             rows.push(row);
         }
@@ -235,17 +287,32 @@ fn main() {
     server.stop();
 
     println!("## Results\n");
-    println!("Storage ceiling (raw diesel single-row insert, one IMMEDIATE transaction each, same pragmas, same disk): **{storage:.0} inserts/s**\n");
+    println!(
+        "Storage ceiling (raw diesel single-row insert, one IMMEDIATE transaction each, same pragmas, same disk): **{storage:.0} inserts/s**\n"
+    );
     println!("{TABLE_HEAD}");
     for r in &rows {
         println!("{}", r.markdown());
     }
     println!("\n| measurement | value |\n|---|---|");
-    println!("| start → healthy (median of 10) | {:.1} ms |", median(startups.clone()));
-    println!("| start → healthy (min / max) | {:.1} / {:.1} ms |", startups.iter().cloned().fold(f64::MAX, f64::min), startups.iter().cloned().fold(0.0, f64::max));
-    println!("| idle RSS after start (median) | {:.1} MB |", median(idle_rss));
+    println!(
+        "| start → healthy (median of 10) | {:.1} ms |",
+        median(startups.clone())
+    );
+    println!(
+        "| start → healthy (min / max) | {:.1} / {:.1} ms |",
+        startups.iter().cloned().fold(f64::MAX, f64::min),
+        startups.iter().cloned().fold(0.0, f64::max)
+    );
+    println!(
+        "| idle RSS after start (median) | {:.1} MB |",
+        median(idle_rss)
+    );
     println!("| peak RSS under load (all scenarios) | {loaded_rss:.1} MB |");
     println!("| RSS with {streams} idle SSE streams | {streams_rss:.1} MB |");
     println!("| production image size | {} |", image_size());
-    println!("| benchmark wall time | {:.0} s |", began.elapsed().as_secs_f64());
+    println!(
+        "| benchmark wall time | {:.0} s |",
+        began.elapsed().as_secs_f64()
+    );
 }

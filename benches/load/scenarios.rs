@@ -44,7 +44,13 @@ impl Scenario {
     }
 
     pub fn is_write(self) -> bool {
-        matches!(self, Scenario::CreateTask | Scenario::AddComment | Scenario::UpdateTask | Scenario::AgentWorkflow)
+        matches!(
+            self,
+            Scenario::CreateTask
+                | Scenario::AddComment
+                | Scenario::UpdateTask
+                | Scenario::AgentWorkflow
+        )
     }
 }
 
@@ -61,7 +67,13 @@ fn claimed_id(body: &[u8]) -> Option<i64> {
 }
 
 /// Issues one tool call of the scenario; returns the call's outcome.
-pub async fn step(s: &mut McpSession, scenario: Scenario, rng: &mut Rng, agent: usize, wf: &mut Workflow) -> Result<(), String> {
+pub async fn step(
+    s: &mut McpSession,
+    scenario: Scenario,
+    rng: &mut Rng,
+    agent: usize,
+    wf: &mut Workflow,
+) -> Result<(), String> {
     let task = rng.below(TASKS) + 1;
     let other = rng.below(AGENTS);
     let queue = rng.below(QUEUES);
@@ -99,7 +111,12 @@ pub async fn step(s: &mut McpSession, scenario: Scenario, rng: &mut Rng, agent: 
     }
 }
 
-async fn workflow_step(s: &mut McpSession, agent: usize, other: usize, wf: &mut Workflow) -> Result<(), String> {
+async fn workflow_step(
+    s: &mut McpSession,
+    agent: usize,
+    other: usize,
+    wf: &mut Workflow,
+) -> Result<(), String> {
     let me = format!("agent-{agent}");
     let result = match (wf.step, wf.task) {
         (_, None) | (0, _) => {

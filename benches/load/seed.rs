@@ -17,8 +17,16 @@ pub fn seed(db: &Path) {
         let queue = i % QUEUES;
         let status = ["idle", "idle", "working", "complete"][i % 4];
         // Every 10th task is a subtask of the task before it; every 25th is blocked by an earlier one.
-        let parent = if i % 10 == 0 { (i - 1).to_string() } else { "NULL".into() };
-        let blocker = if i % 25 == 0 { (i - 7).to_string() } else { "NULL".into() };
+        let parent = if i % 10 == 0 {
+            (i - 1).to_string()
+        } else {
+            "NULL".into()
+        };
+        let blocker = if i % 25 == 0 {
+            (i - 7).to_string()
+        } else {
+            "NULL".into()
+        };
         sql.push_str(&format!(
             "INSERT INTO tasks (title, description, status, assigned_to, created_by, priority, tags, parent_task_id, \
              queue_name, blocked_by_task_id) VALUES ('Task {i}', 'Seeded task number {i} for the benchmark', '{status}', \

@@ -10,12 +10,19 @@ pub struct Server {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn spawn(db: &Path, port: u16, log: &Path) -> Server {
     let log_level = std::env::var("TINYTASK_BENCH_LOG_LEVEL").unwrap_or_else(|_| "info".into());
-    let child = Command::new(env!("CARGO_BIN_EXE_tinytask"))
+    // TINYTASK_BENCH_BIN: measure another build (e.g. target/profiling/tinytask under `perf record`).
+    let binary = std::env::var("TINYTASK_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tinytask").into());
+    let child = Command::new(binary)
         .arg("serve")
         .env_clear()
         .env("TINYTASK_MODE", "http")
@@ -37,13 +44,19 @@ pub fn wait_healthy(port: u16, since: Instant, limit: Duration) -> Duration {
     use std::io::{Read, Write};
     loop {
         if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            let _ = s.write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let _ = s
+                .write_all(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             let mut head = [0u8; 16];
-            if s.read(&mut head).is_ok_and(|n| n >= 12 && &head[9..12] == b"200") {
+            if s.read(&mut head)
+                .is_ok_and(|n| n >= 12 && &head[9..12] == b"200")
+            {
                 return since.elapsed();
             }
         }
-        assert!(since.elapsed() < limit, "server not healthy after {limit:?}");
+        assert!(
+            since.elapsed() < limit,
+            "server not healthy after {limit:?}"
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
 }
@@ -55,7 +68,8 @@ impl Server {
 
     /// Resident set size in MB (VmRSS).
     pub fn rss_mb(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
@@ -66,12 +80,16 @@ impl Server {
 
     /// CPU time consumed so far (user + system), in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
         // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
         let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
         let fields: Vec<&str> = after.split_whitespace().collect();
         let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
-            + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            + fields
+                .get(12)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0);
         // SAFETY: sysconf has no preconditions.
         ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
     }

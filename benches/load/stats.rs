@@ -25,7 +25,8 @@ impl Outcome {
         match result {
             Ok(d) => {
                 self.ok += 1;
-                self.latencies_us.push(d.as_micros().min(u32::MAX as u128) as u32);
+                self.latencies_us
+                    .push(d.as_micros().min(u32::MAX as u128) as u32);
             }
             Err(e) => {
                 self.errors += 1;
@@ -66,7 +67,16 @@ impl Row {
         };
         format!(
             "| {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.1} | {:.0}% | {} |",
-            self.name, self.sessions, self.rps, self.p50, self.p90, self.p99, self.errors, self.rss_mb, self.cpu_pct, ratio
+            self.name,
+            self.sessions,
+            self.rps,
+            self.p50,
+            self.p90,
+            self.p99,
+            self.errors,
+            self.rss_mb,
+            self.cpu_pct,
+            ratio
         )
     }
 }

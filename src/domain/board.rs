@@ -5,6 +5,7 @@ use super::{DomainError, DomainResult};
 use crate::db::DbPool;
 use diesel::{Connection, SqliteConnection};
 use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::Semaphore;
 
 /// Called after each committed write that changed something (on the thread that ran the write; must not
 /// block).
@@ -19,14 +20,22 @@ pub struct Board {
     /// letting them collide on the database lock and back off in SQLite's busy handler (sleeps of up to
     /// 100 ms). Other processes on the same file are still handled by `busy_timeout`.
     write_gate: Arc<Mutex<()>>,
+    /// Async admission before a blocking thread is used: one writer and `pool size - 1` readers at a time.
+    /// Waiting callers then wait as cheap futures instead of as parked threads (each of which costs a
+    /// stack and, with glibc, a malloc arena), and a reader always finds a free connection.
+    writers: Arc<Semaphore>,
+    readers: Arc<Semaphore>,
 }
 
 impl Board {
     pub fn new(pool: DbPool) -> Self {
+        let readers = (pool.max_size() as usize).saturating_sub(1).max(1);
         Board {
             pool,
             listeners: Arc::default(),
             write_gate: Arc::default(),
+            writers: Arc::new(Semaphore::new(1)),
+            readers: Arc::new(Semaphore::new(readers)),
         }
     }
 
@@ -62,6 +71,11 @@ impl Board {
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
+        let _admitted = self
+            .readers
+            .acquire()
+            .await
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         self.run(None, move |conn| conn.transaction(op)).await
     }
 
@@ -72,6 +86,11 @@ impl Board {
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
+        let _admitted = self
+            .writers
+            .acquire()
+            .await
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         let gate = Some(Arc::clone(&self.write_gate));
         let (out, changes) = self
             .run(gate, move |conn| {

@@ -1,7 +1,7 @@
 //! [`Engine`]: decodes JSON-RPC, enforces the lifecycle and routes each method. Shared by all transports;
 //! knows nothing about how bytes arrive.
 
-use super::jsonrpc::{self, Message, RpcError};
+use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
 use super::logging::McpLogLevel;
 use super::protocol::BATCH_VERSION;
 use super::session::Session;
@@ -59,12 +59,11 @@ impl Engine {
         self: &Arc<Self>,
         session: &Arc<Session>,
         text: &str,
-    ) -> Option<String> {
-        let reply = match serde_json::from_str::<Value>(text) {
-            Ok(value) => self.handle_value(session, value).await?,
-            Err(e) => jsonrpc::failure(Value::Null, RpcError::parse_error(e)),
-        };
-        Some(reply.to_string())
+    ) -> Option<Reply> {
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => self.handle_value(session, value).await,
+            Err(e) => Some(jsonrpc::failure(&Value::Null, &RpcError::parse_error(e))),
+        }
     }
 
     /// Whether a message changes the session's lifecycle state; transports must handle those in arrival
@@ -81,7 +80,7 @@ impl Engine {
         self: &Arc<Self>,
         session: &Arc<Session>,
         value: Value,
-    ) -> Option<Value> {
+    ) -> Option<Reply> {
         let Value::Array(items) = value else {
             return self.handle_one(session, value, false).await;
         };
@@ -89,13 +88,11 @@ impl Engine {
             let err = RpcError::invalid_request(format!(
                 "Invalid Request: JSON-RPC batches are only allowed with protocol version {BATCH_VERSION}"
             ));
-            return Some(jsonrpc::failure(Value::Null, err));
+            return Some(jsonrpc::failure(&Value::Null, &err));
         }
         if items.is_empty() {
-            return Some(jsonrpc::failure(
-                Value::Null,
-                RpcError::invalid_request("Invalid Request: empty batch"),
-            ));
+            let err = RpcError::invalid_request("Invalid Request: empty batch");
+            return Some(jsonrpc::failure(&Value::Null, &err));
         }
         let mut replies = Vec::new();
         for item in items {
@@ -103,7 +100,7 @@ impl Engine {
                 replies.push(reply);
             }
         }
-        (!replies.is_empty()).then_some(Value::Array(replies))
+        (!replies.is_empty()).then(|| jsonrpc::batch(replies))
     }
 
     async fn handle_one(
@@ -111,9 +108,9 @@ impl Engine {
         session: &Arc<Session>,
         value: Value,
         in_batch: bool,
-    ) -> Option<Value> {
+    ) -> Option<Reply> {
         match jsonrpc::decode(value) {
-            Err((id, err)) => Some(jsonrpc::failure(id, err)),
+            Err((id, err)) => Some(jsonrpc::failure(&id, &err)),
             Ok(Message::Response) => None,
             Ok(Message::Notification { method, .. }) => {
                 self.notification(session, &method);
@@ -125,7 +122,7 @@ impl Engine {
                     let err = RpcError::invalid_request(
                         "Invalid Request: initialize must not be part of a batch",
                     );
-                    return Some(jsonrpc::failure(id, err));
+                    return Some(jsonrpc::failure(&id, &err));
                 }
                 // Run on its own task so a panic anywhere becomes a -32603 answer instead of a hung client (P8).
                 let engine = Arc::clone(self);
@@ -135,13 +132,13 @@ impl Engine {
                     tokio::spawn(async move { engine.request(&session, &method, params).await })
                         .await;
                 Some(match outcome {
-                    Ok(Ok(result)) => jsonrpc::success(id, result),
-                    Ok(Err(err)) => jsonrpc::failure(id, err),
+                    Ok(Ok(result)) => jsonrpc::success(&id, &result),
+                    Ok(Err(err)) => jsonrpc::failure(&id, &err),
                     Err(join) => {
                         tracing::error!(method = %method_name, error = %join, "request handler panicked");
                         jsonrpc::failure(
-                            id,
-                            RpcError::internal("Internal error while handling the request"),
+                            &id,
+                            &RpcError::internal("Internal error while handling the request"),
                         )
                     }
                 })
@@ -163,10 +160,10 @@ impl Engine {
         session: &Arc<Session>,
         method: &str,
         params: Value,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Json, RpcError> {
         match method {
-            "initialize" => return lifecycle::initialize(session, &params),
-            "ping" => return Ok(json!({})),
+            "initialize" => return lifecycle::initialize(session, &params).map(|v| to_json(&v)),
+            "ping" => return Ok(to_json(&json!({}))),
             _ => {}
         }
         // L5: anything else before initialize is an error, so probing clients (server/discover) fall back.
@@ -179,9 +176,11 @@ impl Engine {
                 ))
             });
         };
-        match method {
+        if method == "tools/call" {
+            return self.call_tool(session, params, &version).await;
+        }
+        let result = match method {
             "tools/list" => Ok(self.tools.list(&version)),
-            "tools/call" => self.call_tool(session, params, &version).await,
             "resources/list" => Ok(resources::list()),
             "resources/templates/list" => Ok(resources::templates()),
             "resources/read" => resources::read(&self.board, &params).await,
@@ -190,7 +189,8 @@ impl Engine {
             "logging/setLevel" => logging::set_level(session, &params),
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
-        }
+        };
+        result.map(|v| to_json(&v))
     }
 
     async fn call_tool(
@@ -198,7 +198,7 @@ impl Engine {
         session: &Session,
         params: Value,
         version: &str,
-    ) -> Result<Value, RpcError> {
+    ) -> Result<Json, RpcError> {
         let name = params.get("name").and_then(Value::as_str).ok_or_else(|| {
             RpcError::invalid_params("Invalid params: tools/call requires a string \"name\"")
         })?;
@@ -208,19 +208,15 @@ impl Engine {
         })?;
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
         let started = std::time::Instant::now();
-        let result = self.tools.call(tool, &self.board, arguments, version).await;
+        let outcome = self.tools.call(tool, &self.board, arguments, version).await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let failed = result.get("isError") == Some(&Value::Bool(true));
-        tracing::info!(tool = name, failed, elapsed_ms, "tools/call");
-        if failed {
-            let text = result
-                .pointer("/content/0/text")
-                .cloned()
-                .unwrap_or(Value::Null);
+        let failed = outcome.error.is_some();
+        tracing::debug!(tool = name, failed, elapsed_ms, "tools/call");
+        if let Some(message) = &outcome.error {
             log_to(
                 session,
                 McpLogLevel::Warning,
-                json!({"tool": name, "error": text}),
+                json!({"tool": name, "error": message}),
             );
         } else {
             log_to(
@@ -229,17 +225,17 @@ impl Engine {
                 json!({"tool": name, "elapsed_ms": elapsed_ms}),
             );
         }
-        Ok(result)
+        Ok(outcome.result)
     }
 }
 
 /// Sends `notifications/message` when the client asked for this level or a less severe one (LG2).
 fn log_to(session: &Session, level: McpLogLevel, data: Value) {
     if session.log_level().is_some_and(|min| level >= min) {
-        session.notify(json!({
+        session.notify(to_json(&json!({
             "jsonrpc": "2.0",
             "method": "notifications/message",
             "params": {"level": logging::level_name(level), "logger": "tinytask", "data": data},
-        }));
+        })));
     }
 }

@@ -2,6 +2,8 @@
 //! identical JSON value (`0`, strings), notifications never get a reply, `"id": null` is invalid.
 
 use super::protocol::ErrorCode;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 /// A protocol-level error (as opposed to a tool error, which is a successful result with `isError`).
@@ -129,16 +131,88 @@ fn is_valid_id(id: &Value) -> bool {
     }
 }
 
-pub fn success(id: Value, result: Value) -> Value {
-    json!({"jsonrpc": "2.0", "id": id, "result": result})
+/// A serialized JSON-RPC message. Responses are built once as text (no intermediate `Value` tree) and
+/// handed to the transports as is.
+pub type Json = Box<RawValue>;
+
+/// A response and, when it is an error, its code (transports map some codes to HTTP statuses).
+#[derive(Debug)]
+pub struct Reply {
+    pub json: Json,
+    pub error_code: Option<i32>,
 }
 
-pub fn failure(id: Value, error: RpcError) -> Value {
-    let mut err = json!({"code": error.code, "message": error.message});
-    if let Some(data) = error.data {
-        err["data"] = *data;
+impl Reply {
+    pub fn into_string(self) -> String {
+        String::from(Box::<str>::from(self.json))
     }
-    json!({"jsonrpc": "2.0", "id": id, "error": err})
+}
+
+/// Serializes a value that is known to be valid JSON (our own types); never fails in practice.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Json {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "serializing a JSON-RPC message failed");
+        RawValue::from_string("null".into()).expect("null is JSON")
+    })
+}
+
+#[derive(Serialize)]
+struct Success<'a> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    result: &'a RawValue,
+}
+
+pub fn success(id: &Value, result: &RawValue) -> Reply {
+    Reply {
+        json: to_json(&Success {
+            jsonrpc: "2.0",
+            id,
+            result,
+        }),
+        error_code: None,
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: i32,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a Value>,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    jsonrpc: &'static str,
+    id: &'a Value,
+    error: ErrorBody<'a>,
+}
+
+pub fn failure(id: &Value, error: &RpcError) -> Reply {
+    let body = Failure {
+        jsonrpc: "2.0",
+        id,
+        error: ErrorBody {
+            code: error.code,
+            message: &error.message,
+            data: error.data.as_deref(),
+        },
+    };
+    Reply {
+        json: to_json(&body),
+        error_code: Some(error.code),
+    }
+}
+
+/// Several replies as one JSON array (a batch response).
+pub fn batch(replies: Vec<Reply>) -> Reply {
+    let parts: Vec<&str> = replies.iter().map(|r| r.json.get()).collect();
+    let array = format!("[{}]", parts.join(","));
+    Reply {
+        json: RawValue::from_string(array).expect("an array of JSON values is JSON"),
+        error_code: None,
+    }
 }
 
 #[cfg(test)]
@@ -197,6 +271,36 @@ mod tests {
         assert_eq!(
             decode(json!({"jsonrpc": "2.0", "id": 1, "result": {}})).unwrap(),
             Message::Response
+        );
+    }
+}
+
+#[cfg(test)]
+mod wire_tests {
+    use super::*;
+
+    #[test]
+    fn responses_serialize_like_the_spec() {
+        let ok = success(&json!(0), &to_json(&json!({})));
+        assert_eq!(ok.json.get(), r#"{"jsonrpc":"2.0","id":0,"result":{}}"#);
+        let err = failure(
+            &json!("a"),
+            &RpcError::method_not_found("x").with_data(json!({"m": 1})),
+        );
+        let parsed: Value = serde_json::from_str(err.json.get()).unwrap();
+        assert_eq!(
+            parsed,
+            json!({"jsonrpc": "2.0", "id": "a", "error": {"code": -32601, "message": "Method not found: x", "data": {"m": 1}}})
+        );
+        assert_eq!(err.error_code, Some(-32601));
+        let both = batch(vec![ok, err]);
+        assert_eq!(
+            serde_json::from_str::<Value>(both.json.get())
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            2
         );
     }
 }

@@ -11,6 +11,7 @@ pub use rmcp::model::{
 
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Protocol revisions TinyTask speaks (all "legacy" handshake-era revisions), oldest first.
 pub const SUPPORTED_VERSIONS: [&str; 4] = ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"];
@@ -29,6 +30,36 @@ pub fn protocol_version(version: &str) -> ProtocolVersion {
         "2025-06-18" => ProtocolVersion::V_2025_06_18,
         _ => ProtocolVersion::V_2025_11_25,
     }
+}
+
+/// The wire form of a successful `CallToolResult` whose content is the tool's JSON output as text (and,
+/// when `structured`, the same JSON as `structuredContent`). Built directly from the serialized output:
+/// rmcp's type would need a `serde_json::Value` tree of every result, the largest cost of big lists. The
+/// golden test below keeps this byte-compatible with rmcp's own serialization.
+pub fn tool_success(output: &RawValue, structured: bool) -> Box<RawValue> {
+    #[derive(Serialize)]
+    struct Text<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        text: &'a str,
+    }
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Success<'a> {
+        content: [Text<'a>; 1],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        structured_content: Option<&'a RawValue>,
+        is_error: bool,
+    }
+    let result = Success {
+        content: [Text {
+            kind: "text",
+            text: output.get(),
+        }],
+        structured_content: structured.then_some(output),
+        is_error: false,
+    };
+    serde_json::value::to_raw_value(&result).expect("serializing a tool result cannot fail")
 }
 
 /// Whether `version` has `structuredContent` and `outputSchema` (introduced in 2025-06-18).
@@ -63,6 +94,21 @@ mod tests {
         let wire = to_wire(&result);
         assert!(wire.get("resultType").is_none(), "{wire}");
         assert_eq!(wire["isError"], false);
+    }
+
+    #[test]
+    fn fast_tool_success_matches_rmcp_serialization() {
+        let output = serde_json::json!({"id": 1, "title": "a \"quoted\" title", "tags": ["x"]});
+        let raw = serde_json::value::to_raw_value(&output).unwrap();
+        for structured in [false, true] {
+            let mut expected =
+                CallToolResult::success(vec![ContentBlock::text(raw.get().to_string())]);
+            if structured {
+                expected.structured_content = Some(output.clone());
+            }
+            let ours: Value = serde_json::from_str(tool_success(&raw, structured).get()).unwrap();
+            assert_eq!(ours, to_wire(&expected), "structured={structured}");
+        }
     }
 
     #[test]

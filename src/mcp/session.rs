@@ -2,8 +2,8 @@
 //! the channel for server-initiated messages (notifications). One `Session` per stdio process or HTTP
 //! session; shared by the concurrent requests of that connection.
 
+use super::jsonrpc::Json;
 use super::logging::McpLogLevel;
-use serde_json::Value;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
@@ -23,7 +23,7 @@ pub struct Session {
     id: u64,
     state: Mutex<State>,
     /// Where notifications go: stdout for stdio, the SSE stream for HTTP (None while no stream is open).
-    outbound: Mutex<Option<UnboundedSender<Value>>>,
+    outbound: Mutex<Option<UnboundedSender<Json>>>,
 }
 
 impl Default for Session {
@@ -84,7 +84,7 @@ impl Session {
     }
 
     /// Connects (or with `None` disconnects) the channel notifications are written to.
-    pub fn set_outbound(&self, sender: Option<UnboundedSender<Value>>) {
+    pub fn set_outbound(&self, sender: Option<UnboundedSender<Json>>) {
         *lock(&self.outbound) = sender;
     }
 
@@ -96,7 +96,7 @@ impl Session {
     }
 
     /// Sends a server-initiated message; returns false when no stream is connected.
-    pub fn notify(&self, message: Value) -> bool {
+    pub fn notify(&self, message: Json) -> bool {
         lock(&self.outbound)
             .as_ref()
             .is_some_and(|tx| tx.send(message).is_ok())

@@ -1,7 +1,7 @@
 //! `resources/subscribe` bookkeeping and the fan-out of `notifications/resources/updated` (R5) when a
 //! committed write touches a subscribed resource — whichever transport made the change.
 
-use super::jsonrpc::RpcError;
+use super::jsonrpc::{RpcError, to_json};
 use super::resources::{ResourceRef, parse_uri};
 use super::session::Session;
 use crate::domain::changes::Changes;
@@ -93,11 +93,11 @@ impl Subscriptions {
         entries.retain(|e| e.session.strong_count() > 0);
         for entry in entries.iter().filter(|e| affects(&e.target, changes)) {
             if let Some(session) = entry.session.upgrade() {
-                let sent = session.notify(json!({
+                let sent = session.notify(to_json(&json!({
                     "jsonrpc": "2.0",
                     "method": "notifications/resources/updated",
                     "params": { "uri": entry.uri },
-                }));
+                })));
                 tracing::debug!(uri = %entry.uri, session = entry.session_id, sent, "resource updated");
             }
         }
@@ -126,6 +126,12 @@ mod tests {
         }
     }
 
+    fn uri_of(message: crate::mcp::jsonrpc::Json) -> String {
+        let message: &serde_json::value::RawValue = &message;
+        let v: Value = serde_json::from_str(message.get()).unwrap();
+        v["params"]["uri"].as_str().unwrap().to_string()
+    }
+
     #[test]
     fn only_affected_subscribers_are_notified() {
         let subs = Subscriptions::default();
@@ -139,14 +145,11 @@ mod tests {
         subs.subscribe(&b, &json!({"uri": "queue://code%20agent"}))
             .unwrap();
         subs.dispatch(&changes(&[7], &["someone"], &[]));
-        assert_eq!(rx_a.try_recv().unwrap()["params"]["uri"], "task://7");
+        assert_eq!(uri_of(rx_a.try_recv().unwrap()), "task://7");
         assert!(rx_b.try_recv().is_err());
         subs.dispatch(&changes(&[8], &["code agent"], &[]));
         assert!(rx_a.try_recv().is_err());
-        assert_eq!(
-            rx_b.try_recv().unwrap()["params"]["uri"],
-            "queue://code%20agent"
-        );
+        assert_eq!(uri_of(rx_b.try_recv().unwrap()), "queue://code%20agent");
         subs.unsubscribe(&b, &json!({"uri": "queue://code%20agent"}))
             .unwrap();
         subs.dispatch(&changes(&[8], &["code agent"], &[]));

@@ -2,7 +2,7 @@
 //! replies are written whole, one per line, by a single writer. Returns on stdin EOF once every
 //! in-flight request has been answered.
 
-use crate::mcp::jsonrpc::{self, RpcError};
+use crate::mcp::jsonrpc::{self, Json, Reply, RpcError};
 use crate::mcp::{Engine, Session};
 use serde_json::Value;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let session = Arc::new(Session::new());
-    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = mpsc::unbounded_channel::<Json>();
     // Notifications (resource updates, log messages) share the single writer with responses.
     session.set_outbound(Some(tx.clone()));
     let writer = tokio::spawn(write_lines(rx, output));
@@ -50,7 +50,7 @@ where
                 continue;
             }
             match serde_json::from_str::<Value>(text) {
-                Err(e) => Some(jsonrpc::failure(Value::Null, RpcError::parse_error(e))),
+                Err(e) => Some(jsonrpc::failure(&Value::Null, &RpcError::parse_error(e))),
                 Ok(value) if Engine::is_lifecycle(&value) => {
                     // initialize must finish before later requests see the session state.
                     engine.handle_value(&session, value).await
@@ -60,7 +60,7 @@ where
                         (Arc::clone(&engine), Arc::clone(&session), tx.clone());
                     in_flight.spawn(async move {
                         if let Some(reply) = engine.handle_value(&session, value).await {
-                            let _ = tx.send(reply);
+                            let _ = tx.send(reply.json);
                         }
                     });
                     None
@@ -68,7 +68,7 @@ where
             }
         };
         if let Some(reply) = reply {
-            let _ = tx.send(reply);
+            let _ = tx.send(reply.json);
         }
         // Reap finished requests so the set does not grow without bound on long sessions.
         while in_flight.try_join_next().is_some() {}
@@ -82,11 +82,11 @@ where
     Ok(())
 }
 
-fn too_large() -> Value {
+fn too_large() -> Reply {
     let err = RpcError::invalid_request(format!(
         "Invalid Request: message larger than {MAX_MESSAGE_BYTES} bytes"
     ));
-    jsonrpc::failure(Value::Null, err)
+    jsonrpc::failure(&Value::Null, &err)
 }
 
 /// Reads one line into `buf` (without the newline). `None` at EOF with nothing read; `Some(false)` when the
@@ -123,12 +123,12 @@ async fn read_line<R: AsyncBufRead + Unpin>(
 }
 
 async fn write_lines<W: AsyncWrite + Unpin>(
-    mut rx: mpsc::UnboundedReceiver<Value>,
+    mut rx: mpsc::UnboundedReceiver<Json>,
     mut out: W,
 ) -> std::io::Result<()> {
     while let Some(message) = rx.recv().await {
         // Compact serialization never contains a raw newline (S1).
-        let mut line = message.to_string();
+        let mut line = String::from(Box::<str>::from(message));
         line.push('\n');
         out.write_all(line.as_bytes()).await?;
         out.flush().await?;

@@ -3,6 +3,7 @@
 use super::args::parse_arguments;
 use super::schema::schema_for;
 use crate::domain::{Board, DomainError, DomainResult};
+use crate::mcp::jsonrpc::Json;
 use crate::mcp::protocol::{Tool, ToolAnnotations};
 use diesel::SqliteConnection;
 use schemars::JsonSchema;
@@ -47,7 +48,7 @@ impl ToolError {
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type Handler = dyn Fn(Board, Value) -> BoxFuture<Result<Value, ToolError>> + Send + Sync;
+type Handler = dyn Fn(Board, Value) -> BoxFuture<Result<Json, ToolError>> + Send + Sync;
 
 pub struct ToolDef {
     pub name: &'static str,
@@ -100,9 +101,7 @@ impl ToolDef {
         A: DeserializeOwned + JsonSchema + Send + 'static,
         O: Serialize + JsonSchema + Send + 'static,
     {
-        let handler = move |board: Board,
-                            arguments: Value|
-              -> BoxFuture<Result<Value, ToolError>> {
+        let handler = move |board: Board, arguments: Value| -> BoxFuture<Result<Json, ToolError>> {
             Box::pin(async move {
                 let args: A = parse_arguments(name, arguments)?;
                 let run = move |conn: &mut SqliteConnection| op(conn, args);
@@ -111,7 +110,8 @@ impl ToolDef {
                 } else {
                     board.write(run).await
                 }?;
-                serde_json::to_value(out).map_err(|e| {
+                // Straight to text: no intermediate `Value` tree for (possibly large) results.
+                serde_json::value::to_raw_value(&out).map_err(|e| {
                     ToolError::Domain(DomainError::Unavailable(format!("serializing result: {e}")))
                 })
             })
@@ -135,7 +135,7 @@ impl ToolDef {
         &self.output_schema
     }
 
-    pub(super) async fn invoke(&self, board: &Board, arguments: Value) -> Result<Value, ToolError> {
+    pub(super) async fn invoke(&self, board: &Board, arguments: Value) -> Result<Json, ToolError> {
         (self.handler)(board.clone(), arguments).await
     }
 

@@ -10,6 +10,8 @@ mod schema;
 
 pub use def::{Effect, ToolDef, ToolError};
 
+use super::jsonrpc::{Json, to_json};
+use super::protocol::tool_success;
 use super::protocol::{
     CallToolResult, ContentBlock, ListToolsResult, has_structured_content, to_wire,
 };
@@ -59,23 +61,29 @@ impl ToolRegistry {
         board: &Board,
         arguments: Value,
         version: &str,
-    ) -> Value {
-        let result = match tool.invoke(board, arguments).await {
-            Ok(json) => {
-                let text = serde_json::to_string(&json).unwrap_or_default();
-                let mut r = CallToolResult::success(vec![ContentBlock::text(text)]);
-                if has_structured_content(version) {
-                    r.structured_content = Some(json);
-                }
-                r
-            }
+    ) -> ToolOutcome {
+        match tool.invoke(board, arguments).await {
+            Ok(output) => ToolOutcome {
+                result: tool_success(&output, has_structured_content(version)),
+                error: None,
+            },
             Err(err) => {
                 err.log(tool.name);
-                CallToolResult::error(vec![ContentBlock::text(err.to_string())])
+                let message = err.to_string();
+                let result = CallToolResult::error(vec![ContentBlock::text(message.clone())]);
+                ToolOutcome {
+                    result: to_json(&to_wire(&result)),
+                    error: Some(message),
+                }
             }
-        };
-        to_wire(&result)
+        }
     }
+}
+
+/// The serialized `CallToolResult` of a call, and the error text when it is an `isError` result.
+pub struct ToolOutcome {
+    pub result: Json,
+    pub error: Option<String>,
 }
 
 impl Default for ToolRegistry {

@@ -101,3 +101,20 @@ pub fn check_length(req: &HttpRequest, limit: usize) -> Result<(), HttpResponse>
         _ => Ok(()),
     }
 }
+
+/// The JSON-RPC method (and tool) of a request, for the access log line (never argument values).
+#[derive(Clone, Debug)]
+pub struct RpcLabel(pub String);
+
+/// Records what the body asks for in the request's extensions; `guard::log_requests` logs it.
+pub fn label(req: &HttpRequest, body: &Value) {
+    use actix_web::HttpMessage;
+    let method = body.get("method").and_then(Value::as_str);
+    let label = match (method, body.pointer("/params/name").and_then(Value::as_str)) {
+        (Some("tools/call"), Some(tool)) => format!("tools/call {tool}"),
+        (Some(m), _) => m.to_string(),
+        (None, _) if body.is_array() => "batch".to_string(),
+        (None, _) => "response".to_string(),
+    };
+    req.extensions_mut().insert(RpcLabel(label));
+}

@@ -12,7 +12,9 @@ pub fn error(status: StatusCode, message: impl Into<String>) -> HttpResponse {
 
 /// A JSON-RPC error object without id (transport-level rejections of MCP requests).
 pub fn rpc_error(status: StatusCode, error: RpcError) -> HttpResponse {
-    HttpResponseBuilder::new(status).json(jsonrpc::failure(Value::Null, error))
+    HttpResponseBuilder::new(status)
+        .content_type("application/json")
+        .body(jsonrpc::failure(&Value::Null, &error).into_string())
 }
 
 /// 404 for unknown routes.

@@ -1,6 +1,7 @@
 //! Middleware in front of every route: request logging, CORS (H33), Host allow-list against DNS
 //! rebinding (H3), Origin validation (H2) and the optional bearer token.
 
+use super::body::RpcLabel;
 use super::errors::error;
 use super::state::AppState;
 use crate::config::AllowList;
@@ -164,7 +165,15 @@ pub async fn log_requests(
     if path == "/health" {
         tracing::debug!(%method, path, status, elapsed_ms, "http request");
     } else {
-        tracing::info!(%method, path, status, elapsed_ms, session, "http request");
+        use actix_web::HttpMessage;
+        let rpc = response
+            .request()
+            .extensions()
+            .get::<RpcLabel>()
+            .map(|l| l.0.clone())
+            .unwrap_or_default();
+        // One line per request, including the MCP method and tool name (the engine logs calls at debug).
+        tracing::info!(%method, path, status, elapsed_ms, session, rpc, "http request");
     }
     Ok(response)
 }

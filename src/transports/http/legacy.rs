@@ -3,7 +3,7 @@
 //! its JSON-RPC response travels on **that session's** stream (E1–E9). Every session has its own protocol
 //! state and channel, so a response can never reach another client's stream (the 1.x 300 s hang).
 
-use super::body::{check_length, read_json, require_json};
+use super::body::{check_length, label, read_json, require_json};
 use super::errors::error;
 use super::sessions::Kind;
 use super::sse;
@@ -102,9 +102,10 @@ pub async fn post_message(
         Ok(body) => body,
         Err(response) => return response,
     };
+    label(req, &body);
     // Handled before answering 202 so messages of one client are processed in the order it sent them.
     if let Some(reply) = state.engine.handle_value(&session.mcp, body).await
-        && !session.mcp.notify(reply)
+        && !session.mcp.notify(reply.json)
     {
         return error(
             StatusCode::NOT_FOUND,

@@ -2,10 +2,10 @@
 //! channel become `event: message` events; keep-alive comments every 15 s (P3); the stream ends when the
 //! client goes away, the session is closed, or the server shuts down (so clients reconnect later).
 
+use crate::mcp::jsonrpc::Json;
 use actix_web::HttpResponse;
 use actix_web::Responder;
 use actix_web_lab::sse;
-use serde_json::Value;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
@@ -16,7 +16,7 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// `on_close` runs once when the stream ends, whatever the reason.
 pub fn stream(
     req: &actix_web::HttpRequest,
-    mut messages: mpsc::UnboundedReceiver<Value>,
+    mut messages: mpsc::UnboundedReceiver<Json>,
     mut shutdown: watch::Receiver<bool>,
     first: Option<sse::Event>,
     on_close: impl FnOnce() + Send + 'static,
@@ -30,7 +30,7 @@ pub fn stream(
         while open && !*shutdown.borrow() {
             tokio::select! {
                 message = messages.recv() => match message {
-                    Some(m) => open = tx.send(sse::Data::new(m.to_string()).event("message").into()).await.is_ok(),
+                    Some(m) => open = tx.send(sse::Data::new(String::from(Box::<str>::from(m))).event("message").into()).await.is_ok(),
                     None => open = false,
                 },
                 _ = shutdown.changed() => open = false,

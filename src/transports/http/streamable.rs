@@ -1,12 +1,12 @@
 //! Streamable HTTP at `/mcp` (2025-03-26 … 2025-11-25): POST carries client messages, GET opens the
 //! session's notification stream, DELETE ends the session. Status codes follow docs/HTTP.md (H5–H33).
 
-use super::body::{accepts, check_length, read_json, require_json};
+use super::body::{accepts, check_length, label, read_json, require_json};
 use super::errors::{error, rpc_error};
 use super::sessions::{HttpSession, Kind};
 use super::state::AppState;
 use super::{legacy, sse};
-use crate::mcp::jsonrpc::RpcError;
+use crate::mcp::jsonrpc::{Reply, RpcError};
 use crate::mcp::protocol::SUPPORTED_VERSIONS;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -101,6 +101,7 @@ pub async fn post(
         Ok(body) => body,
         Err(response) => return response,
     };
+    label(&req, &body);
     let (session, created) = match (header_value(&req, SESSION_HEADER), is_initialize(&body)) {
         (Some(id), _) if state.sessions.get(id, Kind::Streamable).is_some() => (
             state.sessions.get(id, Kind::Streamable).expect("checked"),
@@ -138,10 +139,10 @@ fn respond(
     created: bool,
     needs_answer: bool,
     batch: bool,
-    reply: Option<Value>,
+    reply: Option<Reply>,
     json: bool,
 ) -> HttpResponse {
-    let failed = reply.as_ref().is_some_and(|r| r.get("error").is_some());
+    let failed = reply.as_ref().is_some_and(|r| r.error_code.is_some());
     if created && failed {
         state.sessions.remove(&session.id);
     }
@@ -150,7 +151,7 @@ fn respond(
     };
     // Rejections of the whole message (invalid request, batch not allowed, re-initialize) are 400s (H7, H25).
     let status =
-        if failed && (!needs_answer || batch || !created && reply["error"]["code"] == -32600) {
+        if failed && (!needs_answer || batch || !created && reply.error_code == Some(-32600)) {
             StatusCode::BAD_REQUEST
         } else {
             StatusCode::OK
@@ -160,13 +161,15 @@ fn respond(
         response.insert_header((SESSION_HEADER, session.id.as_str()));
     }
     if json {
-        response.json(reply)
+        response
+            .content_type("application/json")
+            .body(reply.into_string())
     } else {
         // The client accepts only SSE: one `message` event carrying the response, then the stream ends.
         response
             .content_type("text/event-stream")
             .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
-            .body(format!("event: message\ndata: {reply}\n\n"))
+            .body(format!("event: message\ndata: {}\n\n", reply.json.get()))
     }
 }
 
