@@ -60,7 +60,9 @@ pub fn run() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             eprintln!("tinytask: {e}");
-            return ExitCode::from(EXIT_CONFIG);
+            // Docker reserves healthcheck status 2; an unusable configuration simply means unhealthy.
+            let healthcheck = matches!(cli.command, Some(Command::Healthcheck { .. }));
+            return ExitCode::from(if healthcheck { EXIT_FAILURE } else { EXIT_CONFIG });
         }
     };
     telemetry::init(config.log_level, config.log_format);
