@@ -62,7 +62,11 @@ pub fn run() -> ExitCode {
             eprintln!("tinytask: {e}");
             // Docker reserves healthcheck status 2; an unusable configuration simply means unhealthy.
             let healthcheck = matches!(cli.command, Some(Command::Healthcheck { .. }));
-            return ExitCode::from(if healthcheck { EXIT_FAILURE } else { EXIT_CONFIG });
+            return ExitCode::from(if healthcheck {
+                EXIT_FAILURE
+            } else {
+                EXIT_CONFIG
+            });
         }
     };
     telemetry::init(config.log_level, config.log_format);

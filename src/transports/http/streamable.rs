@@ -62,6 +62,12 @@ fn unknown_session() -> HttpResponse {
     )
 }
 
+fn too_many_sessions(max: usize) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, "30"))
+        .json(serde_json::json!({"error": format!("Service Unavailable: {max} sessions are open (TINYTASK_MAX_SESSIONS)")}))
+}
+
 fn is_initialize(body: &Value) -> bool {
     body.get("method").and_then(Value::as_str) == Some("initialize")
 }
@@ -102,21 +108,16 @@ pub async fn post(
         Err(response) => return response,
     };
     label(&req, &body);
-    let (session, created) = match (header_value(&req, SESSION_HEADER), is_initialize(&body)) {
-        (Some(id), _) if state.sessions.get(id, Kind::Streamable).is_some() => (
-            state.sessions.get(id, Kind::Streamable).expect("checked"),
-            false,
-        ),
-        // P2: an initialize carrying a stale id starts a fresh session.
+    let known =
+        header_value(&req, SESSION_HEADER).map(|id| state.sessions.get(id, Kind::Streamable));
+    let (session, created) = match (known, is_initialize(&body)) {
+        (Some(Some(session)), _) => (session, false),
+        // P2: an initialize carrying a stale (or no) id starts a fresh session.
         (_, true) => match state.sessions.create(Kind::Streamable) {
             Ok(s) => (s, true),
-            Err(full) => {
-                return HttpResponse::ServiceUnavailable()
-                    .insert_header((header::RETRY_AFTER, "30"))
-                    .json(serde_json::json!({"error": format!("Service Unavailable: {} sessions are open (TINYTASK_MAX_SESSIONS)", full.max)}));
-            }
+            Err(full) => return too_many_sessions(full.max),
         },
-        (Some(_), false) => return unknown_session(),
+        (Some(None), false) => return unknown_session(),
         (None, false) => return missing_session(),
     };
     let needs_answer = has_request(&body);
