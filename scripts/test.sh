@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (README "Quick start"):
-#   formatting, clippy, Rust unit + integration tests, and the official Python MCP SDK driving the real
-#   binary over stdio (venv created/refreshed on first run by scripts/python-env.sh).
+#   formatting, clippy, Rust unit + integration tests, the official Python MCP SDK driving the real binary
+#   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh), and the Docker
+#   acceptance suite (engine and base images set up by scripts/docker-setup.sh when missing; needs root).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,5 +21,13 @@ step "Python SDK integration tests (tests/python)"
 cargo build --locked --bin tinytask
 PY="$(scripts/python-env.sh | tail -n 1)"
 TINYTASK_BIN="$PWD/target/debug/tinytask" "$PY" -m pytest tests/python -q -p no:cacheprovider
+
+if [ "${TINYTASK_SKIP_DOCKER:-0}" = 1 ]; then
+    step "Docker acceptance suite SKIPPED (TINYTASK_SKIP_DOCKER=1)"
+else
+    step "Docker acceptance suite (tests/docker)"
+    scripts/docker-setup.sh
+    "$PY" tests/docker/acceptance.py --no-setup
+fi
 
 step "all tests passed"

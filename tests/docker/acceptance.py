@@ -1,0 +1,1619 @@
+#!/usr/bin/env python3
+"""TinyTask Docker acceptance suite (issue 4, section 5).
+
+Run as root from the repository, with the repo venv (official MCP Python SDK + httpx2):
+
+    .venv/bin/python tests/docker/acceptance.py              # everything (what CI runs)
+    .venv/bin/python tests/docker/acceptance.py --serial     # builds one after another (clean build timings)
+    .venv/bin/python tests/docker/acceptance.py --no-dev     # skip the dev-container checks (rows SKIP)
+    .venv/bin/python tests/docker/acceptance.py --skip-build # reuse the existing images (rows SKIP)
+
+When `docker info` fails or the base image is missing it runs scripts/docker-setup.sh first. See
+tests/docker/README.md for every check, the rules kept and measured times.
+
+It proves, against the real Dockerfiles and compose files of the working tree (a snapshot of the git-listed
+files is taken at start; the working tree is never modified):
+
+  images     classic builder and BuildKit builds, image size (< 100 MB, goal <= 15 MB), no shell, static
+             binary, image config; a rebuild after a src/ change does not recompile dependencies
+  container  --read-only --cap-drop ALL --security-opt no-new-privileges: healthy, /health 200, uid 65532
+  MCP        Python SDK over the container: tasks, comments, links; database file in the mounted directory
+  persist    docker restart; compose down + up; SIGKILL during a burst of writes (acknowledged writes all
+             there, PRAGMA integrity_check ok)
+  health     unhealthy when the database is unwritable or removed under the running server
+  config     TINYTASK_PORT, TINYTASK_DB_PATH, invalid TINYTASK_MODE (exit 2), unwritable /data
+  stop       docker stop with 20 open SSE clients: < 3 s, exit 0
+  compose    bind-mount default and named-volume variant: healthy, MCP write, down + up keeps data
+  dev        hot-reload container: answers, src read-only, edit -> new behaviour (timed), gdb attaches,
+             diesel migration list
+
+Rules kept: every container, compose project and volume gets a unique name and is removed at the end (also
+on failure or Ctrl-C); ports are published on 127.0.0.1 only and the tests talk to nothing else; every step
+has a timeout. Exit status 0 only if every check passed. A summary table (check | result | figure) and the
+total wall time are printed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import anyio
+import httpx2
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+
+# ----------------------------------------------------------------------------------------------------------
+# settings
+
+REPO = Path(__file__).resolve().parents[2]
+IMAGE = "tinytask-mcp:latest"  # the product's image name (docker-compose.yml uses it); kept for reuse
+DEV_IMAGE = "tinytask-dev:latest"
+BASE_IMAGE = "rust:1.95-slim-trixie"
+APP_UID = 65532
+SIZE_LIMIT_MB = 100.0
+SIZE_GOAL_MB = 15.0
+STOP_LIMIT_S = 3.0
+SSE_CLIENTS = 20
+BURST_WORKERS = 4
+BURST_MIN_ACKS = 400  # SIGKILL once this many writes were acknowledged (or after BURST_MAX_SECONDS)
+BURST_MAX_SECONDS = 6.0
+HOST = "127.0.0.1"
+
+# timeouts (seconds)
+T_BUILD = 45 * 60  # a cold release build of actix + diesel on 2 cores is several minutes; this is the backstop
+T_REBUILD = 20 * 60
+T_DEV_BUILD = 45 * 60
+T_DEV_FIRST_ANSWER = 20 * 60  # first `cargo build` inside the dev container (empty target volume)
+T_DEV_RELOAD = 5 * 60
+T_DOCKER = 60  # ordinary docker CLI calls
+T_COMPOSE = 5 * 60
+T_HEALTHY = 60
+T_MCP = 20
+
+RUN_ID = secrets.token_hex(3)
+PREFIX = f"tta{RUN_ID}"  # names of everything this run creates: containers, compose projects, tags
+T0 = time.monotonic()
+_print_lock = threading.Lock()
+
+
+def now() -> float:
+    return time.monotonic() - T0
+
+
+def log(msg: str) -> None:
+    with _print_lock:
+        print(f"[{datetime.now():%H:%M:%S} +{now():7.1f}s] {msg}", flush=True)
+
+
+class Failure(AssertionError):
+    """A check failed; the message is the evidence."""
+
+
+def require(cond: Any, msg: str) -> None:
+    if not cond:
+        raise Failure(msg)
+
+
+def short(text: str, n: int = 400) -> str:
+    text = text.strip()
+    return text if len(text) <= n else text[: n // 2] + " … " + text[-n // 2:]
+
+
+def tail(text: str, lines: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# subprocesses
+
+
+RUNNING: set[subprocess.Popen] = set()
+# The classic builder colours a RUN step's stderr per write (`\x1b[91m   Compiling\x1b[0m\x1b[91m tinytask …`):
+# escape sequences are removed from every command's output before it is parsed.
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def kill_running() -> None:
+    """Kills the process groups of every command still running (e.g. a background build on Ctrl-C)."""
+    with _print_lock:
+        procs = list(RUNNING)
+    for p in procs:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(p.pid, signal.SIGKILL)
+
+
+@dataclass
+class Out:
+    rc: int
+    out: str
+    seconds: float
+
+
+def sh(args: list[str], *, timeout: float = T_DOCKER, env: dict[str, str] | None = None, cwd: Path | None = None,
+       check: bool = True, log_file: Path | None = None, quiet: bool = False) -> Out:
+    """Runs a command (stdout+stderr merged, stdin /dev/null). With log_file the output goes there (for long
+    builds) and is read back. check=True raises Failure on a non-zero exit status or a timeout."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    if not quiet:
+        log(f"$ {' '.join(args)}" + (f"   (cwd {cwd})" if cwd else ""))
+    started = time.monotonic()
+    sink = open(log_file, "w") if log_file else None
+    proc: subprocess.Popen | None = None
+    try:
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=sink or subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True, env=full_env, cwd=cwd,
+                                start_new_session=True)
+        with _print_lock:
+            RUNNING.add(proc)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            text = log_file.read_text(errors="replace") if log_file else (out or "")
+            raise Failure(f"timed out after {timeout:.0f}s: {' '.join(args)}\n{tail(text)}")
+    finally:
+        if proc is not None:
+            with _print_lock:
+                RUNNING.discard(proc)
+        if sink:
+            sink.close()
+    text = ANSI.sub("", log_file.read_text(errors="replace") if log_file else (out or ""))
+    res = Out(proc.returncode, text, time.monotonic() - started)
+    if check and res.rc != 0:
+        raise Failure(f"exit {res.rc}: {' '.join(args)}\n{tail(text)}")
+    return res
+
+
+def docker(*args: str, timeout: float = T_DOCKER, check: bool = True, quiet: bool = False) -> Out:
+    return sh(["docker", *args], timeout=timeout, check=check, quiet=quiet)
+
+
+def inspect(obj: str, fmt: str) -> str:
+    return docker("inspect", "-f", fmt, obj, quiet=True).out.strip()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# results
+
+
+@dataclass
+class Row:
+    check: str
+    result: str  # PASS | FAIL | SKIP
+    figure: str
+
+
+RESULTS: list[Row] = []
+FAILURES: list[tuple[str, str]] = []
+
+
+def record(check: str, result: str, figure: str, detail: str = "") -> None:
+    with _print_lock:
+        RESULTS.append(Row(check, result, figure))
+        if result != "PASS":
+            FAILURES.append((check, detail or figure))
+    log(f"{result}: {check} — {figure}")
+
+
+def run_check(name: str, fn: Callable[[], str]) -> bool:
+    """Runs one check; fn returns the figure (or raises). Records a row; returns whether it passed."""
+    try:
+        figure = fn()
+    except Failure as e:
+        record(name, "FAIL", short(str(e).splitlines()[0], 140), str(e))
+        return False
+    except Exception as e:  # a bug or an unexpected error is a failure with its traceback as evidence
+        record(name, "FAIL", short(f"{type(e).__name__}: {e}".splitlines()[0], 140), traceback.format_exc())
+        return False
+    record(name, "PASS", figure)
+    return True
+
+
+def skip(name: str, why: str) -> None:
+    record(name, "SKIP", why)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# cleanup registry
+
+
+class Cleanup:
+    def __init__(self) -> None:
+        self.containers: list[str] = []
+        self.projects: list[tuple[list[str], Path, dict[str, str]]] = []
+        self.images: list[str] = []
+        self.dirs: list[Path] = []
+        self.lock = threading.Lock()
+
+    def container(self, name: str) -> str:
+        with self.lock:
+            self.containers.append(name)
+        return name
+
+    def project(self, compose_args: list[str], cwd: Path, env: dict[str, str]) -> None:
+        with self.lock:
+            self.projects.append((compose_args, cwd, env))
+
+    def image(self, tag: str) -> None:
+        with self.lock:
+            self.images.append(tag)
+
+    def tempdir(self, what: str) -> Path:
+        d = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-{what}-"))
+        with self.lock:
+            self.dirs.append(d)
+        return d
+
+    def run(self, keep_dirs: bool) -> None:
+        log("cleanup: removing containers, compose projects (with volumes), run tags and temp dirs")
+        for args, cwd, env in reversed(self.projects):
+            with contextlib.suppress(Exception):
+                sh([*args, "down", "-v", "--remove-orphans", "-t", "5"], cwd=cwd, env=env, timeout=180,
+                   check=False, quiet=True)
+        if self.containers:
+            with contextlib.suppress(Exception):
+                sh(["docker", "rm", "-f", "-v", *self.containers], timeout=120, check=False, quiet=True)
+        if self.images:
+            with contextlib.suppress(Exception):
+                sh(["docker", "rmi", *self.images], timeout=120, check=False, quiet=True)
+        left = sh(["docker", "ps", "-aq", "--filter", f"name={PREFIX}"], check=False, quiet=True).out.split()
+        if left:
+            sh(["docker", "rm", "-f", "-v", *left], timeout=120, check=False, quiet=True)
+        vols = sh(["docker", "volume", "ls", "-q", "--filter", f"name={PREFIX}"], check=False, quiet=True).out.split()
+        if vols:
+            sh(["docker", "volume", "rm", "-f", *vols], timeout=120, check=False, quiet=True)
+        nets = sh(["docker", "network", "ls", "-q", "--filter", f"name={PREFIX}"], check=False, quiet=True).out.split()
+        if nets:
+            sh(["docker", "network", "rm", *nets], timeout=120, check=False, quiet=True)
+        new_anon = dangling_volumes() - VOLUMES_AT_START
+        if new_anon:
+            log(f"cleanup: warning: {len(new_anon)} new unused volumes appeared during the run (not removed, may "
+                f"belong to someone else): {' '.join(sorted(new_anon))[:300]}")
+        if not keep_dirs:
+            for d in self.dirs:
+                shutil.rmtree(d, ignore_errors=True)
+        else:
+            log(f"cleanup: kept temp dirs: {' '.join(map(str, self.dirs))}")
+
+
+CLEAN = Cleanup()
+VOLUMES_AT_START: set[str] = set()
+
+
+def dangling_volumes() -> set[str]:
+    out = sh(["docker", "volume", "ls", "-q", "-f", "dangling=true"], check=False, quiet=True)
+    return set(out.out.split()) if out.rc == 0 else set()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# small helpers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def cname(what: str) -> str:
+    return CLEAN.container(f"{PREFIX}-{what}")
+
+
+def data_dir(what: str, owner: int | None = APP_UID, mode: int = 0o755) -> Path:
+    d = CLEAN.tempdir(what)
+    os.chmod(d, mode)
+    if owner is not None:
+        os.chown(d, owner, owner)
+    return d
+
+
+def snapshot_repo(dest: Path) -> Path:
+    """Copies the files git knows about (tracked + untracked-but-not-ignored, as in the working tree) to dest."""
+    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                             check=True, capture_output=True).stdout.decode().split("\0")
+    n = 0
+    for rel in filter(None, listing):
+        src = REPO / rel
+        if not src.is_file():  # deleted in the working tree, or a submodule
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+        n += 1
+    require(n > 0, f"git ls-files listed nothing in {REPO}")
+    return dest
+
+
+def health_status(container: str) -> tuple[str, str]:
+    """(container state, health status or '')."""
+    out = docker("inspect", "-f", "{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}",
+                 container, quiet=True, check=False)
+    if out.rc != 0:
+        return "missing", ""
+    state, _, health = out.out.strip().partition("|")
+    return state, health
+
+
+def health_log(container: str) -> str:
+    out = docker("inspect", "-f", "{{json .State.Health}}", container, quiet=True, check=False).out.strip()
+    try:
+        entries = json.loads(out).get("Log") or []
+        return "; ".join(f"exit {e.get('ExitCode')}: {e.get('Output', '').strip()}" for e in entries[-2:])
+    except (ValueError, AttributeError):
+        return out
+
+
+def container_logs(container: str, lines: int = 20) -> str:
+    return docker("logs", "--tail", str(lines), container, check=False, quiet=True).out
+
+
+def wait_health(container: str, want: str, timeout: float = T_HEALTHY, since: float | None = None) -> float:
+    """Polls Docker's health status until it is `want`; returns seconds since `since` (or since the call)."""
+    started = since if since is not None else time.monotonic()
+    deadline = time.monotonic() + timeout
+    state, health = "", ""
+    while time.monotonic() < deadline:
+        state, health = health_status(container)
+        if health == want:
+            return time.monotonic() - started
+        if state in ("exited", "dead", "missing"):
+            raise Failure(f"{container} is {state} (exit {inspect(container, '{{.State.ExitCode}}')}) while waiting "
+                          f"for health={want}; logs:\n{container_logs(container)}")
+        time.sleep(0.2)
+    raise Failure(f"{container}: health never became {want} within {timeout:.0f}s (last: {state}/{health}; "
+                  f"health log: {short(health_log(container), 300)}); logs:\n{container_logs(container)}")
+
+
+def http_get(port: int, path: str = "/health", timeout: float = 3.0) -> httpx2.Response:
+    return httpx2.get(f"http://{HOST}:{port}{path}", timeout=timeout)
+
+
+def wait_http_ok(port: int, timeout: float = 30.0, container: str | None = None) -> float:
+    started = time.monotonic()
+    last = "no answer"
+    while time.monotonic() - started < timeout:
+        try:
+            r = http_get(port, timeout=2.0)
+            if r.status_code == 200:
+                return time.monotonic() - started
+            last = f"HTTP {r.status_code}: {r.text[:200]}"
+        except httpx2.HTTPError as e:
+            last = repr(e)
+        if container and health_status(container)[0] in ("exited", "dead", "missing"):
+            raise Failure(f"{container} stopped while waiting for /health; logs:\n{container_logs(container)}")
+        time.sleep(0.2)
+    raise Failure(f"GET http://{HOST}:{port}/health not 200 within {timeout:.0f}s (last: {last})")
+
+
+def run_container(name: str, data: Path | None, port: int | None, *extra: str, container_port: int = 3000,
+                  hardened: bool = True, image: str = IMAGE, cmd: list[str] | None = None) -> str:
+    args = ["run", "-d", "--name", name]
+    if hardened:
+        args += ["--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
+    if data is not None:
+        args += ["-v", f"{data}:/data"]
+    if port is not None:
+        args += ["-p", f"{HOST}:{port}:{container_port}"]
+    args += [*extra, image, *(cmd or [])]
+    docker(*args)
+    return name
+
+
+FAST_HEALTH = ["--health-interval", "1s", "--health-timeout", "2s", "--health-retries", "2"]
+
+
+def sqlite_check(data: Path, db_name: str = "tinytask.db") -> tuple[str, dict[int, str]]:
+    """integrity_check and {id: title} of the tasks, on a copy of the database (+ its -wal) so that SQLite's
+    recovery never writes root-owned files into the container's data directory."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-sqlite-"))
+    try:
+        for suffix in ("", "-wal"):
+            src = data / f"{db_name}{suffix}"
+            if src.exists():
+                shutil.copy2(src, scratch / src.name)
+        require((scratch / db_name).exists(), f"{data / db_name} does not exist")
+        con = sqlite3.connect(str(scratch / db_name))
+        try:
+            integrity = "; ".join(r[0] for r in con.execute("PRAGMA integrity_check"))
+            tasks = {int(i): t for i, t in con.execute("SELECT id, title FROM tasks")}
+        finally:
+            con.close()
+        return integrity, tasks
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# MCP over Streamable HTTP with the official SDK
+
+
+@contextlib.asynccontextmanager
+async def mcp_session(port: int):
+    url = f"http://{HOST}:{port}/mcp"
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(T_MCP, read=60.0)) as client:
+        async with streamable_http_client(url, http_client=client) as streams:
+            async with ClientSession(streams[0], streams[1], read_timeout_seconds=T_MCP) as session:
+                with anyio.fail_after(T_MCP):
+                    await session.initialize()
+                yield session
+
+
+async def call(session: ClientSession, tool: str, args: dict[str, Any]) -> dict[str, Any]:
+    with anyio.fail_after(T_MCP):
+        res = await session.call_tool(tool, args)
+    text = "".join(getattr(c, "text", "") for c in res.content)
+    require(not res.is_error, f"{tool}({args}) returned isError: {text[:300]}")
+    return json.loads(text)
+
+
+@dataclass
+class Board:
+    """What check 4 wrote; verified after every restart."""
+    tasks: dict[int, tuple[str, int, int]]  # id -> (title, comments, links)
+
+
+async def write_board(port: int) -> Board:
+    board: dict[int, tuple[str, int, int]] = {}
+    async with mcp_session(port) as s:
+        for i in range(3):
+            title = f"{PREFIX} task {i}"
+            t = await call(s, "create_task", {"title": title, "created_by": "acceptance", "priority": i,
+                                              "description": "written through the container"})
+            ncom = i + 1
+            for c in range(ncom):
+                await call(s, "add_comment", {"task_id": t["id"], "content": f"comment {c}", "created_by": "acc"})
+            nlink = 2 if i == 0 else 1
+            for k in range(nlink):
+                await call(s, "add_link", {"task_id": t["id"], "url": f"https://example.com/{i}/{k}",
+                                           "description": f"link {k}", "created_by": "acc"})
+            board[t["id"]] = (title, ncom, nlink)
+        parent = next(iter(board))
+        sub = await call(s, "create_subtask", {"parent_task_id": parent, "title": f"{PREFIX} subtask",
+                                               "created_by": "acceptance"})
+        board[sub["id"]] = (f"{PREFIX} subtask", 0, 0)
+    return Board(board)
+
+
+async def verify_board(port: int, board: Board) -> str:
+    async with mcp_session(port) as s:
+        for tid, (title, ncom, nlink) in board.tasks.items():
+            t = await call(s, "get_task", {"id": tid})
+            require(t.get("title") == title, f"task {tid}: title {t.get('title')!r}, expected {title!r}")
+            require(len(t.get("comments", [])) == ncom, f"task {tid}: {len(t.get('comments', []))} comments, "
+                                                       f"expected {ncom}")
+            require(len(t.get("links", [])) == nlink, f"task {tid}: {len(t.get('links', []))} links, expected {nlink}")
+    ncom = sum(v[1] for v in board.tasks.values())
+    nlink = sum(v[2] for v in board.tasks.values())
+    return f"{len(board.tasks)} tasks, {ncom} comments, {nlink} links"
+
+
+def mcp_write(port: int) -> Board:
+    return anyio.run(write_board, port)
+
+
+def mcp_verify(port: int, board: Board) -> str:
+    return anyio.run(verify_board, port, board)
+
+
+def raw_initialize(port: int, timeout: float = 3.0) -> dict[str, Any]:
+    """One raw `initialize` POST; returns its result (raises on any failure)."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
+                       "clientInfo": {"name": "tinytask-docker-acceptance", "version": "1"}}}
+    r = httpx2.post(f"http://{HOST}:{port}/mcp", json=body, timeout=timeout,
+                    headers={"Accept": "application/json, text/event-stream"})
+    if r.status_code != 200:
+        raise RuntimeError(f"HTTP {r.status_code}: {r.text[:200]}")
+    if r.headers.get("content-type", "").startswith("text/event-stream"):
+        msg = next(json.loads(line[5:]) for line in r.text.splitlines() if line.startswith("data:"))
+    else:
+        msg = r.json()
+    sid = r.headers.get("mcp-session-id")
+    if sid:  # don't leave sessions behind
+        with contextlib.suppress(httpx2.HTTPError):
+            httpx2.delete(f"http://{HOST}:{port}/mcp", headers={"Mcp-Session-Id": sid}, timeout=timeout)
+    return msg["result"]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# environment
+
+
+class Env:
+    compose: list[str] = ["docker-compose"]
+    buildkit: list[str] = []  # command prefix for a BuildKit build, [] when none
+    buildkit_desc = ""
+
+
+def ensure_engine(allow_setup: bool) -> None:
+    def ready() -> tuple[bool, str]:
+        info = sh(["docker", "info", "--format", "{{.ServerVersion}}"], check=False, quiet=True, timeout=30)
+        if info.rc != 0:
+            return False, "docker info fails"
+        img = sh(["docker", "image", "inspect", BASE_IMAGE], check=False, quiet=True, timeout=30)
+        if img.rc != 0:
+            return False, f"base image {BASE_IMAGE} missing"
+        return True, f"engine {info.out.strip()}"
+
+    ok, why = ready()
+    if not ok:
+        setup = REPO / "scripts" / "docker-setup.sh"
+        require(allow_setup and setup.exists(), f"{why}, and scripts/docker-setup.sh is "
+                                                f"{'disabled (--no-setup)' if not allow_setup else 'missing'}")
+        log(f"{why}: running scripts/docker-setup.sh (installs/starts dockerd, provides {BASE_IMAGE})")
+        sh(["bash", str(setup)], timeout=45 * 60)
+        ok, why = ready()
+        require(ok, f"after scripts/docker-setup.sh: {why}")
+    log(f"docker ready: {why}; client {shutil.which('docker')}")
+
+    # Compose: v2 plugin if present, else v1.
+    if sh(["docker", "compose", "version"], check=False, quiet=True).rc == 0:
+        Env.compose = ["docker", "compose"]
+    else:
+        require(shutil.which("docker-compose"), "neither `docker compose` nor `docker-compose` is installed")
+        Env.compose = ["docker-compose"]
+    log(f"compose: {' '.join(Env.compose)} "
+        f"({sh([*Env.compose, 'version', '--short'], check=False, quiet=True).out.strip()})")
+
+    # BuildKit: `docker buildx` if the default client has it, else a client that still has the built-in
+    # BuildKit builder (the distro's 20.10 /usr/bin/docker); the 28.x client without buildx refuses.
+    if sh(["docker", "buildx", "version"], check=False, quiet=True).rc == 0:
+        Env.buildkit = ["docker", "buildx", "build", "--load"]
+        Env.buildkit_desc = "docker buildx build --load"
+    else:
+        for client in ("/usr/bin/docker", shutil.which("docker") or "docker"):
+            if not Path(client).exists():
+                continue
+            ver = sh([client, "version", "-f", "{{.Client.Version}}"], check=False, quiet=True).out.strip()
+            major = int(ver.split(".")[0]) if ver.split(".")[0].isdigit() else 0
+            if 18 <= major < 23:  # built-in BuildKit path without buildx
+                Env.buildkit = [client, "build"]
+                Env.buildkit_desc = f"DOCKER_BUILDKIT=1 {client} build (client {ver})"
+                break
+    log(f"BuildKit via: {Env.buildkit_desc or 'none found'}")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 1-2: images
+
+
+class Images:
+    ctx: Path  # pristine snapshot used as build context
+    classic_ok = False
+    classic_seconds = 0.0
+    classic_cached = False
+
+
+def dangling_images() -> set[str]:
+    return set(docker("images", "-q", "--no-trunc", "-f", "dangling=true", quiet=True, check=False).out.split())
+
+
+def build_classic(logs: Path) -> str:
+    tag = f"{PREFIX}:classic"
+    CLEAN.image(tag)
+    res = sh(["docker", "build", "-t", IMAGE, "-t", tag, str(Images.ctx)], env={"DOCKER_BUILDKIT": "0"},
+             timeout=T_BUILD, log_file=logs / "build-classic.log")
+    steps = len(re.findall(r"^Step \d+/\d+", res.out, re.M))
+    cached = len(re.findall(r"^ ---> Using cache", res.out, re.M))
+    Images.classic_seconds = res.seconds
+    Images.classic_cached = "Compiling " not in res.out
+    Images.classic_ok = True
+    return (f"{res.seconds:.1f}s{PARALLEL_NOTE} "
+            f"({'all cached' if Images.classic_cached else f'{cached}/{steps} steps cached'})")
+
+
+def build_buildkit(logs: Path) -> str:
+    require(Env.buildkit, "no Docker client with BuildKit here (no buildx, no 20.10 client)")
+    tag = f"{PREFIX}:buildkit"
+    CLEAN.image(tag)
+    args = [*Env.buildkit, "--progress=plain", "-t", tag, str(Images.ctx)]
+    res = sh(args, env={"DOCKER_BUILDKIT": "1"}, timeout=T_BUILD, log_file=logs / "build-buildkit.log")
+    require("naming to" in res.out or "writing image" in res.out,
+            f"BuildKit log does not show the image being written:\n{tail(res.out)}")
+    size = int(inspect(tag, "{{.Size}}"))
+    cached = "Compiling " not in res.out
+    return f"{res.seconds:.1f}s{PARALLEL_NOTE}{' (all cached)' if cached else ''}, {size / 1e6:.1f} MB"
+
+
+def check_size() -> str:
+    size = int(inspect(IMAGE, "{{.Size}}"))
+    mb = size / 1e6
+    require(mb < SIZE_LIMIT_MB, f"image {IMAGE} is {mb:.1f} MB, limit {SIZE_LIMIT_MB:.0f} MB")
+    goal = "goal met" if mb <= SIZE_GOAL_MB else "GOAL MISSED"
+    return f"{mb:.2f} MB (< {SIZE_LIMIT_MB:.0f} MB; goal <= {SIZE_GOAL_MB:.0f} MB: {goal})"
+
+
+def norm(name: str) -> str:
+    return name[2:] if name.startswith("./") else name.lstrip("/")
+
+
+def export_image_fs() -> tuple[list[tarfile.TarInfo], bytes]:
+    """The image's filesystem (via docker create + export): members and the tinytask binary."""
+    name = cname("export")
+    docker("create", "--name", name, IMAGE, quiet=True)
+    proc = subprocess.run(["docker", "export", name], capture_output=True, timeout=T_DOCKER, check=True)
+    docker("rm", "-f", "-v", name, quiet=True, check=False)  # -v: the anonymous volume of VOLUME /data
+    tar = tarfile.open(fileobj=io.BytesIO(proc.stdout))
+    members = tar.getmembers()
+    binary = b""
+    for m in members:
+        if norm(m.name) == "usr/local/bin/tinytask":
+            binary = tar.extractfile(m).read()  # type: ignore[union-attr]
+    return members, binary
+
+
+def elf_is_static(binary: bytes) -> tuple[bool, str]:
+    """Whether an ELF64 little-endian binary has no PT_INTERP (no dynamic loader needed) and its type."""
+    require(binary[:4] == b"\x7fELF", "usr/local/bin/tinytask is not an ELF file")
+    e_type = struct.unpack_from("<H", binary, 16)[0]
+    e_phoff = struct.unpack_from("<Q", binary, 32)[0]
+    e_phentsize, e_phnum = struct.unpack_from("<HH", binary, 54)
+    types = [struct.unpack_from("<I", binary, e_phoff + i * e_phentsize)[0] for i in range(e_phnum)]
+    has_interp = 3 in types  # PT_INTERP
+    has_dynamic = 2 in types  # PT_DYNAMIC (static-pie keeps it for self-relocation)
+    kind = {2: "static (EXEC)", 3: "static-pie" if has_dynamic and not has_interp else "PIE"}.get(e_type, str(e_type))
+    return not has_interp, kind
+
+
+def check_no_shell() -> str:
+    results = []
+    for sh_path in ("/bin/sh", "/bin/bash", "/bin/busybox"):
+        r = docker("run", "--rm", "--entrypoint", sh_path, IMAGE, "-c", "true", check=False, quiet=True,
+                   timeout=T_DOCKER)
+        require(r.rc != 0, f"`docker run --entrypoint {sh_path} {IMAGE}` succeeded: the image has a shell")
+        results.append(r.rc)
+    members, binary = export_image_fs()
+    files = sorted(norm(m.name) for m in members if not m.isdir())
+    # Docker itself adds .dockerenv, dev/console and etc/{hostname,hosts,resolv.conf,mtab} to every container.
+    extra = [f for f in files if f not in ("usr/local/bin/tinytask", ".dockerenv", "etc/hostname", "etc/hosts",
+                                           "etc/resolv.conf", "etc/mtab") and not f.startswith("dev/")]
+    require(not extra, f"image holds files besides the binary: {extra[:20]}")
+    require(binary, "usr/local/bin/tinytask not found in the image")
+    static, kind = elf_is_static(binary)
+    require(static, f"tinytask has a PT_INTERP (dynamically linked, {kind})")
+    data = [m for m in members if norm(m.name) == "data"]
+    require(data and data[0].isdir(), "/data missing in the image")
+    require((data[0].uid, data[0].gid) == (APP_UID, APP_UID), f"/data owned by {data[0].uid}:{data[0].gid}, "
+                                                              f"expected {APP_UID}:{APP_UID}")
+    return (f"/bin/sh exit {results[0]}; files: tinytask ({len(binary) / 1e6:.1f} MB, {kind}) + /data "
+            f"({APP_UID}:{APP_UID}) only")
+
+
+def check_image_config() -> str:
+    cfg = json.loads(docker("image", "inspect", IMAGE, quiet=True).out)[0]["Config"]
+    env = dict(e.split("=", 1) for e in cfg.get("Env") or [])
+    want_env = {"TINYTASK_MODE": "http", "TINYTASK_HOST": "0.0.0.0", "TINYTASK_PORT": "3000",
+                "TINYTASK_DB_PATH": "/data/tinytask.db", "TINYTASK_LOG_LEVEL": "info"}
+    problems = [f"env {k}={env.get(k)!r} (want {v!r})" for k, v in want_env.items() if env.get(k) != v]
+    if cfg.get("User") != f"{APP_UID}:{APP_UID}":
+        problems.append(f"User {cfg.get('User')!r}")
+    if "3000/tcp" not in (cfg.get("ExposedPorts") or {}):
+        problems.append(f"ExposedPorts {cfg.get('ExposedPorts')}")
+    if "/data" not in (cfg.get("Volumes") or {}):
+        problems.append(f"Volumes {cfg.get('Volumes')}")
+    hc = (cfg.get("Healthcheck") or {}).get("Test") or []
+    if not hc or hc[0] != "CMD" or "healthcheck" not in hc:
+        problems.append(f"Healthcheck {hc} (want exec form CMD … healthcheck)")
+    labels = cfg.get("Labels") or {}
+    for k in ("title", "description", "version", "source", "licenses"):
+        if not labels.get(f"org.opencontainers.image.{k}"):
+            problems.append(f"label org.opencontainers.image.{k} missing")
+    if (cfg.get("StopSignal") or "SIGTERM") != "SIGTERM":
+        problems.append(f"StopSignal {cfg.get('StopSignal')}")
+    require(not problems, "; ".join(problems))
+    return f"user {cfg['User']}, healthcheck {hc[1:]}, 5 OCI labels, env defaults ok"
+
+
+def check_rebuild(logs: Path) -> str:
+    """A content change under src/ (a comment line appended) must recompile only the tinytask crate."""
+    ctx = snapshot_repo(CLEAN.tempdir("rebuild-ctx"))
+    target = ctx / "src" / "main.rs"
+    with open(target, "a") as f:
+        f.write(f"\n// docker acceptance rebuild {PREFIX} {time.time()}\n")
+    tag = f"{PREFIX}:rebuild"
+    CLEAN.image(tag)
+    before = dangling_images()
+    try:
+        res = sh(["docker", "build", "-t", tag, str(ctx)], env={"DOCKER_BUILDKIT": "0"}, timeout=T_REBUILD,
+                 log_file=logs / "build-rebuild.log")
+    finally:
+        # The builder-stage layers of this one-off build are useless as cache later: remove them.
+        new = dangling_images() - before
+        if new:
+            docker("rmi", *new, check=False, quiet=True, timeout=120)
+    compiled = re.findall(r"Compiling ([A-Za-z0-9_-]+) v", res.out)
+    require("tinytask" in compiled, f"rebuild log shows no `Compiling tinytask` (compiled: {compiled[:10]})")
+    deps = [c for c in compiled if c != "tinytask"]
+    heavy = [c for c in deps if re.match(r"(actix|diesel|tokio|libsqlite3|serde|rmcp)", c)]
+    require(not deps, f"rebuild recompiled dependencies: {deps[:12]}{' (incl. ' + ', '.join(heavy) + ')' if heavy else ''}")
+    return f"{res.seconds:.1f}s{PARALLEL_NOTE}, compiled only: {', '.join(sorted(set(compiled)))}"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 3-5: one hardened container: health, uid, MCP, restart, SIGKILL during a burst
+
+
+def proc_status(pid: str) -> dict[str, str]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        k, _, v = line.partition(":")
+        fields[k] = v.strip()
+    return fields
+
+
+async def burst_and_kill(port: int, container: str) -> tuple[list[tuple[int, str]], int, float]:
+    """BURST_WORKERS SDK sessions create tasks in a loop; SIGKILL the container mid-burst. Returns the
+    acknowledged (id, title) pairs, the number of failed/unanswered calls, and the burst length."""
+    acked: list[tuple[int, str]] = []
+    errors = 0
+    killed = anyio.Event()
+
+    async def worker(w: int) -> None:
+        nonlocal errors
+        i = 0
+        with anyio.move_on_after(BURST_MAX_SECONDS + 15):
+            try:
+                async with mcp_session(port) as s:
+                    while True:
+                        title = f"burst {PREFIX} w{w} #{i}"
+                        try:
+                            res = await call(s, "create_task", {"title": title, "created_by": f"burst-{w}"})
+                        except Exception:
+                            errors += 1
+                            return
+                        acked.append((int(res["id"]), title))
+                        i += 1
+            except Exception:  # the session breaking when the container dies
+                errors += 1
+
+    started = time.monotonic()
+    async with anyio.create_task_group() as tg:
+        for w in range(BURST_WORKERS):
+            tg.start_soon(worker, w)
+        while len(acked) < BURST_MIN_ACKS and time.monotonic() - started < BURST_MAX_SECONDS:
+            await anyio.sleep(0.02)
+        burst = time.monotonic() - started
+        await anyio.to_thread.run_sync(lambda: docker("kill", "-s", "KILL", container))
+        killed.set()
+        await anyio.sleep(3.0)  # let the clients notice; then stop them
+        tg.cancel_scope.cancel()
+    return acked, errors, burst
+
+
+def group_container(logs: Path) -> None:
+    name = cname("main")
+    data = data_dir("main")
+    port = free_port()
+    board: Board | None = None
+    started_ok = False
+
+    def c3_health() -> str:
+        nonlocal started_ok
+        t = time.monotonic()
+        run_container(name, data, port)
+        secs = wait_health(name, "healthy", since=t)
+        started_ok = True
+        return f"healthy after {secs:.1f}s (image HEALTHCHECK, interval 10s)"
+
+    def c3_http() -> str:
+        require(started_ok, "container did not start")
+        r = http_get(port)
+        require(r.status_code == 200, f"GET /health: HTTP {r.status_code} {r.text[:200]}")
+        body = r.json()
+        return f"200 {body.get('status')}, db {body.get('database', {}).get('path')}"
+
+    def c3_uid() -> str:
+        require(started_ok, "container did not start")
+        top = docker("top", name, "-eo", "uid,pid,comm", quiet=True).out.splitlines()
+        rows = [ln.split() for ln in top[1:] if ln.strip()]
+        require(rows, f"docker top shows no process: {top}")
+        uids = {r[0] for r in rows}
+        require(uids == {str(APP_UID)}, f"docker top: processes run as uid {uids}: {rows}")
+        pid = inspect(name, "{{.State.Pid}}")
+        st = proc_status(pid)
+        uid_line = st.get("Uid", "").split()
+        require(uid_line and all(u == str(APP_UID) for u in uid_line), f"/proc/{pid}/status Uid: {st.get('Uid')}")
+        require(int(st.get("CapEff", "1"), 16) == 0, f"/proc/{pid}/status CapEff {st.get('CapEff')} (want 0)")
+        require(st.get("NoNewPrivs") == "1", f"/proc/{pid}/status NoNewPrivs {st.get('NoNewPrivs')}")
+        ro = inspect(name, "{{.HostConfig.ReadonlyRootfs}}")
+        require(ro == "true", f"ReadonlyRootfs {ro}")
+        # The read-only root really is read-only: the binary's own backup command cannot write outside /data.
+        w = docker("exec", name, "/usr/local/bin/tinytask", "backup", "/probe.db", check=False, quiet=True)
+        require(w.rc != 0, "writing /probe.db inside the container succeeded despite --read-only")
+        return f"uid {APP_UID} (docker top + /proc/{pid}/status), CapEff 0, NoNewPrivs 1, rootfs read-only"
+
+    def c4_mcp() -> str:
+        nonlocal board
+        require(started_ok, "container did not start")
+        t = time.monotonic()
+        board = mcp_write(port)
+        summary = mcp_verify(port, board)
+        db = data / "tinytask.db"
+        require(db.is_file(), f"{db} does not exist on the host")
+        st = db.stat()
+        require(st.st_uid == APP_UID, f"{db} owned by uid {st.st_uid}, expected {APP_UID}")
+        return f"{summary} via SDK in {time.monotonic() - t:.1f}s; {db.name} on host ({st.st_size} B, uid {st.st_uid})"
+
+    def c4_backup() -> str:
+        require(board is not None, "no data written")
+        r = docker("exec", name, "/usr/local/bin/tinytask", "backup", "/data/backup.db", check=False)
+        require(r.rc == 0, f"tinytask backup exit {r.rc}: {tail(r.out, 5)}")
+        integrity, tasks = sqlite_check(data, "backup.db")
+        require(integrity == "ok", f"backup integrity_check: {integrity}")
+        missing = [i for i in board.tasks if i not in tasks]
+        require(not missing, f"backup lacks tasks {missing}")
+        return f"online backup: {len(tasks)} tasks, integrity ok"
+
+    def c5_restart() -> str:
+        require(board is not None, "no data written")
+        t = time.monotonic()
+        docker("restart", "-t", "10", name)
+        wait_http_ok(port, container=name)
+        secs = time.monotonic() - t
+        return f"{mcp_verify(port, board)} after restart ({secs:.1f}s to /health 200)"
+
+    def c5_kill() -> str:
+        require(board is not None, "no data written")
+        acked, errors, burst = anyio.run(burst_and_kill, port, name)
+        require(len(acked) >= 10, f"only {len(acked)} writes acknowledged before the kill")
+        code = inspect(name, "{{.State.ExitCode}}")
+        require(code == "137", f"exit code after SIGKILL: {code}")
+        # 1) the files exactly as SIGKILL left them (recovered on a copy)
+        integrity, tasks = sqlite_check(data)
+        require(integrity == "ok", f"integrity_check right after SIGKILL: {integrity}")
+        lost = [(i, t) for i, t in acked if tasks.get(i) != t]
+        require(not lost, f"{len(lost)} acknowledged tasks missing right after SIGKILL: {lost[:5]}")
+        # 2) the server restarted on those files
+        docker("start", name)
+        wait_http_ok(port, container=name)
+        verified = anyio.run(verify_acked, port, acked)
+        mcp_verify(port, board)
+        # 3) graceful stop, then the file itself
+        docker("stop", "-t", "10", name)
+        code = inspect(name, "{{.State.ExitCode}}")
+        require(code == "0", f"exit code of the graceful stop after the restart: {code}")
+        integrity2, tasks2 = sqlite_check(data)
+        require(integrity2 == "ok", f"integrity_check after restart + stop: {integrity2}")
+        lost2 = [i for i, t in acked if tasks2.get(i) != t]
+        require(not lost2, f"{len(lost2)} acknowledged tasks missing after restart: {lost2[:5]}")
+        wal = data / "tinytask.db-wal"
+        wal_size = wal.stat().st_size if wal.exists() else 0
+        burst_ids = [i for i, t in tasks2.items() if t.startswith(f"burst {PREFIX}")]
+        return (f"{len(acked)} acked in {burst:.1f}s by {BURST_WORKERS} writers, {errors} cut off; all {verified} "
+                f"there after restart ({len(burst_ids)} burst rows incl. unacked); integrity ok (after kill and "
+                f"after stop); -wal after stop {wal_size} B")
+
+    run_check("3 container healthy (--read-only, cap-drop ALL)", c3_health)
+    run_check("3 GET /health 200", c3_http)
+    run_check("3 runs as uid 65532, hardened", c3_uid)
+    run_check("4 MCP SDK: tasks, comments, links; db on host", c4_mcp)
+    run_check("4 backup subcommand (online copy)", c4_backup)
+    run_check("5 persist: docker restart", c5_restart)
+    run_check("5 persist: SIGKILL during write burst", c5_kill)
+
+
+async def verify_acked(port: int, acked: list[tuple[int, str]]) -> int:
+    async with mcp_session(port) as s:
+        listed = await call(s, "list_tasks", {})
+        by_id = {t["id"]: t["title"] for t in listed.get("tasks", [])}
+        lost = [(i, t) for i, t in acked if by_id.get(i) != t]
+        require(not lost, f"{len(lost)} acknowledged tasks not served after restart: {lost[:5]}")
+        for i, t in acked[:: max(1, len(acked) // 5)]:  # and a few read individually
+            got = await call(s, "get_task", {"id": i})
+            require(got["title"] == t, f"task {i}: {got['title']!r} != {t!r}")
+    return len(acked)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 6: health tells the truth
+
+
+def group_health_truth(logs: Path) -> None:
+    name = cname("health")
+    data = data_dir("health")
+    port = free_port()
+    ready = False
+    db = data / "tinytask.db"
+
+    def setup() -> None:
+        nonlocal ready
+        run_container(name, data, port, "--health-interval", "2s", "--health-retries", "2", "--health-timeout", "2s")
+        wait_health(name, "healthy")
+        require(db.exists(), f"{db} not created")
+        ready = True
+
+    def c6_readonly() -> str:
+        setup()
+        t = time.monotonic()
+        os.chmod(db, 0o444)
+        try:
+            secs = wait_health(name, "unhealthy", timeout=30, since=t)
+            r = http_get(port)
+            require(r.status_code == 503, f"/health with a read-only db: HTTP {r.status_code}")
+            failing = r.json().get("failing")
+        finally:
+            os.chmod(db, 0o644)
+        t2 = time.monotonic()
+        back = wait_health(name, "healthy", timeout=30, since=t2)
+        return f"unhealthy {secs:.1f}s after chmod 0444 (/health 503 {failing}); healthy again {back:.1f}s after restore"
+
+    def c6_removed() -> str:
+        require(ready, "container not ready")
+        t = time.monotonic()
+        db.unlink()
+        secs = wait_health(name, "unhealthy", timeout=30, since=t)
+        r = http_get(port)
+        require(r.status_code == 503, f"/health with the db removed: HTTP {r.status_code}")
+        return f"unhealthy {secs:.1f}s after rm tinytask.db (/health 503 {r.json().get('failing')})"
+
+    run_check("6 health: db unwritable -> unhealthy", c6_readonly)
+    run_check("6 health: db removed -> unhealthy", c6_removed)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 7: configuration
+
+
+def group_config(logs: Path) -> None:
+    def c7_port() -> str:
+        name = cname("port4000")
+        port = free_port()
+        t = time.monotonic()
+        run_container(name, data_dir("port4000"), port, "-e", "TINYTASK_PORT=4000", *FAST_HEALTH,
+                      container_port=4000)
+        secs = wait_health(name, "healthy", since=t)
+        r = http_get(port)
+        require(r.status_code == 200, f"/health via 127.0.0.1:{port}->4000: HTTP {r.status_code}")
+        mcp = raw_initialize(port)
+        return f"serves on 4000 (127.0.0.1:{port}->4000), initialize ok ({mcp['serverInfo']['name']}), " \
+               f"healthy after {secs:.1f}s"
+
+    def c7_db_path() -> str:
+        name = cname("dbpath")
+        data = data_dir("dbpath")
+        port = free_port()
+        run_container(name, data, port, "-e", "TINYTASK_DB_PATH=/data/sub/custom.db", *FAST_HEALTH)
+        wait_health(name, "healthy")
+        f = data / "sub" / "custom.db"
+        require(f.is_file(), f"{f} missing; {data} holds {[p.name for p in data.rglob('*')]}")
+        require(not (data / "tinytask.db").exists(), "tinytask.db was created too")
+        body = http_get(port).json()
+        return f"{f.relative_to(data.parent)} created (uid {f.stat().st_uid}); /health db {body['database']['path']}"
+
+    def c7_bogus() -> str:
+        name = cname("bogus")
+        t = time.monotonic()
+        run_container(name, data_dir("bogus"), None, "-e", "TINYTASK_MODE=bogus")
+        r = docker("wait", name, timeout=20)
+        secs = time.monotonic() - t
+        code = r.out.strip()
+        out = docker("logs", name, quiet=True).out
+        lines = [ln for ln in out.splitlines() if ln.strip()]
+        require(code == "2", f"exit status {code} (want 2); log: {out!r}")
+        require(len(lines) == 1, f"log has {len(lines)} lines (want 1): {out!r}")
+        line = lines[0]
+        require("TINYTASK_MODE" in line and all(v in line for v in ("stdio", "http", "sse", "both")),
+                f"log line does not name TINYTASK_MODE and the allowed values: {line!r}")
+        return f"exit 2 in {secs:.1f}s: {line.strip()}"
+
+    def c7_unwritable() -> str:
+        name = cname("unwritable")
+        data = data_dir("unwritable", owner=0, mode=0o755)
+        t = time.monotonic()
+        run_container(name, data, None)
+        r = docker("wait", name, timeout=20, check=False)
+        secs = time.monotonic() - t
+        require(r.rc == 0, f"container still running 20s after start with an unwritable /data: "
+                           f"{container_logs(name)}")
+        code = r.out.strip()
+        out = docker("logs", name, quiet=True).out.strip()
+        require(code != "0", f"exit status 0 with an unwritable /data; log: {out!r}")
+        require(secs < 10, f"took {secs:.1f}s to exit (want: at once)")
+        lines = [ln for ln in out.splitlines() if ln.strip()]
+        msg = next((ln for ln in lines if "/data" in ln), out)
+        wanted = {"path /data": "/data" in msg, "owner 0:0": bool(re.search(r"\b0:0\b|owned by (uid )?0\b|root", msg)),
+                  f"uid {APP_UID}": str(APP_UID) in msg, "chown fix": "chown" in msg}
+        missing = [k for k, ok in wanted.items() if not ok]
+        require(not missing, f"exit {code}; message lacks {missing}: {short(out, 500)!r}")
+        return f"exit {code} in {secs:.1f}s: {short(msg.strip(), 160)}"
+
+    run_check("7 config: TINYTASK_PORT=4000 (healthcheck follows)", c7_port)
+    run_check("7 config: TINYTASK_DB_PATH=/data/sub/custom.db", c7_db_path)
+    run_check("7 config: TINYTASK_MODE=bogus -> exit 2, one line", c7_bogus)
+    run_check("7 config: unwritable /data -> clear exit", c7_unwritable)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 8: docker stop with open SSE clients
+
+
+def group_stop(logs: Path) -> None:
+    def c8() -> str:
+        name = cname("stop")
+        port = free_port()
+        run_container(name, data_dir("stop"), port, *FAST_HEALTH)
+        wait_health(name, "healthy")
+        socks: list[socket.socket] = []
+        try:
+            for _ in range(SSE_CLIENTS):
+                s = socket.create_connection((HOST, port), timeout=5)
+                s.sendall(f"GET /sse HTTP/1.1\r\nHost: {HOST}:{port}\r\nAccept: text/event-stream\r\n\r\n".encode())
+                socks.append(s)
+            for s in socks:  # each stream is open once its `endpoint` event arrived
+                buf = b""
+                deadline = time.monotonic() + 5
+                while b"endpoint" not in buf and time.monotonic() < deadline:
+                    chunk = s.recv(4096)
+                    require(chunk, f"SSE stream closed before its endpoint event: {buf[:200]!r}")
+                    buf += chunk
+                require(b"200" in buf.split(b"\r\n", 1)[0] and b"endpoint" in buf,
+                        f"GET /sse did not open a stream: {buf[:300]!r}")
+            sessions = http_get(port).json().get("sessions", {})
+            t = time.monotonic()
+            docker("stop", "-t", "10", name)
+            secs = time.monotonic() - t
+            code = inspect(name, "{{.State.ExitCode}}")
+            ended = 0
+            for s in socks:  # the server ended the streams (EOF), it did not just vanish
+                s.settimeout(2)
+                with contextlib.suppress(OSError):
+                    while True:
+                        if not s.recv(65536):
+                            ended += 1
+                            break
+        finally:
+            for s in socks:
+                s.close()
+        require(code == "0", f"exit code {code} after docker stop (want 0); logs:\n{container_logs(name)}")
+        require(secs < STOP_LIMIT_S, f"docker stop took {secs:.2f}s with {SSE_CLIENTS} SSE clients "
+                                     f"(limit {STOP_LIMIT_S}s)")
+        return (f"{secs:.2f}s, exit 0, {SSE_CLIENTS} SSE clients open (health: {sessions.get('legacy_sse')} "
+                f"legacy sessions), {ended}/{SSE_CLIENTS} streams ended cleanly")
+
+    run_check("8 docker stop with 20 SSE clients: < 3 s, exit 0", c8)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 9 (+5): production compose, bind mount and named volume
+
+
+def compose_cmd(project: str, files: list[str]) -> list[str]:
+    args = list(Env.compose)
+    for f in files:
+        args += ["-f", f]
+    return [*args, "-p", project]
+
+
+def compose_service_container(cmd: list[str], cwd: Path, env: dict[str, str], service: str) -> str:
+    cid = sh([*cmd, "ps", "-q", service], cwd=cwd, env=env, quiet=True).out.strip()
+    require(cid, f"no container for service {service}")
+    return cid.splitlines()[-1]
+
+
+def group_compose(logs: Path) -> None:
+    work = snapshot_repo(CLEAN.tempdir("compose"))
+
+    def c9_files() -> str:
+        problems = []
+        for f in ("docker-compose.yml", "docker-compose.volume.yml", "docker-compose.dev.yml"):
+            if re.search(r"^version\s*:", (work / f).read_text(), re.M):
+                problems.append(f"{f} has a top-level version: key")
+        env = {"TINYTASK_PORT": "3000"}
+        normalized = ""
+        for files in (["docker-compose.yml"], ["docker-compose.yml", "docker-compose.volume.yml"],
+                      ["docker-compose.dev.yml"]):
+            r = sh([*compose_cmd(f"{PREFIX}cfg", files), "config"], cwd=work, env=env, check=False, quiet=True)
+            m = re.search(r"^version\s*:\s*(\S+)", r.out, re.M)
+            if r.rc != 0:
+                problems.append(f"config {files}: {tail(r.out, 3)}")
+            elif m and Env.compose == ["docker-compose"]:
+                # Compose v1 adds its own normalized `version:` to the output of a file that has none.
+                normalized = f" (v1's `config` output adds its own version: {m.group(1)})"
+            elif m:
+                problems.append(f"`config` of {files} shows version: {m.group(1)}")
+        require(not problems, "; ".join(problems))
+        return f"3 files valid via `config`; no version: key in the files{normalized}"
+
+    def c9_bind() -> str:
+        project = f"{PREFIX}bind"
+        port = free_port()
+        env = {"TINYTASK_PORT": str(port), "TINYTASK_UID": str(APP_UID), "TINYTASK_GID": str(APP_UID)}
+        cmd = compose_cmd(project, ["docker-compose.yml"])
+        CLEAN.project(cmd, work, env)
+        data = work / "data"  # what `just prod` does as root: mkdir data; chown 65532:65532 data
+        data.mkdir(exist_ok=True)
+        os.chown(data, APP_UID, APP_UID)
+        t = time.monotonic()
+        sh([*cmd, "up", "-d"], cwd=work, env=env, timeout=T_COMPOSE)
+        cid = compose_service_container(cmd, work, env, "tinytask")
+        secs = wait_health(cid, "healthy", since=t)
+        r = http_get(port)
+        require(r.status_code == 200, f"/health HTTP {r.status_code}")
+        ports = inspect(cid, "{{json .NetworkSettings.Ports}}")
+        require(f'"HostIp":"{HOST}"' in ports.replace(" ", ""), f"published ports not on {HOST}: {ports}")
+        top = [ln.split()[0] for ln in docker("top", cid, "-eo", "uid,pid", quiet=True).out.splitlines()[1:] if ln.strip()]
+        require(set(top) == {str(APP_UID)}, f"compose container runs as uid {set(top)}")
+        board = mcp_write(port)
+        require((data / "tinytask.db").is_file(), "no ./data/tinytask.db on the host")
+        # down + up (no -v): the data is still there
+        t2 = time.monotonic()
+        sh([*cmd, "down"], cwd=work, env=env, timeout=T_COMPOSE)
+        sh([*cmd, "up", "-d"], cwd=work, env=env, timeout=T_COMPOSE)
+        cid2 = compose_service_container(cmd, work, env, "tinytask")
+        require(cid2 != cid, "compose down + up reused the same container")
+        wait_http_ok(port, container=cid2)
+        down_up = time.monotonic() - t2
+        summary = mcp_verify(port, board)
+        State.compose_persist = f"{summary} after down + up ({down_up:.1f}s)"
+        sh([*cmd, "down", "-v"], cwd=work, env=env, timeout=T_COMPOSE)
+        return f"healthy after {secs:.1f}s, /health 200, uid {APP_UID}, ./data/tinytask.db on host"
+
+    def c5_compose() -> str:
+        require(State.compose_persist, "compose bind-mount check did not get that far")
+        return State.compose_persist
+
+    def c9_volume() -> str:
+        project = f"{PREFIX}vol"
+        port = free_port()
+        env = {"TINYTASK_PORT": str(port)}
+        cmd = compose_cmd(project, ["docker-compose.yml", "docker-compose.volume.yml"])
+        CLEAN.project(cmd, work, env)
+        t = time.monotonic()
+        sh([*cmd, "up", "-d"], cwd=work, env=env, timeout=T_COMPOSE)
+        cid = compose_service_container(cmd, work, env, "tinytask")
+        secs = wait_health(cid, "healthy", since=t)
+        mounts = json.loads(inspect(cid, "{{json .Mounts}}"))
+        vol = [m for m in mounts if m.get("Destination") == "/data"]
+        require(vol and vol[0].get("Type") == "volume", f"/data is not a named volume: {mounts}")
+        board = mcp_write(port)
+        sh([*cmd, "down"], cwd=work, env=env, timeout=T_COMPOSE)
+        sh([*cmd, "up", "-d"], cwd=work, env=env, timeout=T_COMPOSE)
+        cid2 = compose_service_container(cmd, work, env, "tinytask")
+        wait_http_ok(port, container=cid2)
+        summary = mcp_verify(port, board)
+        sh([*cmd, "down", "-v"], cwd=work, env=env, timeout=T_COMPOSE)
+        left = docker("volume", "ls", "-q", "--filter", f"name={vol[0].get('Name')}", quiet=True).out.strip()
+        require(not left, f"volume {left} still there after down -v")
+        return f"healthy after {secs:.1f}s, volume {vol[0].get('Name')}; {summary} after down + up; down -v removed it"
+
+    run_check("9 compose files: valid, no version: key", c9_files)
+    run_check("9 compose up -d (bind ./data) healthy", c9_bind)
+    run_check("5 persist: compose down + up (no -v)", c5_compose)
+    run_check("9 compose named-volume variant", c9_volume)
+
+
+class State:
+    compose_persist = ""
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 10-11: the dev container
+
+
+class DevStack:
+    """The dev compose project (temp copy, unique project name, free ports). `up` runs in the dev build lane
+    right after the dev image is built, so the first `cargo build` inside the container overlaps with the
+    other builds; the remaining dev checks run later in the foreground."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.work = snapshot_repo(CLEAN.tempdir("dev"))
+        self.port, self.dbg = free_port(), free_port()
+        self.env = {"TINYTASK_DEV_PORT": str(self.port), "TINYTASK_DEBUG_PORT": str(self.dbg)}
+        self.cmd = compose_cmd(f"{PREFIX}dev", ["docker-compose.dev.yml"])
+        CLEAN.project(self.cmd, self.work, self.env)
+        self.st: dict[str, Any] = {}
+
+    def up(self) -> str:
+        cmd, work, env, port, st = self.cmd, self.work, self.env, self.port, self.st
+        t = time.monotonic()
+        r = sh([*cmd, "up", "-d", "--build"], cwd=work, env=env, timeout=T_DEV_BUILD,
+               log_file=self.logs / "dev-compose-up.log")
+        build_secs = r.seconds
+        cid = compose_service_container(cmd, work, env, "tinytask-dev")
+        st["cid"] = cid
+        deadline = time.monotonic() + T_DEV_FIRST_ANSWER
+        last = ""
+        next_note = time.monotonic() + 60
+        while True:
+            try:
+                res = raw_initialize(port)
+                break
+            except Exception as e:
+                last = str(e)
+            state, _ = health_status(cid)
+            require(state == "running", f"dev container {state}; logs:\n{container_logs(cid, 40)}")
+            require(time.monotonic() < deadline, f"dev server did not answer initialize within "
+                                                 f"{T_DEV_FIRST_ANSWER}s (last: {last}); logs:\n"
+                                                 f"{container_logs(cid, 40)}")
+            if time.monotonic() > next_note:
+                log(f"dev: waiting for the first build inside the container ({time.monotonic() - t:.0f}s): "
+                    f"{short(container_logs(cid, 1), 160)}")
+                next_note += 60
+            time.sleep(1.0)
+        secs = time.monotonic() - t
+        st["ready"] = True
+        return (f"initialize answered {secs:.0f}s after `up -d --build` (compose up {build_secs:.0f}s, "
+                f"then first cargo build){PARALLEL_NOTE}; server {res['serverInfo']['name']} "
+                f"{res['serverInfo']['version']}")
+
+
+def group_dev(logs: Path, dev: DevStack, wait_background: Callable[[], None]) -> None:
+    work, port, dbg, env, cmd, st = dev.work, dev.port, dev.dbg, dev.env, dev.cmd, dev.st
+
+    def c10_ro() -> str:
+        require(st.get("ready"), "dev server not up")
+        r = docker("exec", st["cid"], "touch", "/app/src/x", check=False)
+        require(r.rc != 0, "`touch /app/src/x` succeeded inside the dev container: src is writable")
+        require(not (work / "src" / "x").exists(), "src/x appeared on the host")
+        others = []
+        for p in ("/app/migrations/x", "/app/Cargo.toml"):
+            rr = docker("exec", st["cid"], "touch", p, check=False, quiet=True)
+            if rr.rc == 0:
+                others.append(p)
+        require(not others, f"writable inside the dev container: {others}")
+        return f"touch /app/src/x: exit {r.rc} ({short(r.out.strip(), 80)}); migrations, Cargo.toml read-only too"
+
+    def c10_reload() -> str:
+        require(st.get("ready"), "dev server not up")
+        wait_background()  # measure on a quiet machine: no background build competing for the cores
+        src = work / "src" / "mcp" / "lifecycle.rs"
+        original = src.read_text()
+        anchor = '"TinyTask is a shared task board'
+        require(anchor in original, f"{src} no longer contains {anchor!r}: adapt the suite")
+        figures = []
+        for n in (1, 2):
+            marker = f"[{PREFIX}-reload-{n}]"
+            text = original.replace(anchor, f'"TinyTask {marker} is a shared task board', 1)
+            t = time.monotonic()
+            src.write_text(text)
+            last = ""
+            while True:
+                try:
+                    if marker in (raw_initialize(port, timeout=2.0).get("instructions") or ""):
+                        break
+                except Exception as e:
+                    last = str(e)
+                require(time.monotonic() - t < T_DEV_RELOAD,
+                        f"edit #{n} not served within {T_DEV_RELOAD}s (last: {last}); logs:\n"
+                        f"{container_logs(st['cid'], 30)}")
+                time.sleep(0.25)
+            figures.append(time.monotonic() - t)
+            log(f"dev: edit #{n} served after {figures[-1]:.1f}s")
+        st["reload"] = figures
+        return f"save -> new server answering: {', '.join(f'{f:.1f}s' for f in figures)} (edit of src/mcp/lifecycle.rs)"
+
+    def c10_gdb() -> str:
+        require(st.get("ready"), "dev server not up")
+        require(shutil.which("gdb"), "gdb is not installed on the host")
+        pid = docker("exec", st["cid"], "pgrep", "-n", "-x", "tinytask").out.strip()
+        require(pid.isdigit(), f"pgrep tinytask: {pid!r}")
+        st["pid"] = pid
+        # What `just debug` runs (justfile): compose exec … gdbserver --attach 0.0.0.0:2345 <newest tinytask>.
+        # -T because there is no terminal here; it stays in the foreground until gdb detaches.
+        gdbserver = subprocess.Popen(
+            [*cmd, "exec", "-T", "tinytask-dev", "bash", "-c",
+             'exec gdbserver --attach 0.0.0.0:2345 "$(pgrep -n -x tinytask)"'],
+            cwd=work, env={**os.environ, **env}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        with _print_lock:
+            RUNNING.add(gdbserver)
+        out = ""
+        t = time.monotonic()
+        for _attempt in range(10):
+            time.sleep(1.0)
+            r = sh(["gdb", "-batch", "-nx", "-ex", "set sysroot /nonexistent", "-ex", "set auto-load off",
+                    "-ex", f"target remote {HOST}:{dbg}", "-ex", "info threads", "-ex", "detach"],
+                   timeout=120, check=False)
+            out = r.out
+            if re.search(r"^\*?\s*\d+\s+Thread ", out, re.M):
+                break
+        threads = re.findall(r"^\*?\s*\d+\s+Thread ", out, re.M)
+        try:
+            gs_out, _ = gdbserver.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(gdbserver.pid, signal.SIGKILL)
+            gs_out, _ = gdbserver.communicate()
+        finally:
+            with _print_lock:
+                RUNNING.discard(gdbserver)
+        log(f"dev: gdbserver said: {short(gs_out or '', 300)}")
+        docker("exec", st["cid"], "pkill", "-x", "gdbserver", check=False, quiet=True)  # if it never detached
+        require(threads, f"gdb saw no threads through 127.0.0.1:{dbg}:\n{tail(out, 20)}")
+        # the server survives being debugged
+        time.sleep(0.5)
+        alive = raw_initialize(port)
+        require(alive, "dev server did not answer after gdb detached")
+        return f"gdb via 127.0.0.1:{dbg} -> gdbserver: {len(threads)} threads of pid {pid} " \
+               f"({time.monotonic() - t:.1f}s); server still answers after detach"
+
+    def c11_migrations() -> str:
+        require(st.get("ready"), "dev server not up")
+        # the justfile's `migrate-list` path when diesel is not installed locally
+        r = sh([*cmd, "run", "--rm", "--no-deps", "-v", f"{work}/src:/app/src", "-v",
+                f"{work}/migrations:/app/migrations", "tinytask-dev", "diesel", "migration", "list"],
+               cwd=work, env=env, timeout=180, check=False)
+        names = sorted(p.name for p in (work / "migrations").iterdir() if p.is_dir())
+        require(r.rc == 0, f"diesel migration list: exit {r.rc}: {tail(r.out, 10)}")
+        applied = [n for n in names if re.search(rf"\[X\]\s+{re.escape(n)}", r.out)]
+        require(len(applied) == len(names), f"migrations not listed as applied ({applied} of {names}):\n"
+                                            f"{tail(r.out, 10)}")
+        return f"{len(applied)}/{len(names)} applied ({', '.join(applied)})"
+
+    def c10_restart() -> str:
+        require(st.get("ready"), "dev server not up")
+        t = time.monotonic()
+        sh([*cmd, "down", "-t", "10"], cwd=work, env=env, timeout=T_COMPOSE)
+        down = time.monotonic() - t
+        sh([*cmd, "up", "-d"], cwd=work, env=env, timeout=T_COMPOSE)
+        cid = compose_service_container(cmd, work, env, "tinytask-dev")
+        st["cid"] = cid
+        last = ""
+        while True:
+            try:
+                raw_initialize(port)
+                break
+            except Exception as e:
+                last = str(e)
+            require(time.monotonic() - t < T_DEV_RELOAD, f"dev server not answering {T_DEV_RELOAD}s after down + up "
+                                                         f"(last: {last}); logs:\n{container_logs(cid, 30)}")
+            time.sleep(0.5)
+        secs = time.monotonic() - t
+        logs_now = docker("logs", cid, quiet=True).out
+        compiled = re.findall(r"Compiling ([A-Za-z0-9_-]+) v", logs_now)
+        deps = [c for c in compiled if c != "tinytask"]
+        require(not deps, f"after down + up the dev container recompiled dependencies: {deps[:10]}")
+        return (f"answering {secs:.1f}s after `down` + `up -d` (down {down:.1f}s); "
+                f"{'recompiled only tinytask' if compiled else 'nothing recompiled'} (target on a named volume)")
+
+    run_check("10 dev: src (and manifests) read-only inside", c10_ro)
+    run_check("10 dev: edit under src/ served (hot reload)", c10_reload)
+    run_check("10 dev: gdb attaches through 2345", c10_gdb)
+    run_check("11 dev: diesel migration list (justfile path)", c11_migrations)
+    run_check("10 dev: down + up keeps the build cache", c10_restart)
+    if "cid" in st:
+        (logs / "dev-container.log").write_text(docker("logs", st["cid"], check=False, quiet=True).out)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# background builds
+
+
+PARALLEL_NOTE = ""  # appended to build timings when builds overlap (" [parallel builds]")
+
+
+class Background:
+    """The slow work, in three lanes (threads) that overlap with each other and with the runtime checks:
+
+      dev lane:       dev image (Dockerfile.dev) -> dev compose `up -d --build` + first cargo build inside
+      image lane:     [classic build done] -> rebuild check (needs the classic layer cache)
+      buildkit lane:  BuildKit build (its own cache; needs nothing)
+
+    The release builds of tinytask are mostly single-threaded (codegen-units=1, fat LTO), so on 2 cores they
+    overlap well with each other and with the parallel debug build in the dev container. Build timings are
+    then wall times under contention (marked [parallel builds]); --serial runs everything one after another
+    in the foreground for clean timings. Rows are recorded as the lanes finish."""
+
+    def __init__(self, logs: Path, dev: DevStack | None, builds: bool = True) -> None:
+        self.logs = logs
+        self.dev = dev
+        self.builds = builds
+        self.classic_done = threading.Event()
+        self.dev_done = threading.Event()
+        self.images_done = threading.Event()
+        self.bk_done = threading.Event()
+        self.dev_ok = False
+        self.lanes = [(self._dev_lane, self.dev_done), (self._image_lane, self.images_done),
+                      (self._buildkit_lane, self.bk_done)]
+
+    def _dev_lane(self) -> None:
+        if self.dev is None:
+            return
+        if self.builds and not run_check("10 dev image builds (Dockerfile.dev)", self._dev_image):
+            return
+        self.dev_ok = run_check("10 dev compose up -d --build: server answers", self.dev.up)
+
+    def _image_lane(self) -> None:
+        self.classic_done.wait()
+        if self.builds and Images.classic_ok:
+            run_check("2 rebuild after src/ change: deps not recompiled", lambda: check_rebuild(self.logs))
+
+    def _buildkit_lane(self) -> None:
+        if self.builds:
+            run_check("1 build with BuildKit", lambda: build_buildkit(self.logs))
+
+    @staticmethod
+    def _run_lane(fn: Callable[[], None], done: threading.Event) -> None:
+        try:
+            fn()
+        except Exception as e:  # a bug in the suite: record it, never leave waiters hanging
+            record(f"suite error in {fn.__name__}", "FAIL", f"{type(e).__name__}: {e}", traceback.format_exc())
+        finally:
+            done.set()
+
+    def start(self, serial: bool) -> None:
+        for fn, done in self.lanes:
+            if serial:
+                self._run_lane(fn, done)
+            else:
+                threading.Thread(target=self._run_lane, args=(fn, done), name=fn.__name__, daemon=True).start()
+
+    def all_done(self) -> bool:
+        return all(done.is_set() for _, done in self.lanes)
+
+    def wait_dev(self) -> bool:
+        if not self.dev_done.is_set():
+            log("waiting for the dev lane (dev image, dev container's first build)")
+        self.dev_done.wait()
+        return self.dev_ok
+
+    def wait_all(self) -> None:
+        if not self.all_done():
+            log("waiting for the background builds to finish")
+        for _, done in self.lanes:
+            done.wait()
+
+
+    def _dev_image(self) -> str:
+        r = sh(["docker", "build", "-f", str(Images.ctx / "Dockerfile.dev"), "-t", DEV_IMAGE, str(Images.ctx)],
+               env={"DOCKER_BUILDKIT": "0"}, timeout=T_DEV_BUILD, log_file=self.logs / "build-dev.log")
+        size = int(inspect(DEV_IMAGE, "{{.Size}}")) / 1e6
+        tools = docker("run", "--rm", "--entrypoint", "sh", DEV_IMAGE, "-c",
+                       "cargo watch --version; echo diesel_cli $(diesel --version | sed -n 's/^ *Version: //p'); "
+                       "gdbserver --version | head -1",
+                       quiet=True).out.strip().splitlines()
+        return f"{r.seconds:.1f}s{PARALLEL_NOTE}, {size:.0f} MB; {'; '.join(t.strip() for t in tools)}"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# main
+
+
+def print_summary(total: float) -> None:
+    w1 = max(len(r.check) for r in RESULTS) if RESULTS else 10
+    w3 = 110
+    print()
+    print(f"{'check':<{w1}} | result | figure")
+    print(f"{'-' * w1}-+--------+-{'-' * 40}")
+    for r in RESULTS:
+        fig = r.figure.replace("\n", " ")
+        first, rest = fig[:w3], fig[w3:]
+        print(f"{r.check:<{w1}} | {r.result:<6} | {first}")
+        while rest:
+            print(f"{'':<{w1}} | {'':<6} | {rest[:w3]}")
+            rest = rest[w3:]
+    passed = sum(r.result == "PASS" for r in RESULTS)
+    print()
+    if FAILURES:
+        print("Failures (evidence):")
+        for check, detail in FAILURES:
+            print(f"--- {check}\n{detail.strip()}\n")
+    print(f"{passed}/{len(RESULTS)} checks passed; total wall time {total:.0f}s ({total / 60:.1f} min)")
+
+
+def run_all(opts: argparse.Namespace, logs: Path, bg: list[Background]) -> None:
+    global PARALLEL_NOTE
+    try:
+        ensure_engine(allow_setup=not opts.no_setup)
+    except Failure as e:
+        record("0 Docker engine and base image", "FAIL", short(str(e).splitlines()[0], 140), str(e))
+        return
+    VOLUMES_AT_START.update(dangling_volumes())
+    Images.ctx = snapshot_repo(CLEAN.tempdir("ctx"))
+    dev = None if opts.no_dev else DevStack(logs)
+    background = Background(logs, dev, builds=not opts.skip_build)
+    bg.append(background)
+    if not opts.serial:
+        PARALLEL_NOTE = " [parallel builds]"
+        background.start(serial=False)  # dev image, BuildKit: alongside the classic build
+
+    try:
+        if opts.skip_build:
+            require(docker("image", "inspect", IMAGE, check=False, quiet=True).rc == 0, f"--skip-build: no {IMAGE}")
+            skip("1-2 builds", f"--skip-build: using the existing {IMAGE}")
+            Images.classic_ok = True
+        else:
+            run_check("1 build with the classic builder", lambda: build_classic(logs))
+    finally:
+        background.classic_done.set()
+    if not Images.classic_ok:
+        skip("1 later checks", "not run: the classic build failed")
+        return
+    run_check("1 image size < 100 MB (goal <= 15 MB)", check_size)
+    run_check("1 no shell; binary + /data only; static", check_no_shell)
+    run_check("1 image config (user, env, healthcheck, labels)", check_image_config)
+    if opts.serial:
+        background.start(serial=True)
+
+    group_container(logs)
+    group_health_truth(logs)
+    group_config(logs)
+    group_stop(logs)
+    group_compose(logs)
+
+    if dev is None:
+        skip("10-11 dev container checks", "--no-dev")
+    elif background.wait_dev():
+        group_dev(logs, dev, background.wait_all)
+    else:
+        skip("10-11 remaining dev checks", "the dev image or dev server did not come up (see above)")
+    background.wait_all()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--serial", action="store_true", help="run the background builds before the runtime checks")
+    ap.add_argument("--no-dev", action="store_true", help="skip the dev-container checks (marked SKIP)")
+    ap.add_argument("--no-setup", action="store_true", help="never run scripts/docker-setup.sh")
+    ap.add_argument("--skip-build", action="store_true",
+                    help="no image builds: run the other checks on the existing images (for iterating; rows SKIP)")
+    ap.add_argument("--keep", action="store_true", help="keep temp dirs and build logs even when all passed")
+    opts = ap.parse_args()
+
+    if os.geteuid() != 0:
+        print("acceptance.py must run as root (docker, chown of data dirs)", file=sys.stderr)
+        return 2
+
+    def on_term(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_term)
+    logs = CLEAN.tempdir("logs")
+    log(f"TinyTask Docker acceptance, run {PREFIX}, repo {REPO}, logs in {logs}")
+    bg: list[Background] = []
+    try:
+        run_all(opts, logs, bg)
+    except KeyboardInterrupt as e:
+        record("interrupted", "FAIL", f"interrupted ({e or 'Ctrl-C'}); cleaned up")
+        kill_running()
+    except Exception as e:  # a bug in the suite: still clean up and report
+        record("suite error", "FAIL", f"{type(e).__name__}: {e}", traceback.format_exc())
+        kill_running()
+    finally:
+        try:
+            for b in bg:
+                b.classic_done.set()  # release the image lane if the classic build never ran
+                if not b.all_done():
+                    kill_running()
+                    for _, done in b.lanes:
+                        done.wait(60)
+        finally:
+            keep = opts.keep or bool(FAILURES)
+            CLEAN.run(keep_dirs=keep)
+    total = now()
+    print_summary(total)
+    if FAILURES:
+        print(f"logs and temp dirs kept: {logs}")
+    ok = bool(RESULTS) and all(r.result == "PASS" for r in RESULTS)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
