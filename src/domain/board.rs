@@ -7,6 +7,9 @@ use diesel::{Connection, SqliteConnection};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::Semaphore;
 
+/// Writers admitted at once (see `Board::writers`).
+const WRITERS: usize = 2;
+
 /// Called after each committed write that changed something (on the thread that ran the write; must not
 /// block).
 pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
@@ -20,21 +23,22 @@ pub struct Board {
     /// letting them collide on the database lock and back off in SQLite's busy handler (sleeps of up to
     /// 100 ms). Other processes on the same file are still handled by `busy_timeout`.
     write_gate: Arc<Mutex<()>>,
-    /// Async admission before a blocking thread is used: one writer and `pool size - 1` readers at a time.
-    /// Waiting callers then wait as cheap futures instead of as parked threads (each of which costs a
-    /// stack and, with glibc, a malloc arena), and a reader always finds a free connection.
+    /// Async admission before a blocking thread is used: two writers (one runs while the next is already
+    /// parked on `write_gate`, so the hand-over costs a mutex unlock, not a thread wake-up) and the other
+    /// connections for readers. Waiting callers wait as cheap futures instead of parked threads, and a
+    /// reader always finds a free connection.
     writers: Arc<Semaphore>,
     readers: Arc<Semaphore>,
 }
 
 impl Board {
     pub fn new(pool: DbPool) -> Self {
-        let readers = (pool.max_size() as usize).saturating_sub(1).max(1);
+        let readers = (pool.max_size() as usize).saturating_sub(WRITERS).max(1);
         Board {
             pool,
             listeners: Arc::default(),
             write_gate: Arc::default(),
-            writers: Arc::new(Semaphore::new(1)),
+            writers: Arc::new(Semaphore::new(WRITERS)),
             readers: Arc::new(Semaphore::new(readers)),
         }
     }

@@ -63,18 +63,6 @@ pub fn raise_open_files_limit() {
     }
 }
 
-/// Caps glibc's malloc arenas. glibc creates up to 8 per core, one per thread that allocates concurrently;
-/// with actix workers plus tokio's blocking threads, freed memory then sits in many arenas and RSS grows
-/// with the thread count rather than with the data. Two arenas keep RSS flat at no measurable throughput
-/// cost on our 2-core target (docs/benchmarks.md).
-pub fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only adjusts allocator tuning; called before the runtime starts its threads.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
