@@ -118,6 +118,24 @@ fn migrate(config: &Config) -> ExitCode {
 }
 
 fn serve(config: Config) -> ExitCode {
+    // Before anything else is printed: an unusable data directory is reported as the only line.
+    if let Some(dir) = config
+        .db_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!(
+            "tinytask: cannot create database directory {}: {e}",
+            dir.display()
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if let Err(message) = crate::ops::preflight::check_writable_dir(&config.db_path) {
+        eprintln!("tinytask: {message}");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    crate::ops::preflight::raise_open_files_limit();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting tinytask: {}",

@@ -120,3 +120,24 @@ fn stdio_mode_keeps_stdout_pure_json_at_trace_level_and_exits_0_on_eof() {
     // Debug logs were produced (on stderr) while stdout stayed pure JSON-RPC.
     assert!(String::from_utf8_lossy(&out.stderr).contains("DEBUG"));
 }
+
+#[test]
+fn unwritable_data_directory_exits_at_once_with_one_line_naming_path_owner_uid_and_fix() {
+    // /proc refuses new files for every uid, root included (CI runs as root).
+    let out = tinytask()
+        .env("TINYTASK_MODE", "http")
+        .env("TINYTASK_DB_PATH", "/proc/tinytask.db")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for part in [
+        "/proc is not writable",
+        "owned by 0:0",
+        "runs as uid",
+        "fix: chown",
+    ] {
+        assert!(stderr.contains(part), "{part:?} missing in {stderr}");
+    }
+}
