@@ -611,7 +611,7 @@ class Images:
 
 
 def dangling_images() -> set[str]:
-    return set(docker("images", "-q", "--no-trunc", "-f", "dangling=true", quiet=True, check=False).out.split())
+    return set(docker("images", "-q", "-f", "dangling=true", quiet=True, check=False).out.split())
 
 
 def build_classic(logs: Path) -> str:
@@ -738,15 +738,20 @@ def check_rebuild(logs: Path) -> str:
         f.write(f"\n// docker acceptance rebuild {PREFIX} {time.time()}\n")
     tag = f"{PREFIX}:rebuild"
     CLEAN.image(tag)
+    log_file = logs / "build-rebuild.log"
     before = dangling_images()
     try:
         res = sh(["docker", "build", "-t", tag, str(ctx)], env={"DOCKER_BUILDKIT": "0"}, timeout=T_REBUILD,
-                 log_file=logs / "build-rebuild.log")
+                 log_file=log_file)
     finally:
-        # The builder-stage layers of this one-off build are useless as cache later: remove them.
-        new = dangling_images() - before
+        # The builder-stage layers of this one-off build are useless as cache later: remove them. Only images
+        # that this build's log names (` ---> <id>`) and that became dangling during it, so that a concurrent
+        # build (another suite run, a developer) never loses anything.
+        text = ANSI.sub("", log_file.read_text(errors="replace")) if log_file.exists() else ""
+        mine = set(re.findall(r"^ ---> ([0-9a-f]{12})\s*$", text, re.M))
+        new = (dangling_images() - before) & mine
         if new:
-            docker("rmi", *new, check=False, quiet=True, timeout=120)
+            docker("rmi", *sorted(new), check=False, quiet=True, timeout=120)
     compiled = re.findall(r"Compiling ([A-Za-z0-9_-]+) v", res.out)
     require("tinytask" in compiled, f"rebuild log shows no `Compiling tinytask` (compiled: {compiled[:10]})")
     deps = [c for c in compiled if c != "tinytask"]
