@@ -53,7 +53,7 @@ dev:
 
 # Attach gdbserver on port 2345 to the running dev server; then: gdb -ex 'target remote 127.0.0.1:2345'
 debug:
-    {{dev_compose}} exec tinytask-dev bash -c 'exec gdbserver --attach 0.0.0.0:2345 "$(pgrep -n -x tinytask)"'
+    {{dev_compose}} exec -T tinytask-dev bash -c 'exec gdbserver --attach 0.0.0.0:2345 "$(pgrep -n -x tinytask)"'
 
 # Run the whole test suite (what CI runs)
 test:

@@ -265,10 +265,11 @@ class Cleanup:
             self.images.append(tag)
 
     def tempdir(self, what: str) -> Path:
-        d = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-{what}-"))
+        """A fresh directory under this run's root (/tmp/tta<run>-*/), which cleanup removes as a whole."""
         with self.lock:
-            self.dirs.append(d)
-        return d
+            if not self.dirs:
+                self.dirs.append(Path(tempfile.mkdtemp(prefix=f"{PREFIX}-")))
+            return Path(tempfile.mkdtemp(prefix=f"{what}-", dir=self.dirs[0]))
 
     def run(self, keep_dirs: bool) -> None:
         log("cleanup: removing containers, compose projects (with volumes), run tags and temp dirs")
@@ -299,7 +300,7 @@ class Cleanup:
             for d in self.dirs:
                 shutil.rmtree(d, ignore_errors=True)
         else:
-            log(f"cleanup: kept temp dirs: {' '.join(map(str, self.dirs))}")
+            log(f"cleanup: kept the run's temp dir (logs, data dirs, repo copies): {' '.join(map(str, self.dirs))}")
 
 
 CLEAN = Cleanup()
@@ -1596,7 +1597,7 @@ def main() -> int:
     try:
         run_all(opts, logs, bg)
     except KeyboardInterrupt as e:
-        record("interrupted", "FAIL", f"interrupted ({e or 'Ctrl-C'}); cleaned up")
+        record("interrupted", "FAIL", f"interrupted ({str(e) or 'Ctrl-C'}); cleaned up")
         kill_running()
     except Exception as e:  # a bug in the suite: still clean up and report
         record("suite error", "FAIL", f"{type(e).__name__}: {e}", traceback.format_exc())
@@ -1610,12 +1611,12 @@ def main() -> int:
                     for _, done in b.lanes:
                         done.wait(60)
         finally:
-            keep = opts.keep or bool(FAILURES)
+            keep = opts.keep or any(r.result == "FAIL" for r in RESULTS)
             CLEAN.run(keep_dirs=keep)
     total = now()
     print_summary(total)
-    if FAILURES:
-        print(f"logs and temp dirs kept: {logs}")
+    if opts.keep or any(r.result == "FAIL" for r in RESULTS):
+        print(f"logs and temp dirs kept: {logs.parent} (build logs in {logs.name}/)")
     ok = bool(RESULTS) and all(r.result == "PASS" for r in RESULTS)
     return 0 if ok else 1
 
