@@ -16,12 +16,3 @@ pub(super) fn run_pending(conn: &mut SqliteConnection) -> Result<Vec<String>, Bo
     }
     Ok(versions)
 }
-
-/// Versions not yet applied to this connection's database.
-pub fn pending_migrations(conn: &mut SqliteConnection) -> Result<Vec<String>, BoxError> {
-    Ok(conn
-        .pending_migrations(MIGRATIONS)?
-        .iter()
-        .map(|m| m.name().to_string())
-        .collect())
-}

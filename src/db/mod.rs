@@ -5,7 +5,7 @@ mod migrate;
 mod pool;
 pub mod schema;
 
-pub use migrate::{MIGRATIONS, pending_migrations};
+pub use migrate::MIGRATIONS;
 pub use pool::{DbConn, DbPool, PRAGMAS};
 
 use diesel::prelude::*;

@@ -269,16 +269,12 @@ pub fn archive(conn: &mut SqliteConnection, id: i32) -> DomainResult<Task> {
             id,
             "archived_at",
             None,
-            views_iso(archived.archived_at),
+            super::views::iso8601(archived.archived_at),
             None,
         )?;
         hierarchy::propagate_status(conn, row.parent_task_id)?;
     }
     get(conn, id)
-}
-
-fn views_iso(v: Option<String>) -> Option<String> {
-    super::views::iso8601(v)
 }
 
 /// Deletes a task with its comments, links and history. Its subtasks are promoted to its parent (the

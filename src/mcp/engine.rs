@@ -50,22 +50,6 @@ impl Engine {
         &self.board
     }
 
-    pub fn tools(&self) -> &ToolRegistry {
-        &self.tools
-    }
-
-    /// Handles one raw message (a JSON text). Returns the serialized reply, if any.
-    pub async fn handle_text(
-        self: &Arc<Self>,
-        session: &Arc<Session>,
-        text: &str,
-    ) -> Option<Reply> {
-        match serde_json::from_str::<Value>(text) {
-            Ok(value) => self.handle_value(session, value).await,
-            Err(e) => Some(jsonrpc::failure(&Value::Null, &RpcError::parse_error(e))),
-        }
-    }
-
     /// Whether a message changes the session's lifecycle state; transports must handle those in arrival
     /// order (everything else may run concurrently).
     pub fn is_lifecycle(value: &Value) -> bool {

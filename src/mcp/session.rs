@@ -66,14 +66,6 @@ impl Session {
         lock(&self.state).initialized = true;
     }
 
-    pub fn is_initialized(&self) -> bool {
-        lock(&self.state).initialized
-    }
-
-    pub fn client(&self) -> Option<String> {
-        lock(&self.state).client.clone()
-    }
-
     pub(super) fn set_log_level(&self, level: McpLogLevel) {
         lock(&self.state).log_level = Some(level);
     }

@@ -133,16 +133,6 @@ impl SessionStore {
         expired.iter().filter_map(|id| map.remove(id)).collect()
     }
 
-    /// Every session (for shutdown).
-    pub fn all(&self) -> Vec<Arc<HttpSession>> {
-        self.map
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
-            .cloned()
-            .collect()
-    }
-
     /// (streamable, legacy) counts.
     pub fn counts(&self) -> (usize, usize) {
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
