@@ -135,6 +135,13 @@ fn storage_ceiling(dir: &Path, duration: Duration) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// `TINYTASK_BENCH_ONLY=update_task,sweep`: run only these scenarios (keys as in `Scenario::key`, plus
+/// `sweep`), e.g. while profiling one path. Unset: everything.
+fn selected(key: &str) -> bool {
+    std::env::var("TINYTASK_BENCH_ONLY")
+        .map_or(true, |only| only.split(',').any(|k| k.trim() == key))
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v[v.len() / 2]
@@ -250,15 +257,7 @@ fn main() {
         let health = drive(&server, "ceiling: GET /health", sessions, phase, None).await;
         let http_ceiling = health.rps;
         rows.push(health);
-        for sc in [
-            Scenario::GetTask,
-            Scenario::GetMyQueue,
-            Scenario::ListTasks,
-            Scenario::CreateTask,
-            Scenario::AddComment,
-            Scenario::UpdateTask,
-            Scenario::AgentWorkflow,
-        ] {
+        for sc in Scenario::ALL.into_iter().filter(|sc| selected(sc.key())) {
             eprintln!("{}…", sc.name());
             let mut row = drive(&server, sc.name(), sessions, phase, Some(sc)).await;
             row.ceiling = Some(if sc.is_write() {
@@ -268,7 +267,7 @@ fn main() {
             });
             rows.push(row);
         }
-        for n in [1, 8, 32, 128] {
+        for n in [1, 8, 32, 128].into_iter().filter(|_| selected("sweep")) {
             eprintln!("sweep {n}…");
             let mut row = drive(
                 &server,

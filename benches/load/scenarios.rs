@@ -31,6 +31,29 @@ pub enum Scenario {
 }
 
 impl Scenario {
+    pub const ALL: [Scenario; 7] = [
+        Scenario::GetTask,
+        Scenario::GetMyQueue,
+        Scenario::ListTasks,
+        Scenario::CreateTask,
+        Scenario::AddComment,
+        Scenario::UpdateTask,
+        Scenario::AgentWorkflow,
+    ];
+
+    /// Short name for `TINYTASK_BENCH_ONLY`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Scenario::GetTask => "get_task",
+            Scenario::GetMyQueue => "get_my_queue",
+            Scenario::ListTasks => "list_tasks",
+            Scenario::CreateTask => "create_task",
+            Scenario::AddComment => "add_comment",
+            Scenario::UpdateTask => "update_task",
+            Scenario::AgentWorkflow => "workflow",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Scenario::GetTask => "read: get_task",

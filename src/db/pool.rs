@@ -66,6 +66,8 @@ pub(super) fn build(path: &Path, size: u32) -> Result<DbPool, diesel::r2d2::Pool
     Pool::builder()
         .max_size(size.max(1))
         .connection_timeout(Duration::from_secs(30))
+        // r2d2 would run `SELECT 1` on every checkout; a connection to a local SQLite file cannot go stale.
+        .test_on_check_out(false)
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
 }

@@ -10,18 +10,18 @@ use std::collections::{HashMap, HashSet};
 /// Turns rows into views, computing `is_currently_blocked` for all of them with one query.
 pub fn to_views(conn: &mut SqliteConnection, rows: Vec<TaskRow>) -> DomainResult<Vec<Task>> {
     let blocker_ids: HashSet<i32> = rows.iter().filter_map(|r| r.blocked_by_task_id).collect();
-    let open_blockers: HashSet<i32> = if blocker_ids.is_empty() {
-        HashSet::new()
-    } else {
-        tasks::table
-            .filter(tasks::id.eq_any(blocker_ids))
-            .filter(tasks::status.ne("complete"))
-            .select(tasks::id)
-            .load::<Option<i32>>(conn)?
-            .into_iter()
-            .flatten()
-            .collect()
+    let open = tasks::table
+        .filter(tasks::status.ne("complete"))
+        .select(tasks::id);
+    let found: Vec<Option<i32>> = match blocker_ids.len() {
+        0 => Vec::new(),
+        // The common single-task case gets a statement diesel can cache (`IN (…)` is prepared each time).
+        1 => open
+            .filter(tasks::id.eq(blocker_ids.into_iter().next().unwrap_or_default()))
+            .load(conn)?,
+        _ => open.filter(tasks::id.eq_any(blocker_ids)).load(conn)?,
     };
+    let open_blockers: HashSet<i32> = found.into_iter().flatten().collect();
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -62,7 +62,7 @@ fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<CommentRow> {
     c::table
         .filter(c::id.eq(id))
         .select(CommentRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(DomainError::not_found("Comment", id))
 }

@@ -13,7 +13,7 @@ fn parent_of(conn: &mut SqliteConnection, id: i32) -> DomainResult<Option<i32>> 
     Ok(tasks::table
         .filter(tasks::id.eq(id))
         .select(tasks::parent_task_id)
-        .first::<Option<i32>>(conn)
+        .get_result::<Option<i32>>(conn)
         .optional()?
         .flatten())
 }
@@ -148,7 +148,7 @@ pub fn propagate_status(conn: &mut SqliteConnection, parent_id: Option<i32>) -> 
         let Some((current, grandparent)) = tasks::table
             .filter(tasks::id.eq(pid))
             .select((tasks::status, tasks::parent_task_id))
-            .first::<(String, Option<i32>)>(conn)
+            .get_result::<(String, Option<i32>)>(conn)
             .optional()?
         else {
             return Ok(());

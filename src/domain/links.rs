@@ -57,7 +57,7 @@ fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<LinkRow> {
     l::table
         .filter(l::id.eq(id))
         .select(LinkRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(DomainError::not_found("Link", id))
 }

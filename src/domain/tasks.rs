@@ -111,6 +111,9 @@ pub struct Deleted {
     pub promoted_subtask_ids: Vec<i32>,
 }
 
+/// Lookups by primary key here and elsewhere use `get_result`, not `first`: `first` adds `LIMIT ?`, and the
+/// bundled SQLite re-prepares a statement whose LIMIT is a bound parameter on every execution (it plans
+/// with the bound value) — that re-parse was a fifth of the writer's time (docs/benchmarks.md).
 pub(crate) fn find_row(
     conn: &mut SqliteConnection,
     entity: &'static str,
@@ -119,7 +122,7 @@ pub(crate) fn find_row(
     tasks::table
         .filter(tasks::id.eq(id))
         .select(TaskRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .ok_or(DomainError::not_found(entity, id))
 }
@@ -252,8 +255,8 @@ pub fn update(conn: &mut SqliteConnection, args: UpdateTask) -> DomainResult<Tas
         }
         changes.blocker(blocker);
     }
-    changes.apply(conn, changed_by.as_deref())?;
-    get(conn, args.id)
+    let updated = changes.apply(conn, changed_by.as_deref())?;
+    blocking::to_view(conn, updated.unwrap_or(row))
 }
 
 /// Archives a task (any status). Archiving twice keeps the first `archived_at`.

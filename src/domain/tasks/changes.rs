@@ -139,20 +139,21 @@ impl<'a> TaskChanges<'a> {
     }
 
     /// Writes the changes (if any) with `updated_at = CURRENT_TIMESTAMP`, records history and propagates
-    /// status to the old and new parents. Returns whether anything changed.
+    /// status to the old and new parents. Returns the updated row (`None`: nothing changed).
     pub(crate) fn apply(
         self,
         conn: &mut SqliteConnection,
         changed_by: Option<&str>,
-    ) -> DomainResult<bool> {
+    ) -> DomainResult<Option<TaskRow>> {
         if !self.any {
-            return Ok(false);
+            return Ok(None);
         }
         let id = self.row.id();
         let new_parent = self.set.parent_task_id;
-        diesel::update(tasks::table.filter(tasks::id.eq(id)))
+        let updated = diesel::update(tasks::table.filter(tasks::id.eq(id)))
             .set((self.set, tasks::updated_at.eq(now)))
-            .execute(conn)?;
+            .returning(TaskRow::as_returning())
+            .get_result(conn)?;
         for (field, old, new) in self.history {
             history::record(conn, id, field, old, new, changed_by)?;
         }
@@ -163,6 +164,6 @@ impl<'a> TaskChanges<'a> {
                 hierarchy::propagate_status(conn, self.row.parent_task_id)?;
             }
         }
-        Ok(true)
+        Ok(Some(updated))
     }
 }

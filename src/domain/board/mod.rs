@@ -1,0 +1,159 @@
+//! [`Board`]: runs business operations in SQLite transactions — reads on the blocking thread pool, writes on
+//! the group-commit writer thread.
+
+mod group_commit;
+
+use super::changes::Changes;
+use super::{DomainError, DomainResult};
+use crate::db::DbPool;
+use diesel::{Connection, SqliteConnection};
+use group_commit::Job;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{Semaphore, oneshot};
+
+/// Called after each committed write that changed something (on the writer thread; must not block).
+pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
+
+type Listeners = Arc<RwLock<Vec<ChangeListener>>>;
+
+/// The shared task board. Cheap to clone (the pool is reference counted); every transport uses the same one.
+#[derive(Clone)]
+pub struct Board {
+    pool: DbPool,
+    listeners: Listeners,
+    /// The queue of the group-commit writer thread (see `group_commit`): SQLite has one writer at a time,
+    /// and queueing writes here, in arrival order, is cheaper and fairer than letting them collide on the
+    /// database lock and back off in SQLite's busy handler. Other processes on the same file are still
+    /// handled by `busy_timeout`.
+    writer: Sender<Job>,
+    /// Async admission of readers before a blocking thread is used: waiting callers wait as cheap futures
+    /// instead of parked threads, and one connection stays free for the writer.
+    readers: Arc<Semaphore>,
+}
+
+impl Board {
+    /// Also starts the board's writer thread (it stops when the last clone is dropped).
+    pub fn new(pool: DbPool) -> Self {
+        let readers = (pool.max_size() as usize).saturating_sub(1).max(1);
+        let listeners = Listeners::default();
+        let writer = {
+            let listeners = Arc::clone(&listeners);
+            group_commit::start(pool.clone(), move |changes| publish(&listeners, changes))
+        };
+        Board {
+            pool,
+            listeners,
+            writer,
+            readers: Arc::new(Semaphore::new(readers)),
+        }
+    }
+
+    /// Registers a listener for committed changes (the MCP engine uses it for resource subscriptions).
+    pub fn on_change(&self, listener: ChangeListener) {
+        self.listeners
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(listener);
+    }
+
+    pub fn pool(&self) -> &DbPool {
+        &self.pool
+    }
+
+    /// Runs a read-only operation in a deferred transaction (one consistent snapshot across its queries).
+    pub async fn read<T, F>(&self, op: F) -> DomainResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    {
+        let _admitted = self
+            .readers
+            .acquire()
+            .await
+            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+        self.run(move |conn| conn.transaction(op)).await
+    }
+
+    /// Runs a write in the writer's next `BEGIN IMMEDIATE` transaction (the write lock is taken up front,
+    /// so a read-then-write never fails half-way with SQLITE_BUSY, and concurrent claims serialize) and
+    /// answers once that transaction has committed.
+    pub async fn write<T, F>(&self, op: F) -> DomainResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.submit(op, tx)?;
+        rx.await.map_err(|_| writer_stopped())?
+    }
+
+    /// Synchronous variant for non-async callers (CLI, tests); must not be called on an async thread.
+    pub fn write_blocking<T>(
+        &self,
+        op: impl FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    ) -> DomainResult<T>
+    where
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.submit(op, tx)?;
+        rx.blocking_recv().map_err(|_| writer_stopped())?
+    }
+
+    fn submit<T, F>(&self, op: F, reply: oneshot::Sender<DomainResult<T>>) -> DomainResult<()>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    {
+        let job = group_commit::job(op, reply);
+        self.writer.send(job).map_err(|_| writer_stopped())
+    }
+
+    /// Diesel is synchronous: run on tokio's blocking pool, never on the async executor threads.
+    async fn run<T, F>(&self, op: F) -> DomainResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool
+                .get()
+                .map_err(|e| DomainError::Unavailable(e.to_string()))?;
+            op(&mut conn)
+        })
+        .await
+        .map_err(|e| DomainError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// Merges the WAL into the database file (on shutdown, so the file alone is complete). Failures are
+    /// logged only: every committed transaction is durable in the WAL anyway.
+    pub async fn checkpoint(&self) {
+        let result = self
+            .run(|conn| {
+                diesel::connection::SimpleConnection::batch_execute(
+                    conn,
+                    "PRAGMA wal_checkpoint(TRUNCATE)",
+                )?;
+                Ok(())
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+        }
+    }
+}
+
+fn publish(listeners: &Listeners, changes: &Changes) {
+    if changes.is_empty() {
+        return;
+    }
+    for listener in listeners.read().unwrap_or_else(|e| e.into_inner()).iter() {
+        listener(changes);
+    }
+}
+
+fn writer_stopped() -> DomainError {
+    DomainError::Unavailable("the database writer has stopped".into())
+}
