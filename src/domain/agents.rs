@@ -36,7 +36,12 @@ pub fn my_queue(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<A
     let agent = text::required("agent_name", agent_name)?;
     let rows: Vec<TaskRow> = t::table
         .filter(t::assigned_to.eq(&agent))
-        .filter(t::status.eq_any(["idle", "working"]))
+        // Two `=` instead of `IN (…)`, which diesel prepares anew on every call.
+        .filter(
+            t::status
+                .eq(TaskStatus::Idle.as_str())
+                .or(t::status.eq(TaskStatus::Working.as_str())),
+        )
         .filter(t::archived_at.is_null())
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
         .select(TaskRow::as_select())
@@ -64,18 +69,23 @@ pub struct Signup {
 /// caller's IMMEDIATE transaction, so two agents can never claim the same task.
 pub fn signup(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<Signup> {
     let agent = text::required("agent_name", agent_name)?;
-    let idle: Vec<TaskRow> = t::table
+    // The most urgent idle task whose blocker (if any) is complete or gone, in one query. The cursor is
+    // dropped after the first row instead of `LIMIT 1`: a bound LIMIT makes SQLite re-prepare each time.
+    let blocker = diesel::alias!(t as blocker);
+    let open_blocker = blocker
+        .filter(blocker.field(t::id).nullable().eq(t::blocked_by_task_id))
+        .filter(blocker.field(t::status).ne(TaskStatus::Complete.as_str()));
+    let candidate = t::table
         .filter(t::assigned_to.eq(&agent))
-        .filter(t::status.eq("idle"))
+        .filter(t::status.eq(TaskStatus::Idle.as_str()))
         .filter(t::archived_at.is_null())
+        .filter(diesel::dsl::not(diesel::dsl::exists(open_blocker)))
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
-        .select(TaskRow::as_select())
-        .load(conn)?;
-    // The first idle task whose blocker (if any) is complete or gone.
-    let candidate = blocking::to_views(conn, idle)?
-        .into_iter()
-        .find(|task| !task.is_currently_blocked)
-        .map(|task| task.id);
+        .select(t::id)
+        .load_iter::<Option<i32>, diesel::connection::DefaultLoadingMode>(conn)?
+        .next()
+        .transpose()?
+        .flatten();
     let Some(id) = candidate else {
         return Ok(Signup {
             message: format!("No idle, unblocked tasks available for agent {agent}"),
