@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS idx_tasks_queue_list_order;
+DROP INDEX IF EXISTS idx_tasks_list_order;
