@@ -1,6 +1,7 @@
 //! Command line: `tinytask [serve]`, `tinytask migrate`, `--version`, `--help` (documents every variable).
 
 use crate::config::{self, Config};
+use crate::ops::tuning;
 use crate::transports::http::AppState;
 use crate::{db, domain::Board, mcp::Engine, telemetry, transports};
 use clap::{Parser, Subcommand};
@@ -136,12 +137,15 @@ fn serve(config: Config) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     crate::ops::preflight::raise_open_files_limit();
+    tuning::limit_allocator_retention();
+    let readers = tuning::database_readers();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting tinytask: {}",
         config.summary()
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .max_blocking_threads(readers + tuning::OTHER_BLOCKING_THREADS)
         .enable_all()
         .build()
     {
@@ -151,7 +155,8 @@ fn serve(config: Config) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    let pool = match db::open(&config.db_path, 8) {
+    // The readers plus the writer's connection.
+    let pool = match db::open(&config.db_path, readers as u32 + 1) {
         Ok(pool) => pool,
         Err(e) => {
             tracing::error!(error = %e, "cannot open the database");

@@ -111,6 +111,20 @@ async fn drive(
     }
 }
 
+/// One scenario at `sessions`, reported against `ceiling` (name, req/s).
+async fn scenario_row(
+    server: &server::Server,
+    sc: Scenario,
+    sessions: usize,
+    phase: Duration,
+    ceiling: (&'static str, f64),
+) -> Row {
+    eprintln!("{}…", sc.name());
+    let mut row = drive(server, sc.name(), sessions, phase, Some(sc)).await;
+    row.ceiling = Some(ceiling);
+    row
+}
+
 /// Storage ceiling: single-row inserts, each its own IMMEDIATE transaction, same pragmas, same disk.
 fn storage_ceiling(dir: &Path, duration: Duration) -> f64 {
     use diesel::prelude::*;
@@ -257,15 +271,17 @@ fn main() {
         let health = drive(&server, "ceiling: GET /health", sessions, phase, None).await;
         let http_ceiling = health.rps;
         rows.push(health);
-        for sc in Scenario::ALL.into_iter().filter(|sc| selected(sc.key())) {
-            eprintln!("{}…", sc.name());
-            let mut row = drive(&server, sc.name(), sessions, phase, Some(sc)).await;
-            row.ceiling = Some(if sc.is_write() {
+        // Reads, then the sweep (same board), then writes (which grow the board).
+        for sc in Scenario::ALL
+            .into_iter()
+            .filter(|sc| !sc.is_write() && selected(sc.key()))
+        {
+            let ceiling = if sc.is_write() {
                 ("storage", storage)
             } else {
                 ("/health", http_ceiling)
-            });
-            rows.push(row);
+            };
+            rows.push(scenario_row(&server, sc, sessions, phase, ceiling).await);
         }
         for n in [1, 8, 32, 128].into_iter().filter(|_| selected("sweep")) {
             eprintln!("sweep {n}…");
@@ -279,6 +295,17 @@ fn main() {
             .await;
             row.ceiling = Some(("/health", http_ceiling));
             rows.push(row);
+        }
+        for sc in Scenario::ALL
+            .into_iter()
+            .filter(|sc| sc.is_write() && selected(sc.key()))
+        {
+            let ceiling = if sc.is_write() {
+                ("storage", storage)
+            } else {
+                ("/health", http_ceiling)
+            };
+            rows.push(scenario_row(&server, sc, sessions, phase, ceiling).await);
         }
     });
     let (streams_rss, streams) = runtime.block_on(rss_with_streams(&server, 1000));

@@ -333,7 +333,12 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<Deleted> {
 
 /// Filtered, ordered list of tasks.
 pub fn list(conn: &mut SqliteConnection, filter: &TaskFilter) -> DomainResult<Vec<Task>> {
-    let rows = filter.query()?.select(TaskRow::as_select()).load(conn)?;
+    let rows = filter
+        .query()?
+        .select(TaskRow::as_select())
+        .load_iter::<TaskRow, diesel::connection::DefaultLoadingMode>(conn)?
+        .take(filter.max_rows())
+        .collect::<QueryResult<Vec<_>>>()?;
     blocking::to_views(conn, rows)
 }
 

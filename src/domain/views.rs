@@ -75,12 +75,15 @@ pub struct TaskWithRelations {
 /// SQLite `CURRENT_TIMESTAMP` text (`YYYY-MM-DD HH:MM:SS`, UTC) as ISO 8601 (`YYYY-MM-DDTHH:MM:SSZ`).
 /// Values already in ISO form (written by other tools) pass through unchanged.
 pub fn iso8601(raw: Option<String>) -> Option<String> {
-    raw.map(|s| {
-        if s.contains('T') {
-            s
-        } else {
-            format!("{}Z", s.replacen(' ', "T", 1))
+    // In place (one reallocation at most): this runs for every timestamp of every listed task.
+    raw.map(|mut s| {
+        if !s.contains('T') {
+            if let Some(i) = s.find(' ') {
+                s.replace_range(i..=i, "T");
+            }
+            s.push('Z');
         }
+        s
     })
 }
 

@@ -4,3 +4,4 @@
 pub mod backup;
 pub mod healthcheck;
 pub mod preflight;
+pub mod tuning;

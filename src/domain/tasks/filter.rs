@@ -4,6 +4,7 @@ use super::super::input::{self, StatusSet};
 use super::super::{DomainError, DomainResult};
 use crate::db::schema::tasks;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use diesel::sqlite::Sqlite;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -71,9 +72,18 @@ fn ser_status<S: serde::Serializer>(v: &Option<StatusSet>, s: S) -> Result<S::Ok
 pub type ListTasks = TaskFilter;
 
 type BoxedTasks<'a> = tasks::BoxedQuery<'a, Sqlite>;
+type BoxedCondition = Box<dyn BoxableExpression<tasks::table, Sqlite, SqlType = Bool>>;
 
 impl TaskFilter {
-    /// Builds the filtered, ordered query (`priority DESC, created_at ASC, id ASC`).
+    /// How many rows of [`TaskFilter::query`] to read (`limit`, or all).
+    pub(crate) fn max_rows(&self) -> usize {
+        self.limit
+            .and_then(|l| usize::try_from(l).ok())
+            .unwrap_or(usize::MAX)
+    }
+
+    /// Builds the filtered, ordered query (`priority DESC, created_at ASC, id ASC`), with `offset` but
+    /// without `limit` (see [`TaskFilter::max_rows`]).
     pub(crate) fn query(&self) -> DomainResult<BoxedTasks<'_>> {
         let mut q = tasks::table.into_boxed();
         if let Some(agent) = self
@@ -84,11 +94,20 @@ impl TaskFilter {
         {
             q = q.filter(tasks::assigned_to.eq(agent));
         }
-        if let Some(set) = self.status.as_ref().filter(|s| !s.0.is_empty()) {
-            q = q.filter(tasks::status.eq_any(set.0.iter().map(|s| s.as_str())));
+        // `status = a OR status = b` rather than `IN (a, b)`: diesel prepares an `IN` list anew on every
+        // call, while this SQL is cached per shape.
+        if let Some(any) = self.status.as_ref().and_then(|set| {
+            set.0
+                .iter()
+                .map(|st| Box::new(tasks::status.eq(st.as_str())) as BoxedCondition)
+                .reduce(|a, b| Box::new(a.or(b)))
+        }) {
+            q = q.filter(any);
         }
-        if let Some(set) = self.exclude_status.as_ref().filter(|s| !s.0.is_empty()) {
-            q = q.filter(tasks::status.ne_all(set.0.iter().map(|s| s.as_str())));
+        if let Some(set) = &self.exclude_status {
+            for st in &set.0 {
+                q = q.filter(tasks::status.ne(st.as_str()));
+            }
         }
         if !self.include_archived.unwrap_or(false) {
             q = q.filter(tasks::archived_at.is_null());
@@ -121,8 +140,10 @@ impl TaskFilter {
                     format!("must be at least 1, got {l}"),
                 ));
             }
-            Some(l) => q = q.limit(l),
-            None => {}
+            // Applied by `max_rows`, not as `LIMIT ?`: SQLite re-prepares a statement with a bound LIMIT
+            // on every execution. With the list-order indexes the rows come out in order, so reading
+            // only the first `limit` of them costs what LIMIT would.
+            Some(_) | None => {}
         }
         match self.offset {
             Some(o) if o < 0 => {
@@ -131,7 +152,8 @@ impl TaskFilter {
                     format!("must be at least 0, got {o}"),
                 ));
             }
-            // SQLite needs a LIMIT before OFFSET; diesel emits `LIMIT -1` (no limit) for an offset alone.
+            // SQLite needs a LIMIT before OFFSET; diesel emits a literal `LIMIT -1` (no limit) for an
+            // offset alone, which keeps the statement cacheable.
             Some(o) => q = q.offset(o),
             None => {}
         }
