@@ -2,6 +2,7 @@
 
 mod changes;
 mod filter;
+mod update_sql;
 
 pub use filter::{ListTasks, TaskFilter};
 

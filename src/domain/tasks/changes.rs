@@ -5,24 +5,9 @@ use super::super::hierarchy;
 use super::super::history::{self, id_text};
 use super::super::rows::TaskRow;
 use super::super::{DomainResult, TaskStatus};
-use crate::db::schema::tasks;
-use diesel::dsl::now;
+use super::find_row;
+use super::update_sql::{Changeset, UpdateRow};
 use diesel::prelude::*;
-
-#[derive(Default, AsChangeset)]
-#[diesel(table_name = tasks)]
-struct Changeset {
-    title: Option<String>,
-    description: Option<Option<String>>,
-    status: Option<String>,
-    assigned_to: Option<Option<String>>,
-    previous_assigned_to: Option<Option<String>>,
-    priority: Option<Option<i32>>,
-    tags: Option<Option<String>>,
-    parent_task_id: Option<Option<i32>>,
-    queue_name: Option<Option<String>>,
-    blocked_by_task_id: Option<Option<i32>>,
-}
 
 /// A pending update of one task.
 pub(crate) struct TaskChanges<'a> {
@@ -150,10 +135,8 @@ impl<'a> TaskChanges<'a> {
         }
         let id = self.row.id();
         let new_parent = self.set.parent_task_id;
-        let updated = diesel::update(tasks::table.filter(tasks::id.eq(id)))
-            .set((self.set, tasks::updated_at.eq(now)))
-            .returning(TaskRow::as_returning())
-            .get_result(conn)?;
+        UpdateRow { id, set: &self.set }.execute(conn)?;
+        let updated = find_row(conn, "Task", id)?;
         for (field, old, new) in self.history {
             history::record(conn, id, field, old, new, changed_by)?;
         }
