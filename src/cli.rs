@@ -137,7 +137,6 @@ fn serve(config: Config) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     crate::ops::preflight::raise_open_files_limit();
-    tuning::limit_allocator_retention();
     let readers = tuning::database_readers();
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -145,7 +144,6 @@ fn serve(config: Config) -> ExitCode {
         config.summary()
     );
     let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .max_blocking_threads(readers + tuning::OTHER_BLOCKING_THREADS)
         .enable_all()
         .build()
     {

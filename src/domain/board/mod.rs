@@ -1,16 +1,18 @@
-//! [`Board`]: runs business operations in SQLite transactions — reads on the blocking thread pool, writes on
-//! the group-commit writer thread.
+//! [`Board`]: runs business operations in SQLite transactions — reads on the reader threads, writes on the
+//! group-commit writer thread. Neither ever runs on an async executor thread.
 
 mod group_commit;
+mod readers;
 
 use super::changes::Changes;
 use super::{DomainError, DomainResult};
 use crate::db::DbPool;
 use diesel::{Connection, SqliteConnection};
 use group_commit::Job;
+use readers::ReadJob;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, RwLock};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::oneshot;
 
 /// Called after each committed write that changed something (on the writer thread; must not block).
 pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
@@ -27,15 +29,14 @@ pub struct Board {
     /// database lock and back off in SQLite's busy handler. Other processes on the same file are still
     /// handled by `busy_timeout`.
     writer: Sender<Job>,
-    /// Async admission of readers before a blocking thread is used: waiting callers wait as cheap futures
-    /// instead of parked threads, and one connection stays free for the writer.
-    readers: Arc<Semaphore>,
+    /// The queue of the reader threads (see `readers`): one per pooled connection but the writer's.
+    readers: Sender<ReadJob>,
 }
 
 impl Board {
-    /// Also starts the board's writer thread (it stops when the last clone is dropped).
+    /// Also starts the board's writer and reader threads (they stop when the last clone is dropped).
     pub fn new(pool: DbPool) -> Self {
-        let readers = (pool.max_size() as usize).saturating_sub(1).max(1);
+        let readers = readers::start(&pool, (pool.max_size() as usize).saturating_sub(1).max(1));
         let listeners = Listeners::default();
         let writer = {
             let listeners = Arc::clone(&listeners);
@@ -45,7 +46,7 @@ impl Board {
             pool,
             listeners,
             writer,
-            readers: Arc::new(Semaphore::new(readers)),
+            readers,
         }
     }
 
@@ -67,11 +68,6 @@ impl Board {
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
-        let _admitted = self
-            .readers
-            .acquire()
-            .await
-            .map_err(|e| DomainError::Unavailable(e.to_string()))?;
         self.run(move |conn| conn.transaction(op)).await
     }
 
@@ -110,21 +106,19 @@ impl Board {
         self.writer.send(job).map_err(|_| writer_stopped())
     }
 
-    /// Diesel is synchronous: run on tokio's blocking pool, never on the async executor threads.
+    /// Runs `op` on a reader thread with a pooled connection and waits for it without blocking the caller.
     async fn run<T, F>(&self, op: F) -> DomainResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| DomainError::Unavailable(e.to_string()))?;
-            op(&mut conn)
-        })
-        .await
-        .map_err(|e| DomainError::Unavailable(format!("database task failed: {e}")))?
+        let (tx, rx) = oneshot::channel();
+        let job: ReadJob = Box::new(move |pool| {
+            // The caller may have gone away; nothing to undo for a read.
+            let _ = tx.send(readers::run(pool, op));
+        });
+        self.readers.send(job).map_err(|_| readers_stopped())?;
+        rx.await.map_err(|_| readers_stopped())?
     }
 
     /// Merges the WAL into the database file (on shutdown, so the file alone is complete). Failures are
@@ -152,6 +146,10 @@ fn publish(listeners: &Listeners, changes: &Changes) {
     for listener in listeners.read().unwrap_or_else(|e| e.into_inner()).iter() {
         listener(changes);
     }
+}
+
+fn readers_stopped() -> DomainError {
+    DomainError::Unavailable("the database readers have stopped".into())
 }
 
 fn writer_stopped() -> DomainError {
