@@ -1,7 +1,7 @@
 //! The task board's business rules, independent of MCP and of any transport.
 //!
 //! Every operation is a plain function over a `&mut SqliteConnection`, run by [`Board`] inside a transaction:
-//! reads on a blocking thread, writes on the group-commit writer thread (a savepoint each, in a shared
+//! reads on a reader thread, writes on the group-commit writer thread (a savepoint each, in a shared
 //! IMMEDIATE transaction that commits before anyone is answered). Inputs are the tool argument types (their field names are
 //! the TinyTask 2.x contract); outputs are the JSON views in [`views`].
 

@@ -74,7 +74,12 @@ fn writer_loop(pool: &DbPool, rx: &Receiver<Job>, publish: &dyn Fn(&Changes)) {
             }
         }
         if let Ok(changes) = committed {
-            publish(&changes);
+            // A failing listener must not take the writer (and every later write) down with it.
+            if catch_unwind(AssertUnwindSafe(|| publish(&changes))).is_err() {
+                tracing::error!(
+                    "a change listener panicked; notifications for this batch were skipped"
+                );
+            }
         }
     }
 }
