@@ -412,6 +412,16 @@ def wait_http_ok(port: int, timeout: float = 30.0, container: str | None = None)
     raise Failure(f"GET http://{HOST}:{port}/health not 200 within {timeout:.0f}s (last: {last})")
 
 
+def start_healthy(what: str, *extra: str, data: Path | None = None, container_port: int = 3000) -> tuple[str, int, float]:
+    """Runs the image (hardened, fast healthcheck) on a fresh host port with `data` (default: a fresh data
+    dir) and waits for health=healthy; returns (container name, host port, seconds from `docker run`)."""
+    name, port = cname(what), free_port()
+    t = time.monotonic()
+    run_container(name, data if data is not None else data_dir(what), port, *extra, *FAST_HEALTH,
+                  container_port=container_port)
+    return name, port, wait_health(name, "healthy", since=t)
+
+
 def run_container(name: str, data: Path | None, port: int | None, *extra: str, container_port: int = 3000,
                   hardened: bool = True, image: str = IMAGE, cmd: list[str] | None = None) -> str:
     args = ["run", "-d", "--name", name]
@@ -988,12 +998,7 @@ def group_health_truth(logs: Path) -> None:
 
 def group_config(logs: Path) -> None:
     def c7_port() -> str:
-        name = cname("port4000")
-        port = free_port()
-        t = time.monotonic()
-        run_container(name, data_dir("port4000"), port, "-e", "TINYTASK_PORT=4000", *FAST_HEALTH,
-                      container_port=4000)
-        secs = wait_health(name, "healthy", since=t)
+        _, port, secs = start_healthy("port4000", "-e", "TINYTASK_PORT=4000", container_port=4000)
         r = http_get(port)
         require(r.status_code == 200, f"/health via 127.0.0.1:{port}->4000: HTTP {r.status_code}")
         mcp = raw_initialize(port)
@@ -1001,11 +1006,8 @@ def group_config(logs: Path) -> None:
                f"healthy after {secs:.1f}s"
 
     def c7_db_path() -> str:
-        name = cname("dbpath")
         data = data_dir("dbpath")
-        port = free_port()
-        run_container(name, data, port, "-e", "TINYTASK_DB_PATH=/data/sub/custom.db", *FAST_HEALTH)
-        wait_health(name, "healthy")
+        _, port, _ = start_healthy("dbpath", "-e", "TINYTASK_DB_PATH=/data/sub/custom.db", data=data)
         f = data / "sub" / "custom.db"
         require(f.is_file(), f"{f} missing; {data} holds {[p.name for p in data.rglob('*')]}")
         require(not (data / "tinytask.db").exists(), "tinytask.db was created too")
@@ -1061,10 +1063,7 @@ def group_config(logs: Path) -> None:
 
 def group_stop(logs: Path) -> None:
     def c8() -> str:
-        name = cname("stop")
-        port = free_port()
-        run_container(name, data_dir("stop"), port, *FAST_HEALTH)
-        wait_health(name, "healthy")
+        name, port, _ = start_healthy("stop")
         socks: list[socket.socket] = []
         try:
             for _ in range(SSE_CLIENTS):
