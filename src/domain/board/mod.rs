@@ -19,10 +19,10 @@ pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
 
 type Listeners = Arc<RwLock<Vec<ChangeListener>>>;
 
-/// The shared task board. Cheap to clone (the pool is reference counted); every transport uses the same one.
+/// The shared task board. Cheap to clone (it holds the queues of its threads; the threads hold the pool);
+/// every transport uses the same one.
 #[derive(Clone)]
 pub struct Board {
-    pool: DbPool,
     listeners: Listeners,
     /// The queue of the group-commit writer thread (see `group_commit`): SQLite has one writer at a time,
     /// and queueing writes here, in arrival order, is cheaper and fairer than letting them collide on the
@@ -43,7 +43,6 @@ impl Board {
             group_commit::start(pool.clone(), move |changes| publish(&listeners, changes))
         };
         Board {
-            pool,
             listeners,
             writer,
             readers,
@@ -56,10 +55,6 @@ impl Board {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .push(listener);
-    }
-
-    pub fn pool(&self) -> &DbPool {
-        &self.pool
     }
 
     /// Runs a read-only operation in a deferred transaction (one consistent snapshot across its queries).

@@ -133,17 +133,14 @@ impl TaskFilter {
             tasks::created_at.asc(),
             tasks::id.asc(),
         ));
-        match self.limit {
-            Some(l) if l < 1 => {
-                return Err(DomainError::invalid(
-                    "limit",
-                    format!("must be at least 1, got {l}"),
-                ));
-            }
-            // Applied by `max_rows`, not as `LIMIT ?`: SQLite re-prepares a statement with a bound LIMIT
-            // on every execution. With the list-order indexes the rows come out in order, so reading
-            // only the first `limit` of them costs what LIMIT would.
-            Some(_) | None => {}
+        // Only checked here; applied by `max_rows`, not as `LIMIT ?`: SQLite re-prepares a statement with a
+        // bound LIMIT on every execution. With the list-order indexes the rows come out in order, so
+        // reading only the first `limit` of them costs what LIMIT would.
+        if let Some(l) = self.limit.filter(|l| *l < 1) {
+            return Err(DomainError::invalid(
+                "limit",
+                format!("must be at least 1, got {l}"),
+            ));
         }
         match self.offset {
             Some(o) if o < 0 => {
