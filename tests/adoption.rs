@@ -184,3 +184,43 @@ fn a_1x_database_is_upgraded_in_place_without_loss() {
     tasks::delete(&mut conn, 7).unwrap();
     assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM comments"), 0);
 }
+
+#[test]
+fn a_1x_upgrade_keeps_the_id_counter_after_a_deleted_highest_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let rows: String = (1..=30)
+        .map(|i| {
+            format!(
+                "INSERT INTO tasks (id, title, status, created_by, created_at, updated_at) \
+                 VALUES ({i}, 'task {i}', 'idle', 'alice', '2025-12-20 10:00:00', '2025-12-20 10:00:00');"
+            )
+        })
+        .chain(["DELETE FROM tasks WHERE id = 30;".to_string()])
+        .collect();
+    build_fixture(&path, SCHEMA_1X, &rows);
+
+    let pool = tinytask::db::open(&path, 2).expect("upgrading a 1.x database");
+    let mut conn = pool.get().unwrap();
+    assert_eq!(
+        count(
+            &mut conn,
+            "SELECT seq AS n FROM sqlite_sequence WHERE name = 'tasks'"
+        ),
+        30,
+        "the counter survives the rebuild"
+    );
+    let next = tasks::create(
+        &mut conn,
+        tasks::CreateTask {
+            title: "new".into(),
+            created_by: "carol".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        next.id, 31,
+        "1.x itself would give 31; 30 belonged to a deleted task"
+    );
+}

@@ -19,7 +19,10 @@ fn seed(board: &Board) -> HashSet<i32> {
                 assigned_to: Some("crew".into()),
                 ..CreateTask::default()
             };
-            board.write_blocking(|c| tasks::create(c, args)).unwrap().id
+            board
+                .write_blocking(move |c| tasks::create(c, args.clone()))
+                .unwrap()
+                .id
         })
         .collect()
 }

@@ -652,18 +652,46 @@ async fn health_reports_checks_and_sessions_and_unknown_routes_are_json_404() {
 }
 
 #[actix_web::test]
-async fn health_is_503_when_the_database_file_is_gone() {
+async fn health_is_503_when_the_database_file_is_gone_and_writes_fail() {
     let h = harness(&[]);
     let svc = service!(h);
+    let id = open_session(&svc, "2025-11-25").await;
+    let health = || {
+        TestRequest::get()
+            .uri("/health")
+            .insert_header(HOST)
+            .to_request()
+    };
+    assert_eq!(
+        test::call_service(&svc, health()).await.status(),
+        StatusCode::OK
+    );
     std::fs::remove_file(&h.state.db_path).unwrap();
-    let resp = test::call_service(&svc, TestRequest::get().uri("/health").to_request()).await;
+    let resp = test::call_service(&svc, health()).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body = json_body(resp).await;
     assert_eq!(body["status"], "unhealthy");
-    assert!(
-        body["failing"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("database.writable"))
+    assert_eq!(body["failing"], json!(["database.file"]), "{body}");
+
+    // A write into the removed file is refused (never acknowledged into a file nobody can open again),
+    // and the write path is reported as failing.
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                      "params": {"name": "create_task", "arguments": {"title": "t", "created_by": "me"}}});
+    let resp = test::call_service(
+        &svc,
+        post(&call)
+            .insert_header(("Mcp-Session-Id", id.as_str()))
+            .to_request(),
+    )
+    .await;
+    let reply = json_body(resp).await;
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    let body = json_body(test::call_service(&svc, health()).await).await;
+    assert_eq!(
+        body["failing"],
+        json!(["database.file", "database.writable"]),
+        "{body}"
     );
+    let error = body["database"]["writable"]["error"].as_str().unwrap();
+    assert!(error.contains("was removed or replaced"), "{error}");
 }

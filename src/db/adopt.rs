@@ -97,12 +97,26 @@ pub(super) fn adopt_legacy_schema(conn: &mut SqliteConnection) -> QueryResult<bo
     // Foreign keys must be off during a table rebuild, and that pragma is ignored inside a transaction.
     conn.batch_execute("PRAGMA foreign_keys = OFF")?;
     let result = conn.immediate_transaction(|c| {
+        // The AUTOINCREMENT counter must survive the rebuild: copying the rows sets the new table's counter
+        // to the highest id still present, so after a deleted highest task its id would be handed out
+        // again, and an old reference to the deleted task would point at a new one.
+        c.batch_execute(
+            "CREATE TEMP TABLE tinytask_old_sequence AS \
+             SELECT seq FROM sqlite_sequence WHERE name = 'tasks'",
+        )?;
         c.batch_execute(&canonical_tasks_ddl("tasks_rebuilt"))?;
         c.batch_execute(&format!(
             "INSERT INTO tasks_rebuilt ({kept}) SELECT {kept} FROM tasks"
         ))?;
         c.batch_execute("DROP TABLE tasks")?;
-        c.batch_execute("ALTER TABLE tasks_rebuilt RENAME TO tasks")
+        c.batch_execute("ALTER TABLE tasks_rebuilt RENAME TO tasks")?;
+        c.batch_execute(
+            "DELETE FROM sqlite_sequence WHERE name = 'tasks'; \
+             INSERT INTO sqlite_sequence (name, seq) SELECT 'tasks', m FROM (SELECT MAX(seq) AS m FROM ( \
+                 SELECT seq FROM temp.tinytask_old_sequence UNION ALL SELECT MAX(id) FROM tasks \
+             )) WHERE m IS NOT NULL; \
+             DROP TABLE temp.tinytask_old_sequence;",
+        )
     });
     conn.batch_execute("PRAGMA foreign_keys = ON")?;
     result?;

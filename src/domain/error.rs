@@ -35,6 +35,23 @@ impl DomainError {
         DomainError::NotFound { entity, id }
     }
 
+    /// Failures of the database itself (disk full, I/O error, read-only or removed file, locked too long,
+    /// no connection) as opposed to the input breaking a rule or a constraint. They drive `/health`.
+    pub fn is_storage_failure(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
+        match self {
+            DomainError::Unavailable(_) => true,
+            DomainError::Database(Error::DatabaseError(kind, _)) => !matches!(
+                kind,
+                Kind::UniqueViolation
+                    | Kind::ForeignKeyViolation
+                    | Kind::NotNullViolation
+                    | Kind::CheckViolation
+            ),
+            _ => false,
+        }
+    }
+
     /// Errors caused by the caller (as opposed to the server) — logged at debug, not error.
     pub fn is_client_error(&self) -> bool {
         !matches!(self, DomainError::Database(_) | DomainError::Unavailable(_))

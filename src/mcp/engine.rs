@@ -60,15 +60,30 @@ impl Engine {
     }
 
     /// Handles a decoded message or batch. `None` means nothing to send back (notifications, responses).
-    pub async fn handle_value(
+    ///
+    /// The message is judged by the session's lifecycle state at the moment of this call (its arrival),
+    /// not when the returned future first runs: a transport that runs requests concurrently must not let a
+    /// `tools/call` sent before `initialize` see the session initialized by it.
+    pub fn handle_value(
         self: &Arc<Self>,
         session: &Arc<Session>,
         value: Value,
+    ) -> impl std::future::Future<Output = Option<Reply>> + Send + 'static {
+        let version = session.version();
+        let (engine, session) = (Arc::clone(self), Arc::clone(session));
+        async move { engine.handle_arrived(&session, value, version).await }
+    }
+
+    async fn handle_arrived(
+        self: &Arc<Self>,
+        session: &Arc<Session>,
+        value: Value,
+        version: Option<String>,
     ) -> Option<Reply> {
         let Value::Array(items) = value else {
-            return self.handle_one(session, value, false).await;
+            return self.handle_one(session, value, false, &version).await;
         };
-        if session.version().as_deref() != Some(BATCH_VERSION) {
+        if version.as_deref() != Some(BATCH_VERSION) {
             let err = RpcError::invalid_request(format!(
                 "Invalid Request: JSON-RPC batches are only allowed with protocol version {BATCH_VERSION}"
             ));
@@ -80,7 +95,7 @@ impl Engine {
         }
         let mut replies = Vec::new();
         for item in items {
-            if let Some(reply) = self.handle_one(session, item, true).await {
+            if let Some(reply) = self.handle_one(session, item, true, &version).await {
                 replies.push(reply);
             }
         }
@@ -92,6 +107,7 @@ impl Engine {
         session: &Arc<Session>,
         value: Value,
         in_batch: bool,
+        version: &Option<String>,
     ) -> Option<Reply> {
         match jsonrpc::decode(value) {
             Err((id, err)) => Some(jsonrpc::failure(&id, &err)),
@@ -112,9 +128,11 @@ impl Engine {
                 let engine = Arc::clone(self);
                 let session = Arc::clone(session);
                 let method_name = method.clone();
-                let outcome =
-                    tokio::spawn(async move { engine.request(&session, &method, params).await })
-                        .await;
+                let version = version.clone();
+                let outcome = tokio::spawn(async move {
+                    engine.request(&session, &method, params, version).await
+                })
+                .await;
                 Some(match outcome {
                     Ok(Ok(result)) => jsonrpc::success(&id, &result),
                     Ok(Err(err)) => jsonrpc::failure(&id, &err),
@@ -144,6 +162,7 @@ impl Engine {
         session: &Arc<Session>,
         method: &str,
         params: Value,
+        version_at_arrival: Option<String>,
     ) -> Result<Json, RpcError> {
         match method {
             "initialize" => return lifecycle::initialize(session, &params).map(|v| to_json(&v)),
@@ -151,7 +170,7 @@ impl Engine {
             _ => {}
         }
         // L5: anything else before initialize is an error, so probing clients (server/discover) fall back.
-        let Some(version) = session.version() else {
+        let Some(version) = version_at_arrival else {
             return Err(if method == "server/discover" {
                 RpcError::method_not_found(method)
             } else {

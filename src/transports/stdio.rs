@@ -44,8 +44,15 @@ where
         let reply = if !complete {
             Some(too_large())
         } else {
-            let text = String::from_utf8_lossy(&line);
-            let text = text.trim();
+            // Invalid UTF-8 is a parse error, as on HTTP (never "repaired" into U+FFFD and stored).
+            let text = match std::str::from_utf8(&line) {
+                Ok(text) => text.trim(),
+                Err(e) => {
+                    let err = RpcError::parse_error(format!("invalid UTF-8: {e}"));
+                    let _ = tx.send(jsonrpc::failure(&Value::Null, &err).json);
+                    continue;
+                }
+            };
             if text.is_empty() {
                 continue;
             }
@@ -56,10 +63,12 @@ where
                     engine.handle_value(&session, value).await
                 }
                 Ok(value) => {
-                    let (engine, session, tx) =
-                        (Arc::clone(&engine), Arc::clone(&session), tx.clone());
+                    // Called here, not inside the task: the request is judged by the session state at
+                    // arrival, before any later line (a pipelined initialize) is read.
+                    let handled = engine.handle_value(&session, value);
+                    let tx = tx.clone();
                     in_flight.spawn(async move {
-                        if let Some(reply) = engine.handle_value(&session, value).await {
+                        if let Some(reply) = handled.await {
                             let _ = tx.send(reply.json);
                         }
                     });
@@ -135,3 +144,7 @@ async fn write_lines<W: AsyncWrite + Unpin>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "stdio_tests.rs"]
+mod tests;

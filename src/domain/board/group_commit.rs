@@ -6,132 +6,293 @@
 //! Batching shares those among the writes that queued up while the previous batch ran (none are delayed
 //! on purpose: an idle writer starts a batch as soon as one write arrives). Durability is unchanged: a
 //! caller is answered after the COMMIT that contains its write, with the same pragmas
-//! (`synchronous=NORMAL`, WAL). A write that fails rolls back to its own savepoint and leaves the others in
-//! the batch untouched.
+//! (`synchronous=NORMAL`, WAL).
+//!
+//! One write's failure never fails the others:
+//! - a write that fails rolls back to its own savepoint and leaves the rest of the batch untouched;
+//! - a write whose error made SQLite abandon the whole transaction (disk full, I/O error, out of memory can
+//!   do that) is answered with its error, and the batch runs again without it in a fresh transaction —
+//!   writes are re-runnable closures for this reason;
+//! - when the COMMIT itself fails, every write of the batch runs again in a transaction of its own, so
+//!   each caller gets the fate of its own write.
 
 use super::super::changes::{self, Changes};
 use super::super::{DomainError, DomainResult};
+use super::file_guard::FileGuard;
+use super::write_health::WriteHealth;
 use crate::db::DbPool;
-use diesel::{Connection, SqliteConnection};
+use diesel::SqliteConnection;
+use diesel::connection::SimpleConnection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use tokio::sync::oneshot;
 
 /// Most writes committed together (bounds the time the first caller of a batch waits for the others).
 const MAX_BATCH: usize = 64;
 
-/// Answers one caller once the batch's commit is known (Ok, or the error that sank the batch).
-pub(super) type Answer = Box<dyn FnOnce(Result<(), &DomainError>) + Send>;
-/// A queued write: runs inside its savepoint (`None`: the batch could not start, nothing runs) and returns
-/// how to answer its caller after the commit.
-pub(super) type Job = Box<dyn FnOnce(Option<&mut SqliteConnection>) -> Answer + Send>;
+/// A queued write: run (possibly more than once) inside a savepoint of the batch's transaction, then
+/// answered once the fate of that transaction is known.
+pub(super) trait QueuedWrite: Send {
+    /// Runs the write and keeps its result. `false` when the transaction did not survive it: SQLite
+    /// rolled everything back, and the batch must start over.
+    fn run(&mut self, conn: &mut SqliteConnection) -> bool;
+    /// How the kept result bears on the write path: `Some(Ok)` it succeeded, `Some(Err)` it failed
+    /// because of the database, `None` it failed because of its input (or has not run).
+    fn storage_outcome(&self) -> Option<Result<(), String>>;
+    /// Answers the caller: the kept result once its transaction committed, else the commit's error.
+    fn answer(self: Box<Self>, committed: Result<(), &DomainError>);
+}
 
-/// Wraps a write for the queue: it will run in its own savepoint, and `reply` gets its result once the
-/// batch has committed (or the error that kept the batch from committing).
+pub(super) type Job = Box<dyn QueuedWrite>;
+
+struct Write<T, F> {
+    op: F,
+    result: Option<DomainResult<T>>,
+    reply: oneshot::Sender<DomainResult<T>>,
+}
+
+/// Wraps a write for the queue; `reply` gets its result once its transaction has committed.
 pub(super) fn job<T, F>(op: F, reply: oneshot::Sender<DomainResult<T>>) -> Job
 where
     T: Send + 'static,
-    F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
 {
-    Box::new(move |conn| {
-        let outcome = conn.map(|c| in_savepoint(c, op));
-        Box::new(move |committed| {
-            let answer = match committed {
-                Ok(()) => outcome.unwrap_or_else(|| {
-                    Err(DomainError::Unavailable("the write did not run".into()))
-                }),
-                Err(e) => Err(DomainError::Unavailable(format!(
-                    "the write was not committed: {e}"
-                ))),
-            };
-            // The caller may have gone away (client disconnected); the write stays committed.
-            let _ = reply.send(answer);
-        })
+    Box::new(Write {
+        op,
+        result: None,
+        reply,
     })
 }
 
+impl<T: Send, F> QueuedWrite for Write<T, F>
+where
+    F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send,
+{
+    fn run(&mut self, conn: &mut SqliteConnection) -> bool {
+        let (result, intact) = in_savepoint(conn, &mut self.op);
+        self.result = Some(result);
+        intact
+    }
+
+    fn storage_outcome(&self) -> Option<Result<(), String>> {
+        match self.result.as_ref()? {
+            Ok(_) => Some(Ok(())),
+            Err(e) if e.is_storage_failure() => Some(Err(e.to_string())),
+            Err(_) => None,
+        }
+    }
+
+    fn answer(self: Box<Self>, committed: Result<(), &DomainError>) {
+        let answer = match committed {
+            Ok(()) => self
+                .result
+                .unwrap_or_else(|| Err(DomainError::Unavailable("the write did not run".into()))),
+            Err(e) => Err(DomainError::Unavailable(format!(
+                "the write was not committed: {e}"
+            ))),
+        };
+        // The caller may have gone away (client disconnected); the write stays committed.
+        let _ = self.reply.send(answer);
+    }
+}
+
 /// Starts the writer thread; it ends when every sender (every `Board` clone) is gone.
-pub(super) fn start(pool: DbPool, publish: impl Fn(&Changes) + Send + 'static) -> Sender<Job> {
+pub(super) fn start(
+    pool: DbPool,
+    health: Arc<WriteHealth>,
+    publish: impl Fn(&Changes) + Send + 'static,
+) -> Sender<Job> {
     let (tx, rx) = channel::<Job>();
+    let file = FileGuard::new(&pool);
     std::thread::Builder::new()
         .name("tinytask-writer".into())
-        .spawn(move || writer_loop(&pool, &rx, &publish))
+        .spawn(move || writer_loop(&pool, file, &rx, &health, &publish))
         .expect("spawn the database writer thread");
     tx
 }
 
-fn writer_loop(pool: &DbPool, rx: &Receiver<Job>, publish: &dyn Fn(&Changes)) {
+fn writer_loop(
+    pool: &DbPool,
+    file: Option<FileGuard>,
+    rx: &Receiver<Job>,
+    health: &WriteHealth,
+    publish: &dyn Fn(&Changes),
+) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter().take(MAX_BATCH - 1));
-        let mut answers = Vec::with_capacity(batch.len());
-        let committed = run_batch(pool, batch, &mut answers);
-        match &committed {
-            Ok(_) => answers.into_iter().for_each(|answer| answer(Ok(()))),
-            Err(e) => {
-                tracing::error!(error = %e, writes = answers.len(), "write batch failed to commit");
-                answers.into_iter().for_each(|answer| answer(Err(e)));
-            }
+        if let Some(Err(e)) = file.as_ref().map(FileGuard::check) {
+            health.failed(&e.to_string());
+            batch.into_iter().for_each(|job| job.answer(Err(&e)));
+            continue;
         }
-        if let Ok(changes) = committed {
+        commit_batch(pool, batch, health, &mut |changes| {
             // A failing listener must not take the writer (and every later write) down with it.
-            if catch_unwind(AssertUnwindSafe(|| publish(&changes))).is_err() {
+            if catch_unwind(AssertUnwindSafe(|| publish(changes))).is_err() {
                 tracing::error!(
                     "a change listener panicked; notifications for this batch were skipped"
                 );
+            }
+        });
+    }
+}
+
+/// How one attempt at committing a batch ended.
+enum Attempt {
+    Committed(Changes),
+    /// The write at this index made SQLite abandon the transaction; nothing of the batch was kept.
+    Lost(usize),
+    /// No write ran (no connection, or `BEGIN IMMEDIATE` failed).
+    NotStarted(DomainError),
+    /// Every write ran, but the transaction could not commit.
+    CommitFailed(DomainError),
+}
+
+/// Commits `batch`, answering every write of it (see the module documentation for the failure rules).
+pub(super) fn commit_batch(
+    pool: &DbPool,
+    mut batch: Vec<Job>,
+    health: &WriteHealth,
+    publish: &mut dyn FnMut(&Changes),
+) {
+    while !batch.is_empty() {
+        match attempt(pool, &mut batch) {
+            Attempt::Committed(changes) => {
+                record(health, &batch);
+                batch.into_iter().for_each(|job| job.answer(Ok(())));
+                publish(&changes);
+                return;
+            }
+            Attempt::Lost(culprit) => {
+                let culprit = batch.remove(culprit);
+                record(health, std::slice::from_ref(&culprit));
+                tracing::warn!(
+                    others = batch.len(),
+                    "a write aborted its batch's transaction; running the others again"
+                );
+                // Its kept result is its own error; `Ok` here means "answer with what you got".
+                culprit.answer(Ok(()));
+            }
+            Attempt::NotStarted(e) => {
+                tracing::error!(error = %e, writes = batch.len(), "write batch could not start");
+                health.failed(&e.to_string());
+                batch.into_iter().for_each(|job| job.answer(Err(&e)));
+                return;
+            }
+            Attempt::CommitFailed(e) if batch.len() == 1 => {
+                tracing::error!(error = %e, "write failed to commit");
+                health.failed(&e.to_string());
+                batch.into_iter().for_each(|job| job.answer(Err(&e)));
+                return;
+            }
+            Attempt::CommitFailed(e) => {
+                tracing::warn!(error = %e, writes = batch.len(), "write batch failed to commit; committing its writes one by one");
+                for job in batch {
+                    commit_batch(pool, vec![job], health, publish);
+                }
+                return;
             }
         }
     }
 }
 
-/// One IMMEDIATE transaction over the whole batch; returns what it changed (drained from the connection's
-/// change-capture table, which savepoint rollbacks keep accurate). Writes that never ran (no connection, or
-/// BEGIN failed) get an answer too: the batch's error.
-fn run_batch(
-    pool: &DbPool,
-    mut pending: Vec<Job>,
-    answers: &mut Vec<Answer>,
-) -> DomainResult<Changes> {
-    let result = pool
-        .get()
-        .map_err(|e| DomainError::Unavailable(e.to_string()))
-        .and_then(|mut conn| {
-            conn.immediate_transaction(|c| {
-                for job in pending.drain(..) {
-                    answers.push(job(Some(c)));
-                }
-                changes::drain(c)
-            })
-        });
-    answers.extend(pending.into_iter().map(|job| job(None)));
-    result
+/// Records the write-path outcome of each write, in order (the last one that reached the database wins).
+fn record(health: &WriteHealth, jobs: &[Job]) {
+    for outcome in jobs.iter().filter_map(|job| job.storage_outcome()) {
+        match outcome {
+            Ok(()) => health.succeeded(),
+            Err(e) => health.failed(&e),
+        }
+    }
 }
 
-/// Runs one write in a savepoint of the batch's transaction. A panic is contained to its own write (its
-/// savepoint is rolled back like any failed write) rather than taking the writer thread down.
+/// Why the closure of the batch's transaction stopped early.
+enum Abort {
+    Lost(usize),
+    Failed(DomainError),
+}
+
+/// diesel's BEGIN/COMMIT errors.
+impl From<diesel::result::Error> for Abort {
+    fn from(e: diesel::result::Error) -> Self {
+        Abort::Failed(e.into())
+    }
+}
+
+/// One IMMEDIATE transaction over the whole batch; on commit returns what it changed (drained from the
+/// connection's change-capture table, which savepoint rollbacks keep accurate).
+fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
+    let mut conn = match pool.get() {
+        Ok(conn) => conn,
+        Err(e) => return Attempt::NotStarted(DomainError::Unavailable(e.to_string())),
+    };
+    let (mut started, mut lost) = (false, None);
+    let result = conn.immediate_transaction(|c| {
+        started = true;
+        for (i, job) in batch.iter_mut().enumerate() {
+            if !job.run(c) {
+                // Noted outside the closure too: diesel reports its own failed ROLLBACK (SQLite has
+                // already rolled back) instead of the closure's error.
+                lost = Some(i);
+                return Err(Abort::Lost(i));
+            }
+        }
+        changes::drain(c).map_err(Abort::Failed)
+    });
+    match (result, lost) {
+        (_, Some(i)) | (Err(Abort::Lost(i)), None) => Attempt::Lost(i),
+        (Ok(changes), None) => Attempt::Committed(changes),
+        (Err(Abort::Failed(e)), None) if !started => Attempt::NotStarted(e),
+        (Err(Abort::Failed(e)), None) => Attempt::CommitFailed(e),
+    }
+}
+
+/// Runs one write in a savepoint of the batch's transaction. Returns its result and whether the
+/// transaction survived it. A panic is contained to its own write (its savepoint is rolled back like any
+/// failed write) rather than taking the writer thread down.
+///
+/// The savepoint is managed with plain SQL, not diesel's nested `transaction`: when SQLite has already
+/// rolled the whole transaction back, diesel would replace the write's own error ("database or disk is
+/// full") with the failed `ROLLBACK TO`'s ("no such savepoint").
 fn in_savepoint<T>(
     conn: &mut SqliteConnection,
-    op: impl FnOnce(&mut SqliteConnection) -> DomainResult<T>,
-) -> DomainResult<T> {
-    conn.transaction(|c| {
-        catch_unwind(AssertUnwindSafe(|| op(c))).unwrap_or_else(|_| {
-            Err(DomainError::Unavailable(
-                "the write failed unexpectedly and was rolled back".into(),
-            ))
-        })
-    })
+    op: &mut impl FnMut(&mut SqliteConnection) -> DomainResult<T>,
+) -> (DomainResult<T>, bool) {
+    if let Err(e) = conn.batch_execute("SAVEPOINT tinytask_write") {
+        return (Err(e.into()), false);
+    }
+    let result = catch_unwind(AssertUnwindSafe(|| op(conn))).unwrap_or_else(|_| {
+        Err(DomainError::Unavailable(
+            "the write failed unexpectedly and was rolled back".into(),
+        ))
+    });
+    let end = if result.is_ok() {
+        "RELEASE tinytask_write"
+    } else {
+        "ROLLBACK TO tinytask_write; RELEASE tinytask_write"
+    };
+    match conn.batch_execute(end) {
+        Ok(()) => (result, true),
+        // Keep the write's own error: it is what made SQLite end the transaction.
+        Err(e) => (result.and(Err(e.into())), false),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::schema::tasks::dsl as t;
     use crate::domain::tasks::{self, CreateTask};
     use diesel::prelude::*;
+    use std::collections::BTreeSet;
 
-    fn create(title: &'static str) -> impl FnOnce(&mut SqliteConnection) -> DomainResult<i32> {
+    type Reply<T> = oneshot::Receiver<DomainResult<T>>;
+
+    fn create_titled(title: String) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
         move |c| {
             let args = CreateTask {
-                title: title.into(),
+                title: title.clone(),
                 created_by: "tester".into(),
                 ..CreateTask::default()
             };
@@ -139,14 +300,42 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_failed_or_panicking_write_rolls_back_alone_and_the_batch_commits_once() {
+    fn create(title: &'static str) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
+        create_titled(title.into())
+    }
+
+    /// Queues `op`; returns the job and where its answer arrives.
+    fn queued<T: Send + 'static>(
+        op: impl FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    ) -> (Job, Reply<T>) {
+        let (tx, rx) = oneshot::channel();
+        (job(op, tx), rx)
+    }
+
+    fn pool() -> (tempfile::TempDir, DbPool) {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::db::open(&dir.path().join("batch.db"), 2).unwrap();
-        let (tx1, mut rx1) = oneshot::channel();
-        let (tx2, mut rx2) = oneshot::channel();
-        let (tx3, mut rx3) = oneshot::channel();
-        let (tx4, mut rx4) = oneshot::channel();
+        (dir, pool)
+    }
+
+    /// Runs one batch; returns every change set published (one per commit).
+    fn commit(pool: &DbPool, batch: Vec<Job>, health: &WriteHealth) -> Vec<Changes> {
+        let mut published = Vec::new();
+        commit_batch(pool, batch, health, &mut |c| published.push(c.clone()));
+        published
+    }
+
+    fn titles(pool: &DbPool) -> Vec<String> {
+        t::tasks
+            .select(t::title)
+            .order(t::id)
+            .load(&mut pool.get().unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_failed_or_panicking_write_rolls_back_alone_and_the_batch_commits_once() {
+        let (_dir, pool) = pool();
         let half_done_then_fail = |c: &mut SqliteConnection| -> DomainResult<i32> {
             create("rolled back")(c)?;
             Err(DomainError::invalid("title", "fails after its insert"))
@@ -155,20 +344,12 @@ mod tests {
             create("rolled back too")(c)?;
             panic!("a bug in one write");
         };
-        let batch = vec![
-            job(create("first"), tx1),
-            job(half_done_then_fail, tx2),
-            job(half_done_then_panic, tx3),
-            job(create("last"), tx4),
-        ];
-        let mut answers = Vec::new();
-        let changes = run_batch(&pool, batch, &mut answers).expect("batch commits");
-        assert_eq!(answers.len(), 4);
-        assert!(
-            rx1.try_recv().is_err(),
-            "nobody is answered before the commit is known"
-        );
-        answers.into_iter().for_each(|a| a(Ok(())));
+        let (j1, mut rx1) = queued(create("first"));
+        let (j2, mut rx2) = queued(half_done_then_fail);
+        let (j3, mut rx3) = queued(half_done_then_panic);
+        let (j4, mut rx4) = queued(create("last"));
+        let health = WriteHealth::default();
+        let published = commit(&pool, vec![j1, j2, j3, j4], &health);
 
         let first = rx1.try_recv().unwrap().unwrap();
         let failed = rx2.try_recv().unwrap().unwrap_err().to_string();
@@ -176,21 +357,115 @@ mod tests {
         let last = rx4.try_recv().unwrap().unwrap();
         assert!(failed.contains("fails after its insert"), "{failed}");
         assert!(panicked.contains("rolled back"), "{panicked}");
-        let mut conn = pool.get().unwrap();
-        let titles: Vec<String> = crate::db::schema::tasks::table
-            .select(crate::db::schema::tasks::title)
-            .order(crate::db::schema::tasks::id)
-            .load(&mut conn)
-            .unwrap();
-        assert_eq!(titles, ["first", "last"]);
-        assert_eq!(changes.tasks.into_iter().collect::<Vec<_>>(), [first, last]);
+        assert_eq!(titles(&pool), ["first", "last"]);
+        assert_eq!(published.len(), 1, "one commit for the batch");
+        assert_eq!(published[0].tasks, BTreeSet::from([first, last]));
+        assert_eq!(
+            health.current(),
+            None,
+            "input errors are not write-path failures"
+        );
     }
 
     #[test]
-    fn callers_get_the_commit_error_when_the_batch_cannot_commit() {
+    fn a_write_that_aborts_the_transaction_fails_alone_and_the_others_commit() {
+        let (_dir, pool) = pool();
+        // What SQLite does on disk full / I/O error / out of memory mid-transaction: it rolls the whole
+        // transaction back and the statement fails. Injected: the write ends the transaction itself.
+        let aborts_everything = |c: &mut SqliteConnection| -> DomainResult<i32> {
+            create("lost with the transaction")(c)?;
+            c.batch_execute("ROLLBACK")?;
+            Err(DomainError::Unavailable("disk I/O error (injected)".into()))
+        };
+        let (j1, mut rx1) = queued(create("before"));
+        let (j2, mut rx2) = queued(aborts_everything);
+        let (j3, mut rx3) = queued(create("after"));
+        let health = WriteHealth::default();
+        let published = commit(&pool, vec![j1, j2, j3], &health);
+
+        let err = rx2.try_recv().unwrap().unwrap_err().to_string();
+        assert!(err.contains("disk I/O error (injected)"), "{err}");
+        let before = rx1
+            .try_recv()
+            .unwrap()
+            .expect("an earlier write is re-run and commits");
+        let after = rx3.try_recv().unwrap().expect("a later write commits");
+        assert_eq!(titles(&pool), ["before", "after"]);
+        assert_eq!(published.len(), 1);
+        assert_eq!(published[0].tasks, BTreeSet::from([before, after]));
+        assert_eq!(health.current(), None, "the last write succeeded");
+    }
+
+    #[test]
+    fn disk_full_fails_only_the_write_that_needs_space() {
+        let (_dir, pool) = pool();
+        // A real SQLITE_FULL: cap the writer connection's database at its current size, so only a write
+        // that needs new pages (a 200 kB title) fails.
+        let cap = |c: &mut SqliteConnection| -> DomainResult<()> {
+            c.batch_execute("PRAGMA max_page_count = 1")?; // clamps to the current page count
+            Ok(())
+        };
+        let (j0, mut rx0) = queued(cap);
+        let (j1, mut rx1) = queued(create("small before"));
+        let (j2, mut rx2) = queued(create_titled("x".repeat(200_000)));
+        let (j3, mut rx3) = queued(create("small after"));
+        let health = WriteHealth::default();
+        commit(&pool, vec![j0, j1, j2, j3], &health);
+        rx0.try_recv().unwrap().unwrap();
+        let err = rx2.try_recv().unwrap().unwrap_err().to_string();
+        assert!(err.contains("database or disk is full"), "{err}");
+        rx1.try_recv().unwrap().expect("small write before commits");
+        rx3.try_recv().unwrap().expect("small write after commits");
+        assert_eq!(titles(&pool), ["small before", "small after"]);
+
+        // The failure is the last write-path outcome until another write succeeds.
+        let (j4, mut rx4) = queued(create_titled("y".repeat(200_000)));
+        commit(&pool, vec![j4], &health);
+        assert!(rx4.try_recv().unwrap().is_err());
+        let failure = health.current().expect("disk full is reported");
+        assert!(
+            failure.error.contains("database or disk is full"),
+            "{failure:?}"
+        );
+        let uncap = |c: &mut SqliteConnection| -> DomainResult<()> {
+            c.batch_execute("PRAGMA max_page_count = 1073741823")?;
+            Ok(())
+        };
+        let (j5, _) = queued(uncap);
+        let (j6, mut rx6) = queued(create_titled("z".repeat(200_000)));
+        commit(&pool, vec![j5, j6], &health);
+        rx6.try_recv().unwrap().expect("fits again");
+        assert_eq!(health.current(), None);
+    }
+
+    #[test]
+    fn when_the_commit_fails_each_write_gets_its_own_fate() {
+        let (_dir, pool) = pool();
+        // Fails only at COMMIT: a deferred foreign key pointing nowhere.
+        let fails_at_commit = |c: &mut SqliteConnection| -> DomainResult<()> {
+            c.batch_execute(
+                "PRAGMA defer_foreign_keys = ON; \
+                 INSERT INTO comments (task_id, content, created_by) VALUES (999999, 'orphan', 'x')",
+            )?;
+            Ok(())
+        };
+        let (j1, mut rx1) = queued(create("one"));
+        let (j2, mut rx2) = queued(fails_at_commit);
+        let (j3, mut rx3) = queued(create("two"));
+        let health = WriteHealth::default();
+        let published = commit(&pool, vec![j1, j2, j3], &health);
+        rx1.try_recv().unwrap().expect("commits on its own");
+        rx3.try_recv().unwrap().expect("commits on its own");
+        let err = rx2.try_recv().unwrap().unwrap_err().to_string();
+        assert!(err.contains("FOREIGN KEY"), "{err}");
+        assert_eq!(titles(&pool), ["one", "two"]);
+        assert_eq!(published.len(), 2, "one commit per successful write");
+    }
+
+    #[test]
+    fn callers_get_the_error_when_the_batch_cannot_start() {
         let (tx, mut rx) = oneshot::channel::<DomainResult<i32>>();
-        let answer = job(create("never"), tx)(None);
-        answer(Err(&DomainError::Unavailable("disk I/O error".into())));
+        job(create("never"), tx).answer(Err(&DomainError::Unavailable("disk I/O error".into())));
         let err = rx.try_recv().unwrap().unwrap_err().to_string();
         assert!(
             err.contains("not committed") && err.contains("disk I/O error"),

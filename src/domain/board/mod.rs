@@ -1,8 +1,12 @@
 //! [`Board`]: runs business operations in SQLite transactions — reads on the reader threads, writes on the
 //! group-commit writer thread. Neither ever runs on an async executor thread.
 
+mod file_guard;
 mod group_commit;
 mod readers;
+mod write_health;
+
+pub use write_health::WriteFailure;
 
 use super::changes::Changes;
 use super::{DomainError, DomainResult};
@@ -13,6 +17,7 @@ use readers::ReadJob;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, RwLock};
 use tokio::sync::oneshot;
+use write_health::WriteHealth;
 
 /// Called after each committed write that changed something (on the writer thread; must not block).
 pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
@@ -31,6 +36,8 @@ pub struct Board {
     writer: Sender<Job>,
     /// The queue of the reader threads (see `readers`): one per pooled connection but the writer's.
     readers: Sender<ReadJob>,
+    /// What the writer saw of the write path (for `/health`).
+    write_health: Arc<WriteHealth>,
 }
 
 impl Board {
@@ -38,15 +45,57 @@ impl Board {
     pub fn new(pool: DbPool) -> Self {
         let readers = readers::start(&pool, (pool.max_size() as usize).saturating_sub(1).max(1));
         let listeners = Listeners::default();
+        let write_health = Arc::new(WriteHealth::default());
         let writer = {
             let listeners = Arc::clone(&listeners);
-            group_commit::start(pool.clone(), move |changes| publish(&listeners, changes))
+            group_commit::start(pool.clone(), Arc::clone(&write_health), move |changes| {
+                publish(&listeners, changes)
+            })
         };
         Board {
             listeners,
             writer,
             readers,
+            write_health,
         }
+    }
+
+    /// The failure of the most recent write that reached the database, if it failed because of the
+    /// database (disk full, I/O error, read-only or removed file) and no write has succeeded since.
+    pub fn write_failure(&self) -> Option<WriteFailure> {
+        self.write_health.current()
+    }
+
+    /// Runs [`Board::probe_write`] when the write path has been failing for 30 s and no probe ran in the
+    /// last 10 s, so that `/health` recovers once the cause is fixed even if no client writes; right after
+    /// a failure, `/health` reports it as it is.
+    pub async fn recheck_writes(&self) {
+        use std::time::Duration;
+        let due = self
+            .write_health
+            .probe_due(Duration::from_secs(30), Duration::from_secs(10));
+        if due && let Err(e) = self.probe_write().await {
+            tracing::warn!(error = %e, "probe write failed");
+        }
+    }
+
+    /// A real write through the writer that changes nothing (rewrites `user_version` with its own value,
+    /// which appends a page to the WAL and commits): tells whether writes can commit right now, and
+    /// updates [`Board::write_failure`] like any write. Never opens the database file outside the pool.
+    pub async fn probe_write(&self) -> DomainResult<()> {
+        self.write(|conn| {
+            use diesel::connection::SimpleConnection;
+            use diesel::{QueryableByName, RunQueryDsl, sql_types::Integer};
+            #[derive(QueryableByName)]
+            struct UserVersion {
+                #[diesel(sql_type = Integer)]
+                user_version: i32,
+            }
+            let v = diesel::sql_query("PRAGMA user_version").get_result::<UserVersion>(conn)?;
+            conn.batch_execute(&format!("PRAGMA user_version = {}", v.user_version))?;
+            Ok(())
+        })
+        .await
     }
 
     /// Registers a listener for committed changes (the MCP engine uses it for resource subscriptions).
@@ -68,11 +117,12 @@ impl Board {
 
     /// Runs a write in the writer's next `BEGIN IMMEDIATE` transaction (the write lock is taken up front,
     /// so a read-then-write never fails half-way with SQLITE_BUSY, and concurrent claims serialize) and
-    /// answers once that transaction has committed.
+    /// answers once that transaction has committed. `op` may run more than once (each time from scratch,
+    /// in a fresh transaction) when another write of its batch made SQLite abandon the transaction.
     pub async fn write<T, F>(&self, op: F) -> DomainResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         self.submit(op, tx)?;
@@ -82,7 +132,7 @@ impl Board {
     /// Synchronous variant for non-async callers (CLI, tests); must not be called on an async thread.
     pub fn write_blocking<T>(
         &self,
-        op: impl FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        op: impl FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     ) -> DomainResult<T>
     where
         T: Send + 'static,
@@ -95,7 +145,7 @@ impl Board {
     fn submit<T, F>(&self, op: F, reply: oneshot::Sender<DomainResult<T>>) -> DomainResult<()>
     where
         T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
     {
         let job = group_commit::job(op, reply);
         self.writer.send(job).map_err(|_| writer_stopped())

@@ -5,7 +5,7 @@ use crate::domain::input::TaskRef;
 use crate::domain::queues;
 
 /// `list_queues` takes no parameters; unknown ones are rejected.
-#[derive(serde::Deserialize, schemars::JsonSchema)]
+#[derive(Clone, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NoArguments {}
 

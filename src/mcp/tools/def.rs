@@ -69,7 +69,7 @@ impl ToolDef {
         op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
     ) -> Self
     where
-        A: DeserializeOwned + JsonSchema + Send + 'static,
+        A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
         O: Serialize + JsonSchema + Send + 'static,
     {
         Self::build(name, title, description, Effect::Read, op)
@@ -84,7 +84,7 @@ impl ToolDef {
         op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
     ) -> Self
     where
-        A: DeserializeOwned + JsonSchema + Send + 'static,
+        A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
         O: Serialize + JsonSchema + Send + 'static,
     {
         Self::build(name, title, description, effect, op)
@@ -98,17 +98,18 @@ impl ToolDef {
         op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
     ) -> Self
     where
-        A: DeserializeOwned + JsonSchema + Send + 'static,
+        A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
         O: Serialize + JsonSchema + Send + 'static,
     {
         let handler = move |board: Board, arguments: Value| -> BoxFuture<Result<Json, ToolError>> {
             Box::pin(async move {
                 let args: A = parse_arguments(name, arguments)?;
-                let run = move |conn: &mut SqliteConnection| op(conn, args);
                 let out = if effect == Effect::Read {
-                    board.read(run).await
+                    board.read(move |conn| op(conn, args)).await
                 } else {
-                    board.write(run).await
+                    // A write may run again after another write aborted its batch (group_commit), so
+                    // each run gets its own copy of the arguments.
+                    board.write(move |conn| op(conn, args.clone())).await
                 }?;
                 // Straight to text: no intermediate `Value` tree for (possibly large) results.
                 serde_json::value::to_raw_value(&out).map_err(|e| {

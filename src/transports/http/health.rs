@@ -1,30 +1,21 @@
-//! `GET /health`: a cheap real check (a query on a pooled connection, the database file writable), open
-//! sessions by transport, uptime. 200 when healthy, 503 naming the failing check.
+//! `GET /health`: a cheap real check — a query on a pooled connection, and the write path's real state
+//! as the writer saw it (the last write that reached the database, or a probe write through the same
+//! writer after 30 s of failures) — plus open sessions by transport and uptime. 200 when healthy, 503
+//! naming the failing check.
+//!
+//! It never opens the database file itself: POSIX locks are per process and file, so closing any handle
+//! on the file would release every lock SQLite holds on it and let another process delete the live WAL.
 
 use super::state::AppState;
 use actix_web::{HttpResponse, web};
 use diesel::RunQueryDsl;
-use serde_json::json;
-use std::path::Path;
+use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-/// The database file (and its WAL, when present) can be opened for writing, without writing anything.
-fn writable(path: &Path) -> Result<(), String> {
-    let open = |p: &Path| std::fs::OpenOptions::new().append(true).open(p).map(drop);
-    open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let wal = path.with_file_name(format!(
-        "{}-wal",
-        path.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    if wal.exists() {
-        open(&wal).map_err(|e| format!("{}: {e}", wal.display()))?;
-    }
-    Ok(())
-}
-
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let query = state.engine.board().read(|c| {
+    let board = state.engine.board();
+    let query = board.read(|c| {
         diesel::sql_query("SELECT 1").execute(c)?;
         Ok(())
     });
@@ -33,32 +24,49 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err("query timed out after 2 s".to_string()),
     };
-    let path = state.db_path.clone();
-    let write = tokio::task::spawn_blocking(move || writable(&path))
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+    // Bounded like the query: a writer stuck behind another process's lock must not hang /health.
+    let _ = tokio::time::timeout(Duration::from_secs(2), board.recheck_writes()).await;
+    let write_failure = board.write_failure();
+    // Only a stat of the path: never an open (see the module documentation).
+    let file = match std::fs::metadata(&state.db_path) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("{}: {e}", state.db_path.display())),
+    };
     let mut failing = Vec::new();
+    if file.is_err() {
+        failing.push("database.file");
+    }
     if query.is_err() {
         failing.push("database.query");
     }
-    if write.is_err() {
+    if write_failure.is_some() {
         failing.push("database.writable");
     }
+    let writable = match &write_failure {
+        None => Value::from("ok"),
+        Some(f) => json!({
+            "error": f.error,
+            "failed_writes": f.failures,
+            "failing_for_seconds": f.age().as_secs_f64(),
+        }),
+    };
     let (streamable, legacy) = state.sessions.counts();
     let stdio = state.stdio.load(Ordering::Relaxed);
     let mut transports = vec!["streamable-http", "sse"];
     if stdio {
         transports.insert(0, "stdio");
     }
+    let healthy = failing.is_empty();
     let body = json!({
-        "status": if failing.is_empty() { "healthy" } else { "unhealthy" },
+        "status": if healthy { "healthy" } else { "unhealthy" },
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": state.started.elapsed().as_secs_f64(),
         "database": {
-            "status": if failing.is_empty() { "ok" } else { "error" },
+            "status": if healthy { "ok" } else { "error" },
             "path": state.db_path.display().to_string(),
+            "file": file.err().unwrap_or_else(|| "ok".into()),
             "query": query.err().unwrap_or_else(|| "ok".into()),
-            "writable": write.err().unwrap_or_else(|| "ok".into()),
+            "writable": writable,
         },
         "sessions": {
             "streamable_http": streamable,
@@ -71,7 +79,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         "transport": transports,
         "failing": failing,
     });
-    if body["failing"].as_array().is_some_and(|f| f.is_empty()) {
+    if healthy {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)
