@@ -23,6 +23,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import time
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -185,8 +186,10 @@ def healthcheck_cmd(port: int, timeout: float = 10.0) -> tuple[int, str]:
     """`tinytask healthcheck` against 127.0.0.1:<port>; (exit status, stderr)."""
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
     env.update({"TINYTASK_PORT": str(port), "TINYTASK_LOG_LEVEL": "error"})
+    # cwd: a directory without a ./.env (the binary reads one; the real environment wins, but a stray invalid
+    # value in the repo's .env would make every healthcheck fail).
     r = subprocess.run([require_binary(), "healthcheck"], capture_output=True, text=True, env=env, timeout=timeout,
-                       stdin=subprocess.DEVNULL)
+                       stdin=subprocess.DEVNULL, cwd=tempfile.gettempdir())
     return r.returncode, r.stderr.strip()
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -172,9 +173,12 @@ async def test_disk_full_writes_fail_with_the_cause_health_503_and_recovery(tmp_
 
 @pytest.mark.timeout(90)
 async def test_disk_full_batch_writes_that_fit_are_not_failed_by_one_that_does_not(tmp_path):
-    """8 clients write concurrently on a nearly full disk: small creates (they fit) and a few 2.5 MB ones (they
-    cannot: ~1.5 MB is free). Group commit puts them in the same batches; a write that does not fit must fail
-    alone."""
+    """Phase 1: one group-commit batch made to hold a 3.5 MB create and 10 small ones (the writer is held behind
+    an outside write lock while they queue). Phase 2: 8 clients write concurrently on the nearly full disk: 44
+    small creates (they fit: each takes at most ~35 KB
+    of WAL, ~1.5 MB together, and 3 MB are free) and 12 creates of 3.5 MB (they cannot fit). Group commit puts
+    them in the same batches; a write that does not fit must fail alone. Afterwards a small write must still
+    succeed (the check that the small ones really fitted)."""
     with tmpfs(tmp_path / "mnt", "16m") as mnt:
         mnt = require_mount(mnt)
         db = mnt / "t.db"
@@ -192,61 +196,117 @@ async def test_disk_full_batch_writes_that_fit_are_not_failed_by_one_that_does_n
                 acked[out.data["id"]] = "before"
             filler = mnt / "filler"
             await anyio.to_thread.run_sync(fill_disk, filler)
-            os.truncate(filler, max(0, filler.stat().st_size - 1536 * 1024))  # ~1.5 MB free
+            os.truncate(filler, max(0, filler.stat().st_size - 3 * 1024 * 1024))  # 3 MB free
             free = free_bytes(mnt)
-            big_text = "B" * (2560 * 1024)
+            big_text = "B" * (3584 * 1024)
 
-            async def client(k: int) -> None:
+            # Phase 1, deterministic: an outside connection holds the write lock, so the server's writer waits
+            # in BEGIN IMMEDIATE with one small write while 10 small ones and then a big one queue up behind it;
+            # on release they form one batch. (The outside connection stays open until the server is gone: its
+            # close must not be what decides the outcome.)
+            holder = sqlite3.connect(str(db), timeout=10, isolation_level=None, check_same_thread=False)
+            held: dict[str, Outcome] = {}
+
+            async def held_write(title: str, description: str | None = None) -> None:
                 async with RawClient(server.mcp_url, timeout=30) as c:
-                    for j in range(8):
-                        if k % 2 == 0 and j in (1, 5):
-                            with anyio.fail_after(30):
-                                out = await c.tool("create_task", {"title": f"big {k}-{j}", "created_by": "batch",
-                                                                   "description": big_text})
-                            big[out.kind] += 1
-                            if out.kind == "ok":
-                                acked[out.data["id"]] = f"big {k}-{j}"
-                            elif out.kind == "error":
-                                big_errors.append(out.text)
-                            continue
-                        title = f"small {k}-{j}"
-                        with anyio.fail_after(30):
-                            out = await c.tool("create_task", {"title": title, "created_by": "batch"})
-                        if out.kind == "ok":
-                            acked[out.data["id"]] = title
-                        elif out.kind == "error":
-                            small_failed.append((title, out.text))
-                        else:
-                            lost.append(f"{title}: {out.text}")
+                    args = {"title": title, "created_by": "batch"}
+                    if description:
+                        args["description"] = description
+                    held[title] = await c.tool("create_task", args)
 
-            started = time.monotonic()
-            with anyio.fail_after(60):
-                async with anyio.create_task_group() as tg:
-                    for k in range(8):
-                        tg.start_soon(client, k)
-            elapsed = time.monotonic() - started
-            assert server.proc.poll() is None, f"server died: {server.stderr_tail()}"
-            status, _ = await health(server)
-            small_total = sum(1 for t in acked.values() if t.startswith("small")) + len(small_failed)
-            metric("disk full batch: free bytes at start", free, "bytes")
-            metric("disk full batch: small writes acknowledged",
-                   sum(1 for t in acked.values() if t.startswith("small")), "writes")
-            metric("disk full batch: small writes failed", len(small_failed), "writes")
-            metric("disk full batch: big writes acknowledged", big["ok"], "writes")
-            metric("disk full batch: big writes failed", big["error"], "writes")
-            metric("disk full batch: burst time", elapsed)
-            if small_failed:
-                print(f"small write error sample: {small_failed[0][1]!r}")
-            if big_errors:
-                print(f"big write error sample: {big_errors[0]!r}")
-            if big["error"] == 0:
-                problems.append(f"no big write failed ({big}, {free} bytes free): the test did not reach disk full")
-            if lost:
-                problems.append(f"writes without an answer: {lost[:5]}")
-            if small_failed:
-                problems.append(f"{len(small_failed)} of {small_total} small writes that fit failed "
-                                f"(batched with a write that did not fit?): {small_failed[:3]}")
-            server.kill()
+            try:
+                await anyio.to_thread.run_sync(holder.execute, "BEGIN IMMEDIATE")
+                with anyio.fail_after(30):
+                    async with anyio.create_task_group() as tg:
+                        tg.start_soon(held_write, "held small 0")
+                        await anyio.sleep(0.3)
+                        for i in range(1, 11):
+                            tg.start_soon(held_write, f"held small {i}")
+                        await anyio.sleep(0.5)
+                        # last in the batch (small writes dirty pages first, then the big one spills them)
+                        tg.start_soon(held_write, "held big", big_text)
+                        await anyio.sleep(2.5)  # received and parsed (3.5 MB of JSON, debug build) by then
+                        await anyio.to_thread.run_sync(holder.execute, "ROLLBACK")
+                for title, out in held.items():
+                    if title == "held big":
+                        big[out.kind] += 1
+                        if out.kind == "error":
+                            big_errors.append(out.text)
+                        elif out.kind == "ok":
+                            acked[out.data["id"]] = title
+                    elif out.kind == "ok":
+                        acked[out.data["id"]] = title
+                    elif out.kind == "error":
+                        small_failed.append((title, out.text))
+                    else:
+                        lost.append(f"{title}: {out.text}")
+                held_small_failed = sum(1 for t, o in held.items() if t != "held big" and o.kind != "ok")
+                metric("disk full batch: phase 1 (one held batch) small writes failed", held_small_failed, "writes")
+                metric("disk full batch: phase 1 big write failed", int(held["held big"].kind == "error"), "writes")
+
+                # Phase 2: 8 clients, small and big writes interleaved as they come
+
+                async def client(k: int) -> None:
+                    async with RawClient(server.mcp_url, timeout=30) as c:
+                        for j in range(7):
+                            if k % 2 == 0 and j in (1, 3, 5):
+                                with anyio.fail_after(30):
+                                    out = await c.tool("create_task", {"title": f"big {k}-{j}",
+                                                                       "created_by": "batch", "description": big_text})
+                                big[out.kind] += 1
+                                if out.kind == "ok":
+                                    acked[out.data["id"]] = f"big {k}-{j}"
+                                elif out.kind == "error":
+                                    big_errors.append(out.text)
+                                continue
+                            title = f"small {k}-{j}"
+                            with anyio.fail_after(30):
+                                out = await c.tool("create_task", {"title": title, "created_by": "batch"})
+                            if out.kind == "ok":
+                                acked[out.data["id"]] = title
+                            elif out.kind == "error":
+                                small_failed.append((title, out.text))
+                            else:
+                                lost.append(f"{title}: {out.text}")
+
+                started = time.monotonic()
+                with anyio.fail_after(60):
+                    async with anyio.create_task_group() as tg:
+                        for k in range(8):
+                            tg.start_soon(client, k)
+                elapsed = time.monotonic() - started
+                assert server.proc.poll() is None, f"server died: {server.stderr_tail()}"
+                async with RawClient(server.mcp_url) as c:
+                    room = await c.tool("create_task", {"title": "room check after the burst",
+                                                        "created_by": "batch"})
+                if room.kind == "ok":
+                    acked[room.data["id"]] = "room check after the burst"
+                small_total = sum(1 for t in acked.values() if "small" in t) + len(small_failed)
+                metric("disk full batch: free bytes at start", free, "bytes")
+                metric("disk full batch: small writes acknowledged",
+                       sum(1 for t in acked.values() if "small" in t), "writes")
+                metric("disk full batch: small writes failed", len(small_failed), "writes")
+                metric("disk full batch: big writes acknowledged", big["ok"], "writes")
+                metric("disk full batch: big writes failed", big["error"], "writes")
+                metric("disk full batch: burst time", elapsed)
+                if small_failed:
+                    print(f"small write error sample: {small_failed[0][1]!r}")
+                if big_errors:
+                    print(f"big write error sample: {big_errors[0]!r}")
+                if big["error"] == 0:
+                    problems.append(f"no big write failed ({big}, {free} bytes free): the test did not reach disk full")
+                if lost:
+                    problems.append(f"writes without an answer: {lost[:5]}")
+                if room.kind != "ok":
+                    problems.append(f"a small write after the burst failed ({room!r}, {free_bytes(mnt)} bytes free): "
+                                    "the disk was really full — the small writes did not all fit (test premise)")
+                elif small_failed:
+                    problems.append(f"{len(small_failed)} of {small_total} small writes failed although they fit "
+                                    f"(a small write after the burst succeeds): batched with a write that did not fit? "
+                                    f"{small_failed[:3]}")
+                server.kill()
+            finally:
+                holder.close()
             problems += check_durable(db, acked, [t for t, _ in small_failed])
         finally:
             server.kill()
