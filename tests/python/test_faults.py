@@ -4,6 +4,8 @@
   one): every write is either acknowledged and durable or answered with an error naming the cause — never
   acknowledged and lost; `/health` is 503 while writes fail and 200 again once a write succeeds; the server
   never crashes or hangs; after SIGKILL every acknowledged write is there and `integrity_check` is ok;
+* disk full, then freed, with no client writing: `/health` re-checks the write path by itself and is 200 again
+  (within 45 s) instead of reporting the last failure forever;
 * disk full under concurrent writes: writes that fit are not failed because another write of the same
   group-commit batch did not fit;
 * SIGKILL in the middle of concurrent create/comment/update bursts (several times): after each restart every
@@ -169,6 +171,55 @@ async def test_disk_full_writes_fail_with_the_cause_health_503_and_recovery(tmp_
         if failed:
             print(f"disk-full error text sample: {failed[0][1]!r}")
         assert not problems, "\n".join(problems)
+
+
+@pytest.mark.timeout(90)
+async def test_disk_full_then_freed_an_idle_server_reports_healthy_again_by_itself(tmp_path):
+    """Writes fail on a full disk (/health 503); the space is freed and no client writes again: /health must not
+    stay 503 forever (a container healthcheck would restart a server that is fine) — it re-checks the write
+    path itself (the fix: a probe write through the writer once writes have failed for 30 s) within 45 s."""
+    with tmpfs(tmp_path / "mnt", "8m") as mnt:
+        mnt = require_mount(mnt)
+        db = mnt / "t.db"
+        server = HttpServer(tmp_path, "http", str(db))
+        try:
+            async with RawClient(server.mcp_url) as c:
+                out = await c.tool("create_task", {"title": "before full", "created_by": "idle"})
+                assert out.kind == "ok", out
+                filler = mnt / "filler"
+                await anyio.to_thread.run_sync(fill_disk, filler)
+                failed = None
+                for i in range(80):
+                    out = await c.tool("create_task", {"title": f"while full {i}", "created_by": "idle",
+                                                       "description": "d" * 6000})
+                    assert out.kind != "lost", f"write {i} got no answer with the disk full: {out.text}"
+                    if out.kind == "error":
+                        failed = out
+                        break
+                assert failed is not None, "no write failed after filling the disk: the test did not reach disk full"
+                failed_at = time.monotonic()
+                status, body = await health(server)
+                assert status == 503, f"/health {status} right after a write failed with {failed.text!r}: {body!r}"
+                filler.unlink()  # room again; from now on nobody writes
+                recovered_after = None
+                statuses = []
+                while time.monotonic() - failed_at < 45:
+                    status, body = await health(server)
+                    statuses.append(status)
+                    if status == 200:
+                        recovered_after = time.monotonic() - failed_at
+                        break
+                    await anyio.sleep(1.0)
+                assert server.proc.poll() is None, f"server died: {server.stderr_tail()}"
+                metric("disk freed, idle: /health back to 200 after (since the failed write)",
+                       recovered_after if recovered_after is not None else -1)
+                assert recovered_after is not None, (
+                    f"/health still {statuses[-1]} 45 s after the failure although the disk has room again and "
+                    f"no write was attempted since ({len(statuses)} polls): {str(body)[:300]}")
+                out = await c.tool("create_task", {"title": "after recovery", "created_by": "idle"})
+                assert out.kind == "ok", out
+        finally:
+            server.kill()
 
 
 @pytest.mark.timeout(90)
