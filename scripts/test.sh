@@ -30,4 +30,11 @@ else
     "$PY" tests/docker/acceptance.py --no-setup
 fi
 
+if [ "${TINYTASK_SKIP_FUZZ:-0}" = 1 ]; then
+    step "fuzzing SKIPPED (TINYTASK_SKIP_FUZZ=1)"
+else
+    step "fuzzing: regression inputs, then ${TINYTASK_FUZZ_SECS:-60} s of libFuzzer over the JSON-RPC decoder and the tools (scripts/fuzz.sh)"
+    TINYTASK_FUZZ_SECS="${TINYTASK_FUZZ_SECS:-60}" scripts/fuzz.sh
+fi
+
 step "all tests passed"
