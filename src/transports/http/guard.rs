@@ -19,7 +19,7 @@ const ALLOW_HEADERS: &str =
 const EXPOSE_HEADERS: &str = "Mcp-Session-Id, Mcp-Protocol-Version";
 const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
-/// H3. A malformed Host is never allowed, whatever the list says; an absent one (HTTP/1.0) is.
+/// H3. A malformed Host is refused unless the list is `*`; an absent one (HTTP/1.0) is allowed.
 fn host_allowed(state: &AppState, host: Option<&str>) -> bool {
     let Some(raw) = host else { return true };
     if matches!(state.settings.allowed_hosts, AllowList::Any) {

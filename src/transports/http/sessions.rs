@@ -81,7 +81,13 @@ struct Inner {
     /// eviction and expiry of unused sessions are O(log n) instead of a scan of the whole map.
     unused: BTreeMap<u64, Arc<HttpSession>>,
     next_key: u64,
+    /// When `create` last scanned a full store for expired sessions (at most every `FULL_SCAN_EVERY`).
+    last_full_scan: Option<Instant>,
 }
+
+/// A full store of used sessions is scanned for expired ones at most this often by `create`: a flood of
+/// initializes against it must not cost a scan of every session each (the reaper cleans up anyway).
+const FULL_SCAN_EVERY: Duration = Duration::from_millis(100);
 
 impl Inner {
     /// Gives an unused session a fresh (newest) position in the LRU index and records the activity.
@@ -161,7 +167,11 @@ impl SessionStore {
         if inner.map.len() >= self.limits.max {
             // Expired sessions are already gone for `get`; reclaim them before evicting a live one.
             // A scan of at most `max` entries, only when full and only until the reaper catches up.
-            if inner.unused.is_empty() {
+            let scan_due = inner
+                .last_full_scan
+                .is_none_or(|at| at.elapsed() >= FULL_SCAN_EVERY);
+            if inner.unused.is_empty() && scan_due {
+                inner.last_full_scan = Some(Instant::now());
                 evicted = self.take_expired(&mut inner);
             }
             if evicted.is_empty() {

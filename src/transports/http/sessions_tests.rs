@@ -84,7 +84,8 @@ fn when_every_session_is_used_an_expired_one_makes_room() {
     let s = create(&store, Kind::Streamable);
     store.mark_used(&s);
     assert!(store.create(Kind::Streamable).is_err());
-    std::thread::sleep(Duration::from_millis(30));
+    // Past the expiry and past FULL_SCAN_EVERY since the scan done by the refused create.
+    std::thread::sleep(FULL_SCAN_EVERY + Duration::from_millis(20));
     let created = store.create(Kind::Streamable).unwrap();
     assert_eq!(created.evicted.len(), 1);
     assert_eq!(created.evicted[0].id, s.id);
@@ -142,4 +143,22 @@ fn closing_a_stream_restarts_the_idle_clock() {
     std::thread::sleep(Duration::from_millis(40));
     store.close_stream(&s);
     assert!(store.get(&s.id, Kind::Streamable).is_some());
+}
+
+#[test]
+fn refusing_a_flood_against_a_store_full_of_used_sessions_is_cheap() {
+    let store = store(1000, 60_000, 60_000);
+    for _ in 0..1000 {
+        let s = create(&store, Kind::Streamable);
+        store.mark_used(&s);
+    }
+    let started = Instant::now();
+    for _ in 0..10_000 {
+        assert!(store.create(Kind::Streamable).is_err());
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(500),
+        "10,000 refusals took {elapsed:?}"
+    );
 }
