@@ -138,6 +138,20 @@ fn serve(config: Config) -> ExitCode {
     }
     crate::ops::preflight::raise_open_files_limit();
     let readers = tuning::database_readers();
+    let open_files = crate::ops::connections::open_files_limit();
+    // Checked only now: the bound depends on the open-files limit just raised.
+    let max_connections = match crate::ops::connections::cap(
+        config.http.max_connections,
+        open_files,
+        readers as u64 + 1,
+    ) {
+        Ok(n) => n,
+        Err(_) if !config.mode.runs_http() => 0,
+        Err(message) => {
+            eprintln!("tinytask: {message}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "starting tinytask: {}",
@@ -162,14 +176,14 @@ fn serve(config: Config) -> ExitCode {
         }
     };
     let engine = Engine::new(Board::new(pool));
-    let status = runtime.block_on(run_transports(config, engine));
+    let status = runtime.block_on(run_transports(config, engine, max_connections));
     // Everything is stopped and checkpointed; don't wait for idle blocking-pool threads (e.g. a stdin
     // reader that can never return) before exiting.
     runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     status
 }
 
-async fn run_transports(config: Config, engine: Arc<Engine>) -> ExitCode {
+async fn run_transports(config: Config, engine: Arc<Engine>, max_connections: usize) -> ExitCode {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let stdio_running = Arc::new(AtomicBool::new(config.mode.runs_stdio()));
     let mut http = None;
@@ -180,7 +194,7 @@ async fn run_transports(config: Config, engine: Arc<Engine>) -> ExitCode {
             shutdown_rx,
             Arc::clone(&stdio_running),
         );
-        match transports::http::start(state, &config.host, config.port) {
+        match transports::http::start(state, &config.host, config.port, max_connections) {
             Ok(running) => http = Some((running.server.handle(), tokio::spawn(running.server))),
             Err(e) => {
                 tracing::error!(host = %config.host, port = config.port, error = %e, "cannot listen for HTTP");

@@ -1,119 +1,12 @@
 //! Raw HTTP behaviour of the MCP endpoints, in-process with actix's test client. Each test names the
 //! checklist id (mcp-protocol.md §7, §8, §13) it proves.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::ServiceResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::test::{self, TestRequest};
-use actix_web::web;
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-use tinytask::config::Config;
-use tinytask::domain::Board;
-use tinytask::mcp::Engine;
-use tinytask::transports::http::{AppState, app};
 
-struct Harness {
-    _dir: tempfile::TempDir,
-    state: web::Data<AppState>,
-    _shutdown: tokio::sync::watch::Sender<bool>,
-}
-
-fn harness(vars: &[(&str, &str)]) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
-    let mut map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    map.insert("TINYTASK_DB_PATH".into(), db.display().to_string());
-    let config = Config::from_lookup(|k| map.get(k).cloned()).unwrap();
-    let engine = Engine::new(Board::new(tinytask::db::open(&db, 2).unwrap()));
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let state = web::Data::new(AppState::new(
-        &config,
-        engine,
-        rx,
-        Arc::new(AtomicBool::new(false)),
-    ));
-    Harness {
-        _dir: dir,
-        state,
-        _shutdown: tx,
-    }
-}
-
-const ACCEPT_BOTH: (&str, &str) = ("Accept", "application/json, text/event-stream");
-const HOST: (&str, &str) = ("Host", "127.0.0.1:3000");
-
-fn init_body(version: &str) -> Value {
-    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
-           "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
-}
-
-fn post(body: &Value) -> TestRequest {
-    TestRequest::post()
-        .uri("/mcp")
-        .insert_header(HOST)
-        .insert_header(ACCEPT_BOTH)
-        .insert_header(("Content-Type", "application/json"))
-        .set_payload(body.to_string())
-}
-
-async fn json_body(resp: ServiceResponse<impl MessageBody>) -> Value {
-    let bytes = test::read_body(resp).await;
-    serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&bytes)))
-}
-
-/// First chunk of a streaming body (SSE), without waiting for its end. The body is returned too: dropping
-/// it closes the stream (and ends a legacy session).
-async fn first_chunk<B: MessageBody>(resp: ServiceResponse<B>) -> (String, std::pin::Pin<Box<B>>) {
-    let mut body = Box::pin(resp.into_body());
-    let chunk = std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await;
-    match chunk {
-        Some(Ok(bytes)) => (String::from_utf8_lossy(&bytes).into_owned(), body),
-        _ => panic!("stream ended without data"),
-    }
-}
-
-macro_rules! service {
-    ($h:expr) => {
-        test::init_service(app($h.state.clone())).await
-    };
-}
-
-/// initialize → session id (H21).
-async fn open_session(
-    svc: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-    >,
-    version: &str,
-) -> String {
-    let resp = test::call_service(svc, post(&init_body(version)).to_request()).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let id = resp
-        .headers()
-        .get("mcp-session-id")
-        .expect("H21: session id on the initialize response")
-        .to_str()
-        .unwrap()
-        .to_string();
-    let notify = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let resp = test::call_service(
-        svc,
-        post(&notify)
-            .insert_header(("Mcp-Session-Id", id.as_str()))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::ACCEPTED);
-    id
-}
+mod support;
+use support::*;
 
 #[actix_web::test]
 async fn h21_session_id_is_a_128_bit_token_on_initialize_only() {
@@ -609,13 +502,21 @@ async fn h27_sessions_expire_and_are_capped() {
         ("TINYTASK_MAX_SESSIONS", "2"),
     ]);
     let svc = service!(h);
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    // Both sessions make a request, so neither can be evicted: the third initialize is refused.
     let first = open_session(&svc, "2025-11-25").await;
-    open_session(&svc, "2025-11-25").await;
+    let second = open_session(&svc, "2025-11-25").await;
+    for id in [&first, &second] {
+        let req = post(&ping).insert_header(("Mcp-Session-Id", id.as_str()));
+        assert_eq!(
+            test::call_service(&svc, req.to_request()).await.status(),
+            StatusCode::OK
+        );
+    }
     let resp = test::call_service(&svc, post(&init_body("2025-11-25")).to_request()).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(resp.headers().get(header::RETRY_AFTER).is_some());
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
     let resp = test::call_service(
         &svc,
         post(&ping)

@@ -91,3 +91,22 @@ pub(super) fn parse_positive(
         }),
     }
 }
+
+/// An integer setting within `min..=max`; absent means `default`. The error states the range.
+pub(super) fn parse_range(
+    variable: &'static str,
+    raw: Option<String>,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
+    let Some(value) = raw else { return Ok(default) };
+    match value.trim().parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(ConfigError {
+            variable,
+            value,
+            allowed: format!("an integer from {min} to {max}"),
+        }),
+    }
+}

@@ -4,7 +4,7 @@ mod env;
 mod values;
 
 pub use env::{ConfigError, load_dotenv};
-pub use http::{AllowList, HttpSettings};
+pub use http::{AllowList, HttpSettings, MAX_CONNECTIONS_LIMIT};
 pub use values::{LogFormat, LogLevel, Mode};
 
 mod http;
@@ -60,7 +60,27 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
     (
         "TINYTASK_MAX_SESSIONS",
         "1000",
-        "open HTTP sessions allowed at once",
+        "open HTTP sessions allowed at once; when full, the least recently used session that never made a request is evicted",
+    ),
+    (
+        "TINYTASK_UNUSED_SESSION_SECS",
+        "60",
+        "1 to TINYTASK_SESSION_IDLE_SECS: seconds a session that made no request after initialize lives",
+    ),
+    (
+        "TINYTASK_HEADER_TIMEOUT_SECS",
+        "10",
+        "1-3600: seconds allowed for a request's headers to arrive (then 408 and the connection closes)",
+    ),
+    (
+        "TINYTASK_BODY_TIMEOUT_SECS",
+        "30",
+        "1-3600: seconds allowed for a whole request body to arrive (then 408 and the connection closes)",
+    ),
+    (
+        "TINYTASK_MAX_CONNECTIONS",
+        "(from the open-files limit)",
+        "open HTTP connections (SSE streams included), 1 to the open-files limit minus a reserve",
     ),
     (
         "TINYTASK_ALLOWED_ORIGINS",

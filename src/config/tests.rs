@@ -110,3 +110,71 @@ fn http_settings_parse_and_validate() {
         "TINYTASK_SESSION_IDLE_SECS"
     );
 }
+
+#[test]
+fn hardening_settings_have_defaults_and_precise_range_errors() {
+    let c = config(&[]).unwrap();
+    assert_eq!(c.http.unused_session.as_secs(), 60);
+    assert_eq!(c.http.header_timeout.as_secs(), 10);
+    assert_eq!(c.http.body_timeout.as_secs(), 30);
+    assert_eq!(c.http.max_connections, None);
+    let c = config(&[
+        ("TINYTASK_UNUSED_SESSION_SECS", "5"),
+        ("TINYTASK_HEADER_TIMEOUT_SECS", "2"),
+        ("TINYTASK_BODY_TIMEOUT_SECS", "3"),
+        ("TINYTASK_MAX_CONNECTIONS", "200"),
+    ])
+    .unwrap();
+    assert_eq!(c.http.unused_session.as_secs(), 5);
+    assert_eq!(c.http.header_timeout.as_secs(), 2);
+    assert_eq!(c.http.body_timeout.as_secs(), 3);
+    assert_eq!(c.http.max_connections, Some(200));
+    for (variable, bad, allowed) in [
+        (
+            "TINYTASK_HEADER_TIMEOUT_SECS",
+            "0",
+            "an integer from 1 to 3600",
+        ),
+        (
+            "TINYTASK_BODY_TIMEOUT_SECS",
+            "3601",
+            "an integer from 1 to 3600",
+        ),
+        (
+            "TINYTASK_BODY_TIMEOUT_SECS",
+            "soon",
+            "an integer from 1 to 3600",
+        ),
+        (
+            "TINYTASK_MAX_CONNECTIONS",
+            "0",
+            "an integer from 1 to 1000000",
+        ),
+        (
+            "TINYTASK_MAX_CONNECTIONS",
+            "-5",
+            "an integer from 1 to 1000000",
+        ),
+        (
+            "TINYTASK_UNUSED_SESSION_SECS",
+            "1801",
+            "an integer from 1 to 1800",
+        ),
+    ] {
+        let err = config(&[(variable, bad)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("invalid {variable}={bad:?}: allowed values are {allowed}")
+        );
+    }
+    // The unused timeout is bounded by (and defaults to at most) the idle timeout.
+    let c = config(&[("TINYTASK_SESSION_IDLE_SECS", "20")]).unwrap();
+    assert_eq!(c.http.unused_session.as_secs(), 20);
+    let err = config(&[
+        ("TINYTASK_SESSION_IDLE_SECS", "20"),
+        ("TINYTASK_UNUSED_SESSION_SECS", "21"),
+    ])
+    .unwrap_err();
+    assert_eq!(err.variable, "TINYTASK_UNUSED_SESSION_SECS");
+    assert!(err.to_string().contains("from 1 to 20"), "{err}");
+}

@@ -2,6 +2,7 @@
 //! without a shell) and `backup` (a consistent online copy of the database).
 
 pub mod backup;
+pub mod connections;
 pub mod healthcheck;
 pub mod preflight;
 pub mod tuning;

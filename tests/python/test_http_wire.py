@@ -201,8 +201,10 @@ def test_batch_rejected_unless_2025_03_26(http_server, client):  # H7
 
 def test_session_cap_is_503_with_retry_after(start_server, client):
     server = start_server(TINYTASK_MAX_SESSIONS="2")
-    initialize(client, server.mcp_url)
-    initialize(client, server.mcp_url)
+    # Only sessions that made a request count against the cap (unused ones would be evicted instead).
+    for _ in range(2):
+        sid = initialize(client, server.mcp_url)
+        assert client.post(server.mcp_url, content=PING, headers=session_headers(sid)).status_code == 200
     r = client.post(server.mcp_url, content=init_body(), headers={"Accept": ACCEPT_BOTH, **JSON_CT})
     assert r.status_code == 503, f"third initialize with TINYTASK_MAX_SESSIONS=2: HTTP {r.status_code}"
     assert r.headers.get("retry-after"), f"no Retry-After: {dict(r.headers)}"

@@ -5,6 +5,7 @@ use crate::mcp::jsonrpc::RpcError;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::Value;
+use std::time::Duration;
 
 /// 415 unless the body is declared as JSON (H6).
 pub fn require_json(req: &HttpRequest) -> Result<(), HttpResponse> {
@@ -69,21 +70,45 @@ pub fn accepts(req: &HttpRequest) -> Accepts {
     }
 }
 
-/// Reads the body up to the configured limit (413 beyond) and parses it (400 + -32700 when invalid).
-pub async fn read_json(payload: web::Payload, limit: usize) -> Result<Value, HttpResponse> {
+/// 408 for a body that did not arrive in time. The connection is closed: the rest of the body may still
+/// be trickling in, and a slow client must not keep its socket by starting another request.
+fn body_timed_out(timeout: Duration) -> HttpResponse {
+    HttpResponse::build(StatusCode::REQUEST_TIMEOUT)
+        .force_close()
+        .json(serde_json::json!({"error": format!(
+            "Request Timeout: the request body did not arrive within {} s (TINYTASK_BODY_TIMEOUT_SECS)",
+            timeout.as_secs()
+        )}))
+}
+
+/// Reads the body up to the configured limit (413 beyond) within `timeout` for the whole body (408
+/// beyond: a deadline per chunk would let a client trickle one byte at a time forever) and parses it
+/// (400 + -32700 when invalid).
+pub async fn read_json(
+    payload: web::Payload,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Value, HttpResponse> {
     let too_large = || {
         error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("Payload Too Large: request bodies are limited to {limit} bytes"),
         )
     };
-    let body = match payload.to_bytes_limited(limit).await {
-        Err(_) => return Err(too_large()),
-        Ok(Err(e)) => return Err(error(StatusCode::BAD_REQUEST, format!("Bad Request: {e}"))),
-        Ok(Ok(body)) => body,
+    let read = tokio::time::timeout(timeout, payload.to_bytes_limited(limit));
+    let body = match read.await {
+        Err(_) => return Err(body_timed_out(timeout)),
+        Ok(Err(_)) => return Err(too_large()),
+        Ok(Ok(Err(e))) => return Err(error(StatusCode::BAD_REQUEST, format!("Bad Request: {e}"))),
+        Ok(Ok(Ok(body))) => body,
     };
-    serde_json::from_slice(&body)
-        .map_err(|e| rpc_error(StatusCode::BAD_REQUEST, RpcError::parse_error(e)))
+    serde_json::from_slice(&body).map_err(|e| {
+        rpc_error(
+            StatusCode::BAD_REQUEST,
+            &Value::Null,
+            RpcError::parse_error(e),
+        )
+    })
 }
 
 /// 413 straight from Content-Length, before reading anything.
@@ -117,4 +142,19 @@ pub fn label(req: &HttpRequest, body: &Value) {
         (None, _) => "response".to_string(),
     };
     req.extensions_mut().insert(RpcLabel(label));
+}
+
+/// Whether the body shows the session is really used: it holds a message other than `initialize` and
+/// `notifications/initialized` (the two every session sends, attacker or not). Sessions that never send
+/// one are the first to be evicted and expire early (docs/HTTP.md, "Session limits").
+pub fn shows_use(body: &Value) -> bool {
+    let real = |m: &Value| {
+        m.get("method")
+            .and_then(Value::as_str)
+            .is_some_and(|method| method != "initialize" && method != "notifications/initialized")
+    };
+    match body {
+        Value::Array(items) => items.iter().any(real),
+        other => real(other),
+    }
 }

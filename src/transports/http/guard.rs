@@ -1,6 +1,7 @@
 //! Middleware in front of every route: request logging, CORS (H33), Host allow-list against DNS
 //! rebinding (H3), Origin validation (H2) and the optional bearer token.
 
+use super::authority::{parse_host, parse_origin};
 use super::body::RpcLabel;
 use super::errors::error;
 use super::state::AppState;
@@ -16,42 +17,59 @@ const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
 const ALLOW_HEADERS: &str =
     "Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
 const EXPOSE_HEADERS: &str = "Mcp-Session-Id, Mcp-Protocol-Version";
-const LOOPBACK_NAMES: [&str; 4] = ["localhost", "127.0.0.1", "[::1]", "::1"];
+const LOOPBACK_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
 
-/// The host part of `host[:port]` (IPv6 literals keep their brackets).
-fn host_part(authority: &str) -> String {
-    let authority = authority.trim().to_ascii_lowercase();
-    if authority.starts_with('[') {
-        return authority
-            .split_inclusive(']')
-            .next()
-            .unwrap_or("")
-            .to_string();
-    }
-    authority.split(':').next().unwrap_or("").to_string()
-}
-
+/// H3. A malformed Host is refused unless the list is `*`; an absent one (HTTP/1.0) is allowed.
 fn host_allowed(state: &AppState, host: Option<&str>) -> bool {
-    let Some(host) = host else { return true };
-    let name = host_part(host);
+    let Some(raw) = host else { return true };
+    if matches!(state.settings.allowed_hosts, AllowList::Any) {
+        return true;
+    }
+    let Some(host) = parse_host(raw) else {
+        return false;
+    };
     match &state.settings.allowed_hosts {
         AllowList::Any => true,
-        AllowList::Default => !state.loopback || LOOPBACK_NAMES.contains(&name.as_str()),
+        AllowList::Default => !state.loopback || LOOPBACK_NAMES.contains(&host.host.as_str()),
+        // Entries name a host (any port) or host:port.
         AllowList::Only(list) => list
             .iter()
-            .any(|h| *h == name || *h == host.to_ascii_lowercase()),
+            .any(|entry| *entry == host.host || *entry == host.with_port()),
     }
 }
 
+/// `/health` also accepts loopback names: the container's own healthcheck (`tinytask healthcheck`) sends
+/// `Host: 127.0.0.1:<port>` even when TINYTASK_ALLOWED_HOSTS lists only public names, and a DNS
+/// rebinding page can never make the browser send a loopback name as Host.
+fn health_host_allowed(state: &AppState, host: Option<&str>) -> bool {
+    host_allowed(state, host)
+        || host
+            .and_then(parse_host)
+            .is_some_and(|h| LOOPBACK_NAMES.contains(&h.host.as_str()))
+}
+
+/// H2. A malformed Origin is never allowed unless the list is `*`.
 fn origin_allowed(state: &AppState, origin: &str) -> bool {
-    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    if matches!(state.settings.allowed_origins, AllowList::Any) {
+        return true;
+    }
+    let Some(origin) = parse_origin(origin) else {
+        return false;
+    };
     match &state.settings.allowed_origins {
         AllowList::Any => true,
-        AllowList::Only(list) => list.contains(&origin),
-        AllowList::Default => origin
-            .split_once("://")
-            .is_some_and(|(_, rest)| LOOPBACK_NAMES.contains(&host_part(rest).as_str())),
+        AllowList::Only(list) => list.contains(&origin.normalized()),
+        AllowList::Default => LOOPBACK_NAMES.contains(&origin.authority.host.as_str()),
     }
+}
+
+/// The credentials of an `Authorization: Bearer <token>` header; the scheme is case-insensitive
+/// (RFC 7235 §2.1) and separated from the token by one or more spaces.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start_matches(' '))
 }
 
 fn token_ok(state: &AppState, req: &ServiceRequest) -> bool {
@@ -62,12 +80,17 @@ fn token_ok(state: &AppState, req: &ServiceRequest) -> bool {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
+        .and_then(bearer_token)
         .unwrap_or("");
     presented.as_bytes().ct_eq(expected.as_bytes()).into()
+}
+
+fn forbidden_host(host: Option<String>) -> HttpResponse {
+    let msg = format!(
+        "Forbidden: Host {:?} is not allowed (set TINYTASK_ALLOWED_HOSTS)",
+        host.unwrap_or_default()
+    );
+    error(StatusCode::FORBIDDEN, msg)
 }
 
 fn reject(req: ServiceRequest, response: HttpResponse) -> ServiceResponse<BoxBody> {
@@ -82,26 +105,26 @@ pub async fn guard(
         .app_data::<web::Data<AppState>>()
         .cloned()
         .expect("AppState is registered");
-    if req.path() == "/health" && req.method() == Method::GET {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
+    // A Host header that is not visible ASCII is as malformed as a badly formed one.
     let host = req
         .headers()
         .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .map(|v| v.to_str().unwrap_or("\u{fffd}").to_string());
+    if req.path() == "/health" && req.method() == Method::GET {
+        // No auth or Origin check (monitoring), but the Host allow-list: through DNS rebinding a web
+        // page could otherwise read the database path and session counts.
+        if !health_host_allowed(&state, host.as_deref()) {
+            return Ok(reject(req, forbidden_host(host)));
+        }
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     if !host_allowed(&state, host.as_deref()) {
-        let msg = format!(
-            "Forbidden: Host {:?} is not allowed (set TINYTASK_ALLOWED_HOSTS)",
-            host.unwrap_or_default()
-        );
-        return Ok(reject(req, error(StatusCode::FORBIDDEN, msg)));
+        return Ok(reject(req, forbidden_host(host)));
     }
     let origin = req
         .headers()
         .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .map(|v| v.to_str().unwrap_or("\u{fffd}").to_string());
     if let Some(o) = origin.as_deref().filter(|o| !origin_allowed(&state, o)) {
         let msg = format!("Forbidden: Origin {o:?} is not allowed (set TINYTASK_ALLOWED_ORIGINS)");
         return Ok(reject(req, error(StatusCode::FORBIDDEN, msg)));
@@ -180,13 +203,15 @@ pub async fn log_requests(
 
 #[cfg(test)]
 mod tests {
-    use super::host_part;
+    use super::bearer_token;
 
     #[test]
-    fn host_part_strips_ports_and_keeps_ipv6_brackets() {
-        assert_eq!(host_part("127.0.0.1:3000"), "127.0.0.1");
-        assert_eq!(host_part("LocalHost"), "localhost");
-        assert_eq!(host_part("[::1]:8080"), "[::1]");
-        assert_eq!(host_part("evil.example.com:3000"), "evil.example.com");
+    fn bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer abc", "bearer abc", "BEARER abc", "BeArEr   abc"] {
+            assert_eq!(bearer_token(value), Some("abc"), "{value:?}");
+        }
+        for value in ["Basic abc", "Bearerabc", "Bearer", "Token abc"] {
+            assert_ne!(bearer_token(value), Some("abc"), "{value:?}");
+        }
     }
 }

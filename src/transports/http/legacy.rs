@@ -3,8 +3,8 @@
 //! its JSON-RPC response travels on **that session's** stream (E1–E9). Every session has its own protocol
 //! state and channel, so a response can never reach another client's stream (the 1.x 300 s hang).
 
-use super::body::{check_length, label, read_json, require_json};
-use super::errors::error;
+use super::body::{check_length, label, read_json, require_json, shows_use};
+use super::errors::{error, too_many_sessions};
 use super::sessions::Kind;
 use super::sse;
 use super::state::AppState;
@@ -19,17 +19,9 @@ pub fn open_stream(
     state: &web::Data<AppState>,
     endpoint_path: &str,
 ) -> HttpResponse {
-    let session = match state.sessions.create(Kind::Legacy) {
+    let session = match state.create_session(Kind::Legacy) {
         Ok(s) => s,
-        Err(full) => {
-            return error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!(
-                    "Service Unavailable: {} sessions are open (TINYTASK_MAX_SESSIONS)",
-                    full.max
-                ),
-            );
-        }
+        Err(full) => return too_many_sessions(full.max),
     };
     session.open_stream();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -42,8 +34,7 @@ pub fn open_stream(
     sse::stream(req, rx, state.shutdown.clone(), Some(endpoint), move || {
         // E7: the session lives exactly as long as its stream.
         state_on_close.sessions.remove(&closing.id);
-        state_on_close.engine.end_session(&closing.mcp);
-        closing.mcp.set_outbound(None);
+        state_on_close.end_session(&closing);
         tracing::info!(session = %closing.id, "legacy SSE session closed");
     })
 }
@@ -98,11 +89,15 @@ pub async fn post_message(
     {
         return response;
     }
-    let body = match read_json(payload, state.settings.max_body_bytes).await {
+    let settings = &state.settings;
+    let body = match read_json(payload, settings.max_body_bytes, settings.body_timeout).await {
         Ok(body) => body,
         Err(response) => return response,
     };
     label(req, &body);
+    if shows_use(&body) {
+        state.sessions.mark_used(&session);
+    }
     // Handled before answering 202 so messages of one client are processed in the order it sent them.
     if let Some(reply) = state.engine.handle_value(&session.mcp, body).await
         && !session.mcp.notify(reply.json)

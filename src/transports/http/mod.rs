@@ -5,6 +5,7 @@
 // call, so boxing it (what this lint asks for) would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod authority;
 mod body;
 mod errors;
 mod guard;
@@ -62,11 +63,27 @@ pub struct Running {
 }
 
 /// Binds `host:port` and starts the workers. Signals are handled by the caller (`cli`), which flips the
-/// shutdown flag (ending SSE streams) before stopping the server gracefully.
-pub fn start(state: AppState, host: &str, port: u16) -> std::io::Result<Running> {
+/// shutdown flag (ending SSE streams) before stopping the server gracefully. `max_connections` is the
+/// total cap over all workers (`ops::connections::cap`).
+pub fn start(
+    state: AppState,
+    host: &str,
+    port: u16,
+    max_connections: usize,
+) -> std::io::Result<Running> {
     let state = web::Data::new(state);
     let shared = state.clone();
+    // actix counts `max_connections` per worker: split the total so the sum stays under the cap. Beyond
+    // it, workers stop accepting and new connections wait in the listen backlog until one closes.
+    let cpus = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    let (workers, per_worker) = crate::ops::connections::per_worker(max_connections, cpus);
+    let header_timeout = state.settings.header_timeout;
     let server = HttpServer::new(move || app(shared.clone()))
+        .workers(workers)
+        .max_connections(per_worker)
+        // Slowloris: a connection must deliver a complete request head within this time, else 408 and
+        // close (actix's timer is not reset by bytes trickling in).
+        .client_request_timeout(header_timeout)
         .disable_signals()
         // A client closing its side means it is gone: end its SSE stream (and legacy session) at once
         // instead of noticing only when a keep-alive write fails up to 30 s later.
@@ -79,15 +96,20 @@ pub fn start(state: AppState, host: &str, port: u16) -> std::io::Result<Running>
     tracing::info!(
         host,
         port,
+        workers,
+        max_connections = workers * per_worker,
         "HTTP transports listening: /mcp (Streamable HTTP), /sse (legacy SSE), /health"
     );
     Ok(Running { server, state })
 }
 
-/// Expires idle Streamable HTTP sessions (H27).
+/// Expires idle Streamable HTTP sessions (H27) and unused sessions of both kinds.
 fn spawn_reaper(state: web::Data<AppState>) {
-    let period = (state.sessions.idle_timeout() / 4)
-        .clamp(Duration::from_millis(250), Duration::from_secs(30));
+    let shortest = state
+        .sessions
+        .idle_timeout()
+        .min(state.sessions.unused_timeout());
+    let period = (shortest / 4).clamp(Duration::from_millis(250), Duration::from_secs(30));
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(period);
         let mut shutdown = state.shutdown.clone();
@@ -97,9 +119,8 @@ fn spawn_reaper(state: web::Data<AppState>) {
                 _ = shutdown.changed() => return,
             }
             for session in state.sessions.remove_expired() {
-                tracing::info!(session = %session.id, "session expired");
-                state.engine.end_session(&session.mcp);
-                session.mcp.set_outbound(None);
+                tracing::info!(session = %session.id, unused = session.unused(), "session expired");
+                state.end_session(&session);
             }
         }
     });

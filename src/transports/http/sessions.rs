@@ -1,10 +1,18 @@
 //! HTTP session registry, shared by all actix workers (P1): Streamable HTTP sessions (id from the
 //! initialize response) and legacy SSE sessions (alive while their stream is open).
+//!
+//! Exhaustion rule (docs/HTTP.md "Session limits"): a session is *unused* until it sends a message other
+//! than `initialize` / `notifications/initialized` (opening a stream does not count: an attacker can open
+//! streams as cheaply as it can initialize). Unused sessions expire after the short unused timeout and,
+//! when the store is full, the least recently used of them is evicted to make room; a *used* session is
+//! never evicted (it ends only by its idle timeout, DELETE, or its legacy stream closing). So a flood of
+//! initializes can only push out other never-used sessions, and only when every session is used is
+//! `create` refused (503).
 
 use crate::mcp::Session;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,12 +21,18 @@ pub enum Kind {
     Legacy,
 }
 
+/// `HttpSession::lru_key` of a session that has been used (it is no longer in the unused index).
+const USED: u64 = u64::MAX;
+
 pub struct HttpSession {
     pub id: String,
     pub kind: Kind,
     pub mcp: Arc<Session>,
     last_seen: Mutex<Instant>,
     stream_open: AtomicBool,
+    /// This session's key in the store's unused index (LRU order), or `USED`. Written only under the
+    /// store's write lock, so the index and this field always agree; read without it as a fast path.
+    lru_key: AtomicU64,
 }
 
 impl HttpSession {
@@ -38,26 +52,80 @@ impl HttpSession {
         !self.stream_open.swap(true, Ordering::SeqCst)
     }
 
-    pub fn close_stream(&self) {
-        self.stream_open.store(false, Ordering::SeqCst);
-        self.touch();
-    }
-
     pub fn stream_open(&self) -> bool {
         self.stream_open.load(Ordering::SeqCst)
     }
+
+    /// Whether the session has not made any request since `initialize` (evictable, short expiry).
+    pub fn unused(&self) -> bool {
+        self.lru_key.load(Ordering::SeqCst) != USED
+    }
 }
 
-/// Why a session could not be created.
+/// Why a session could not be created: every one of the `max` sessions is in use.
 #[derive(Debug)]
 pub struct Full {
     pub max: usize,
 }
 
+/// A new session, and the sessions removed to make room for it (the caller ends their MCP state).
+pub struct Created {
+    pub session: Arc<HttpSession>,
+    pub evicted: Vec<Arc<HttpSession>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    map: HashMap<String, Arc<HttpSession>>,
+    /// Unused sessions by last activity, oldest first: the key is a counter bumped on every touch, so
+    /// eviction and expiry of unused sessions are O(log n) instead of a scan of the whole map.
+    unused: BTreeMap<u64, Arc<HttpSession>>,
+    next_key: u64,
+    /// When `create` last scanned a full store for expired sessions (at most every `FULL_SCAN_EVERY`).
+    last_full_scan: Option<Instant>,
+}
+
+/// A full store of used sessions is scanned for expired ones at most this often by `create`: a flood of
+/// initializes against it must not cost a scan of every session each (the reaper cleans up anyway).
+const FULL_SCAN_EVERY: Duration = Duration::from_millis(100);
+
+impl Inner {
+    /// Gives an unused session a fresh (newest) position in the LRU index and records the activity.
+    fn restamp(&mut self, session: &HttpSession) {
+        let old = session.lru_key.load(Ordering::SeqCst);
+        if old == USED || !self.map.contains_key(&session.id) {
+            return;
+        }
+        if let Some(entry) = self.unused.remove(&old) {
+            let key = self.next_key;
+            self.next_key += 1;
+            session.lru_key.store(key, Ordering::SeqCst);
+            self.unused.insert(key, entry);
+        }
+        session.touch();
+    }
+
+    fn detach(&mut self, id: &str) -> Option<Arc<HttpSession>> {
+        let session = self.map.remove(id)?;
+        let key = session.lru_key.load(Ordering::SeqCst);
+        if key != USED {
+            self.unused.remove(&key);
+        }
+        Some(session)
+    }
+}
+
+/// Lifetimes of sessions (TINYTASK_SESSION_IDLE_SECS, TINYTASK_UNUSED_SESSION_SECS) and the cap.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max: usize,
+    pub idle: Duration,
+    pub unused: Duration,
+}
+
 pub struct SessionStore {
-    map: RwLock<HashMap<String, Arc<HttpSession>>>,
-    max: usize,
-    idle: Duration,
+    inner: RwLock<Inner>,
+    limits: Limits,
 }
 
 /// 128 random bits from the OS CSPRNG, hex-encoded (visible ASCII, H21).
@@ -68,119 +136,169 @@ fn new_id() -> String {
 }
 
 impl SessionStore {
-    pub fn new(max: usize, idle: Duration) -> Self {
+    pub fn new(limits: Limits) -> Self {
         SessionStore {
-            map: RwLock::default(),
-            max,
-            idle,
+            inner: RwLock::default(),
+            limits,
         }
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn max(&self) -> usize {
-        self.max
+        self.limits.max
     }
 
     pub fn idle_timeout(&self) -> Duration {
-        self.idle
+        self.limits.idle
     }
 
-    pub fn create(&self, kind: Kind) -> Result<Arc<HttpSession>, Full> {
-        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= self.max {
-            return Err(Full { max: self.max });
+    pub fn unused_timeout(&self) -> Duration {
+        self.limits.unused
+    }
+
+    /// Creates a session. When the store is full, expired sessions are dropped first, then the least
+    /// recently used unused session; used sessions are never evicted (`Full` if all are used).
+    pub fn create(&self, kind: Kind) -> Result<Created, Full> {
+        let mut inner = self.write();
+        let mut evicted = Vec::new();
+        if inner.map.len() >= self.limits.max {
+            // Expired sessions are already gone for `get`; reclaim them before evicting a live one.
+            // A scan of at most `max` entries, only when full and only until the reaper catches up.
+            let scan_due = inner
+                .last_full_scan
+                .is_none_or(|at| at.elapsed() >= FULL_SCAN_EVERY);
+            if inner.unused.is_empty() && scan_due {
+                inner.last_full_scan = Some(Instant::now());
+                evicted = self.take_expired(&mut inner);
+            }
+            if evicted.is_empty() {
+                match inner.unused.pop_first() {
+                    Some((_, victim)) => {
+                        inner.map.remove(&victim.id);
+                        victim.lru_key.store(USED, Ordering::SeqCst);
+                        evicted.push(victim);
+                    }
+                    None => {
+                        return Err(Full {
+                            max: self.limits.max,
+                        });
+                    }
+                }
+            }
         }
+        let key = inner.next_key;
+        inner.next_key += 1;
         let session = Arc::new(HttpSession {
             id: new_id(),
             kind,
             mcp: Arc::new(Session::new()),
             last_seen: Mutex::new(Instant::now()),
             stream_open: AtomicBool::new(false),
+            lru_key: AtomicU64::new(key),
         });
-        map.insert(session.id.clone(), Arc::clone(&session));
-        Ok(session)
+        inner.map.insert(session.id.clone(), Arc::clone(&session));
+        inner.unused.insert(key, Arc::clone(&session));
+        Ok(Created { session, evicted })
     }
 
-    /// Looks a session up and records the activity. A session past its idle timeout is gone even if the
+    /// Looks a session up and records the activity. A session past its timeout is gone even if the
     /// reaper has not run yet.
     pub fn get(&self, id: &str, kind: Kind) -> Option<Arc<HttpSession>> {
-        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-        let session = map
-            .get(id)
-            .filter(|s| s.kind == kind && !self.is_expired(s))?;
+        let session = {
+            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            let found = inner
+                .map
+                .get(id)
+                .filter(|s| s.kind == kind && !self.is_expired(s))?;
+            Arc::clone(found)
+        };
+        if session.unused() {
+            // Unused sessions are rare on the hot path (initialized notification, stream open):
+            // the write lock keeps the LRU index in step with their activity.
+            self.write().restamp(&session);
+        } else {
+            session.touch();
+        }
+        Some(session)
+    }
+
+    /// Records that the session made a real request: from now on it is never evicted.
+    pub fn mark_used(&self, session: &HttpSession) {
+        if !session.unused() {
+            return;
+        }
+        let mut inner = self.write();
+        let key = session.lru_key.swap(USED, Ordering::SeqCst);
+        if key != USED {
+            inner.unused.remove(&key);
+        }
         session.touch();
-        Some(Arc::clone(session))
+    }
+
+    /// The session's stream ended: the stream no longer keeps it alive, its idle time starts now.
+    pub fn close_stream(&self, session: &HttpSession) {
+        session.stream_open.store(false, Ordering::SeqCst);
+        if session.unused() {
+            self.write().restamp(session);
+        } else {
+            session.touch();
+        }
     }
 
     fn is_expired(&self, session: &HttpSession) -> bool {
-        session.kind == Kind::Streamable && !session.stream_open() && session.idle_for() > self.idle
+        let idle = session.idle_for();
+        if session.unused() {
+            // An open stream does not protect a session that never made a request.
+            return idle > self.limits.unused;
+        }
+        session.kind == Kind::Streamable && !session.stream_open() && idle > self.limits.idle
     }
 
     pub fn remove(&self, id: &str) -> Option<Arc<HttpSession>> {
-        self.map
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id)
+        self.write().detach(id)
     }
 
-    /// Removes Streamable sessions idle longer than the timeout (an open GET stream counts as activity).
-    pub fn remove_expired(&self) -> Vec<Arc<HttpSession>> {
-        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
-        let expired: Vec<String> = map
+    fn take_expired(&self, inner: &mut Inner) -> Vec<Arc<HttpSession>> {
+        let expired: Vec<String> = inner
+            .map
             .values()
             .filter(|s| self.is_expired(s))
             .map(|s| s.id.clone())
             .collect();
-        expired.iter().filter_map(|id| map.remove(id)).collect()
+        expired.iter().filter_map(|id| inner.detach(id)).collect()
+    }
+
+    /// Removes expired sessions: unused ones past the unused timeout (stream or not), used Streamable
+    /// ones idle past the idle timeout without an open stream. Legacy used sessions live with their stream.
+    pub fn remove_expired(&self) -> Vec<Arc<HttpSession>> {
+        let mut inner = self.write();
+        self.take_expired(&mut inner)
     }
 
     /// (streamable, legacy) counts.
     pub fn counts(&self) -> (usize, usize) {
-        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-        let legacy = map.values().filter(|s| s.kind == Kind::Legacy).count();
-        (map.len() - legacy, legacy)
+        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let legacy = inner
+            .map
+            .values()
+            .filter(|s| s.kind == Kind::Legacy)
+            .count();
+        (inner.map.len() - legacy, legacy)
+    }
+
+    /// Sessions that have not made a request since initialize.
+    pub fn unused_count(&self) -> usize {
+        self.inner
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .unused
+            .len()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_are_unique_128_bit_hex() {
-        let store = SessionStore::new(10, Duration::from_secs(60));
-        let a = store.create(Kind::Streamable).unwrap();
-        let b = store.create(Kind::Streamable).unwrap();
-        assert_eq!(a.id.len(), 32);
-        assert!(a.id.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_ne!(a.id, b.id);
-    }
-
-    #[test]
-    fn kinds_do_not_mix_and_the_cap_holds() {
-        let store = SessionStore::new(2, Duration::from_secs(60));
-        let s = store.create(Kind::Legacy).unwrap();
-        assert!(store.get(&s.id, Kind::Streamable).is_none());
-        assert!(store.get(&s.id, Kind::Legacy).is_some());
-        store.create(Kind::Streamable).unwrap();
-        assert_eq!(store.create(Kind::Streamable).err().map(|f| f.max), Some(2));
-        assert_eq!(store.counts(), (1, 1));
-    }
-
-    #[test]
-    fn idle_streamable_sessions_expire_unless_streaming() {
-        let store = SessionStore::new(10, Duration::from_millis(10));
-        let idle = store.create(Kind::Streamable).unwrap();
-        let streaming = store.create(Kind::Streamable).unwrap();
-        assert!(streaming.open_stream());
-        assert!(!streaming.open_stream(), "a second stream is refused");
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(
-            store.get(&idle.id, Kind::Streamable).is_none(),
-            "expired before the reaper runs"
-        );
-        let expired = store.remove_expired();
-        assert_eq!(expired.len(), 1);
-        assert_eq!(expired[0].id, idle.id);
-        assert!(store.get(&idle.id, Kind::Streamable).is_none());
-    }
-}
+#[path = "sessions_tests.rs"]
+mod tests;

@@ -1,6 +1,6 @@
 //! State shared by every actix worker: created once, outside `HttpServer::new` (P1).
 
-use super::sessions::SessionStore;
+use super::sessions::{Full, HttpSession, Kind, Limits, SessionStore};
 use crate::config::{Config, HttpSettings};
 use crate::mcp::Engine;
 use std::path::PathBuf;
@@ -36,7 +36,11 @@ impl AppState {
             .is_ok_and(|ip| ip.is_loopback());
         AppState {
             engine,
-            sessions: SessionStore::new(config.http.max_sessions, config.http.session_idle),
+            sessions: SessionStore::new(Limits {
+                max: config.http.max_sessions,
+                idle: config.http.session_idle,
+                unused: config.http.unused_session,
+            }),
             settings: config.http.clone(),
             loopback,
             db_path: config.db_path.clone(),
@@ -44,5 +48,23 @@ impl AppState {
             shutdown,
             stdio,
         }
+    }
+}
+
+impl AppState {
+    /// Creates a session, ending the unused sessions evicted to make room for it.
+    pub fn create_session(&self, kind: Kind) -> Result<Arc<HttpSession>, Full> {
+        let created = self.sessions.create(kind)?;
+        for victim in created.evicted {
+            tracing::info!(session = %victim.id, "unused session evicted: the session limit was reached");
+            self.end_session(&victim);
+        }
+        Ok(created.session)
+    }
+
+    /// Ends a session's MCP state: subscriptions stop and its stream (if any) closes.
+    pub fn end_session(&self, session: &HttpSession) {
+        self.engine.end_session(&session.mcp);
+        session.mcp.set_outbound(None);
     }
 }

@@ -1,8 +1,8 @@
 //! Streamable HTTP at `/mcp` (2025-03-26 … 2025-11-25): POST carries client messages, GET opens the
 //! session's notification stream, DELETE ends the session. Status codes follow docs/HTTP.md (H5–H33).
 
-use super::body::{accepts, check_length, label, read_json, require_json};
-use super::errors::{error, rpc_error};
+use super::body::{accepts, check_length, label, read_json, require_json, shows_use};
+use super::errors::{error, request_id, rpc_error, too_many_sessions};
 use super::sessions::{HttpSession, Kind};
 use super::state::AppState;
 use super::{legacy, sse};
@@ -32,11 +32,13 @@ fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-/// H30: a present but unsupported `MCP-Protocol-Version` is a 400 (absent means 2025-03-26, H29).
-fn check_version_header(req: &HttpRequest) -> Result<(), HttpResponse> {
+/// H30: a present but unsupported `MCP-Protocol-Version` is a 400 (absent means 2025-03-26, H29). `id`
+/// is echoed in the error (M6).
+fn check_version_header(req: &HttpRequest, id: &Value) -> Result<(), HttpResponse> {
     match header_value(req, VERSION_HEADER) {
         Some(v) if !SUPPORTED_VERSIONS.contains(&v) => Err(rpc_error(
             StatusCode::BAD_REQUEST,
+            id,
             RpcError::invalid_request(format!(
                 "Bad Request: unsupported MCP-Protocol-Version {v:?}; supported: {}",
                 SUPPORTED_VERSIONS.join(", ")
@@ -46,26 +48,22 @@ fn check_version_header(req: &HttpRequest) -> Result<(), HttpResponse> {
     }
 }
 
-fn missing_session() -> HttpResponse {
+fn missing_session(id: &Value) -> HttpResponse {
     rpc_error(
         StatusCode::BAD_REQUEST,
+        id,
         RpcError::invalid_request("Bad Request: Mcp-Session-Id header is required"),
     )
 }
 
-fn unknown_session() -> HttpResponse {
+fn unknown_session(id: &Value) -> HttpResponse {
     rpc_error(
         StatusCode::NOT_FOUND,
+        id,
         RpcError::invalid_request(
             "Session not found: it expired or was closed; send initialize to start a new one",
         ),
     )
-}
-
-fn too_many_sessions(max: usize) -> HttpResponse {
-    HttpResponse::ServiceUnavailable()
-        .insert_header((header::RETRY_AFTER, "30"))
-        .json(serde_json::json!({"error": format!("Service Unavailable: {max} sessions are open (TINYTASK_MAX_SESSIONS)")}))
 }
 
 fn is_initialize(body: &Value) -> bool {
@@ -90,9 +88,8 @@ pub async fn post(
     if let Some(id) = &query.session_id {
         return legacy::post_message(&req, id, payload, &state).await;
     }
-    if let Err(response) = require_json(&req)
-        .and_then(|_| check_length(&req, state.settings.max_body_bytes))
-        .and_then(|_| check_version_header(&req))
+    if let Err(response) =
+        require_json(&req).and_then(|_| check_length(&req, state.settings.max_body_bytes))
     {
         return response;
     }
@@ -103,23 +100,33 @@ pub async fn post(
             "Not Acceptable: Accept must include application/json or text/event-stream",
         );
     }
-    let body = match read_json(payload, state.settings.max_body_bytes).await {
+    let settings = &state.settings;
+    let body = match read_json(payload, settings.max_body_bytes, settings.body_timeout).await {
         Ok(body) => body,
         Err(response) => return response,
     };
     label(&req, &body);
+    // Header checks that answer with a JSON-RPC error come after the body is read, so they echo its id.
+    let id = request_id(&body);
+    if let Err(response) = check_version_header(&req, &id) {
+        return response;
+    }
     let known =
         header_value(&req, SESSION_HEADER).map(|id| state.sessions.get(id, Kind::Streamable));
     let (session, created) = match (known, is_initialize(&body)) {
         (Some(Some(session)), _) => (session, false),
         // P2: an initialize carrying a stale (or no) id starts a fresh session.
-        (_, true) => match state.sessions.create(Kind::Streamable) {
+        (_, true) => match state.create_session(Kind::Streamable) {
             Ok(s) => (s, true),
             Err(full) => return too_many_sessions(full.max),
         },
-        (Some(None), false) => return unknown_session(),
-        (None, false) => return missing_session(),
+        (Some(None), false) => return unknown_session(&id),
+        (None, false) => return missing_session(&id),
     };
+    if !created && shows_use(&body) {
+        // Before handling, so a flood of initializes cannot evict this session mid-request.
+        state.sessions.mark_used(&session);
+    }
     let needs_answer = has_request(&body);
     let batch = body.is_array();
     let reply = state.engine.handle_value(&session.mcp, body).await;
@@ -186,7 +193,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             .insert_header((header::ALLOW, "GET, POST, DELETE"))
             .json(serde_json::json!({"error": "Method Not Allowed: GET /mcp needs an Mcp-Session-Id (or Accept: text/event-stream for legacy SSE)"}));
     };
-    if let Err(response) = check_version_header(&req) {
+    if let Err(response) = check_version_header(&req, &Value::Null) {
         return response;
     }
     if !accept.sse {
@@ -196,7 +203,7 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         );
     }
     let Some(session) = state.sessions.get(id, Kind::Streamable) else {
-        return unknown_session();
+        return unknown_session(&Value::Null);
     };
     if !session.open_stream() {
         return error(
@@ -206,24 +213,23 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     session.mcp.set_outbound(Some(tx));
-    let closing = Arc::clone(&session);
+    let (closing, on_close_state) = (Arc::clone(&session), state.clone());
     sse::stream(&req, rx, state.shutdown.clone(), None, move || {
         closing.mcp.set_outbound(None);
-        closing.close_stream();
+        on_close_state.sessions.close_stream(&closing);
     })
 }
 
 /// DELETE: ends the session (H24); its stream closes and its subscriptions stop.
 pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let Some(id) = header_value(&req, SESSION_HEADER) else {
-        return missing_session();
+        return missing_session(&Value::Null);
     };
     if state.sessions.get(id, Kind::Streamable).is_none() {
-        return unknown_session();
+        return unknown_session(&Value::Null);
     }
     if let Some(session) = state.sessions.remove(id) {
-        state.engine.end_session(&session.mcp);
-        session.mcp.set_outbound(None);
+        state.end_session(&session);
     }
     HttpResponse::NoContent().finish()
 }
