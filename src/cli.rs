@@ -161,6 +161,8 @@ fn serve(config: Config) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    // Before the first request: every domain operation reads these limits.
+    crate::domain::limits::install(config.limits);
     let engine = Engine::new(Board::new(pool));
     let status = runtime.block_on(run_transports(config, engine));
     // Everything is stopped and checkpointed; don't wait for idle blocking-pool threads (e.g. a stdin

@@ -91,3 +91,21 @@ pub(super) fn parse_positive(
         }),
     }
 }
+
+/// An integer setting within `min..=max`; absent means `default`.
+pub(super) fn parse_range(
+    variable: &'static str,
+    raw: Option<String>,
+    default: usize,
+    (min, max): (usize, usize),
+) -> Result<usize, ConfigError> {
+    let Some(value) = raw else { return Ok(default) };
+    match value.trim().parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(ConfigError {
+            variable,
+            value,
+            allowed: format!("an integer from {min} to {max}"),
+        }),
+    }
+}

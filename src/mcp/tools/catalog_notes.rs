@@ -1,7 +1,7 @@
 //! Comment and link tools (TinyTask 2.x names and parameters).
 
 use super::def::{Effect, ToolDef};
-use crate::domain::input::{CommentId, LinkId, TaskRef};
+use crate::domain::input::{CommentId, LinkId};
 use crate::domain::{comments, links};
 
 pub fn tools() -> Vec<ToolDef> {
@@ -32,7 +32,7 @@ pub fn tools() -> Vec<ToolDef> {
             "list_comments",
             "List comments",
             "All comments of a task, oldest first. Returns {task_id, count, comments}.",
-            |c, a: TaskRef| comments::list(c, a.task_id),
+            comments::list,
         ),
         ToolDef::read(
             "get_comment",
@@ -75,7 +75,7 @@ pub fn tools() -> Vec<ToolDef> {
             "list_links",
             "List links",
             "All links of a task, oldest first. Returns {task_id, count, links}.",
-            |c, a: TaskRef| links::list(c, a.task_id),
+            links::list,
         ),
     ]
 }

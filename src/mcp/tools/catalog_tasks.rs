@@ -1,7 +1,7 @@
 //! Task and subtask tools (names and parameters of TinyTask 2.x) plus `get_task_history`.
 
 use super::def::{Effect, ToolDef};
-use crate::domain::input::{TaskId, TaskRef};
+use crate::domain::input::TaskId;
 use crate::domain::{agents, subtasks, tasks};
 
 pub fn tools() -> Vec<ToolDef> {
@@ -58,13 +58,7 @@ pub fn tools() -> Vec<ToolDef> {
              assigned_to, status (one of idle/working/complete or an array of them), exclude_status (array), \
              queue_name, parent_task_id (null = top-level only), exclude_subtasks, include_archived (default \
              false), limit (>= 1) and offset (>= 0), each usable alone. Returns {count, tasks}.",
-            |c, f: tasks::ListTasks| {
-                let tasks = tasks::list(c, &f)?;
-                Ok(TaskListOut {
-                    count: tasks.len(),
-                    tasks,
-                })
-            },
+            |c, f: tasks::ListTasks| tasks::list(c, &f),
         ),
         ToolDef::read(
             "get_my_queue",
@@ -72,7 +66,7 @@ pub fn tools() -> Vec<ToolDef> {
             "The open work of one agent: tasks assigned to agent_name with status idle or working, not \
              archived, most urgent first. Blocked tasks are included; check is_currently_blocked. Returns \
              {agent, count, tasks}.",
-            |c, a: agents::AgentName| agents::my_queue(c, &a.agent_name),
+            agents::my_queue,
         ),
         ToolDef::write(
             "signup_for_task",
@@ -130,28 +124,7 @@ pub fn tools() -> Vec<ToolDef> {
             "Get task history",
             "The recorded changes of a task (status, assignee, priority, title, queue, parent, blocker, \
              archiving), oldest first, with who made each change. Returns {task_id, count, history}.",
-            |c, a: TaskRef| {
-                crate::domain::tasks::get(c, a.task_id)?;
-                let history = crate::domain::tasks::history(c, a.task_id)?;
-                Ok(HistoryOut {
-                    task_id: a.task_id,
-                    count: history.len(),
-                    history,
-                })
-            },
+            tasks::history_page,
         ),
     ]
-}
-
-#[derive(serde::Serialize, schemars::JsonSchema)]
-struct TaskListOut {
-    count: usize,
-    tasks: Vec<crate::domain::views::Task>,
-}
-
-#[derive(serde::Serialize, schemars::JsonSchema)]
-struct HistoryOut {
-    task_id: i32,
-    count: usize,
-    history: Vec<crate::domain::views::HistoryEntry>,
 }
