@@ -5,20 +5,70 @@ use super::jsonrpc::{RpcError, to_json};
 use super::resources::{ResourceRef, parse_uri};
 use super::session::Session;
 use crate::domain::changes::Changes;
+use crate::domain::limits;
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
-struct Entry {
+/// One session's subscriptions: the URIs exactly as the client wrote them (notifications echo them) and
+/// what each resolves to.
+struct SessionSubs {
     session: Weak<Session>,
-    session_id: u64,
-    /// Exactly as the client wrote it; notifications echo it.
-    uri: String,
-    target: ResourceRef,
+    uris: HashMap<String, ResourceRef>,
+}
+
+/// Subscriptions indexed both ways: by resource, so a change costs only the subscriptions it matches
+/// (100,000 subscriptions in a flat list made every write scan them all), and by session, so a session's
+/// end or its limit check costs only its own subscriptions.
+#[derive(Default)]
+struct Index {
+    /// Resource → subscribed session → the URIs it used for that resource (usually one).
+    by_target: HashMap<ResourceRef, HashMap<u64, Vec<String>>>,
+    by_session: HashMap<u64, SessionSubs>,
+    /// Sessions dropped without `forget` are swept when `by_session` grows past this (amortized O(1)).
+    sweep_at: usize,
+}
+
+impl Index {
+    fn remove(&mut self, session_id: u64, uri: &str, target: &ResourceRef) {
+        if let Some(sessions) = self.by_target.get_mut(target) {
+            if let Some(uris) = sessions.get_mut(&session_id) {
+                uris.retain(|u| u != uri);
+                if uris.is_empty() {
+                    sessions.remove(&session_id);
+                }
+            }
+            if sessions.is_empty() {
+                self.by_target.remove(target);
+            }
+        }
+    }
+
+    fn forget(&mut self, session_id: u64) {
+        if let Some(subs) = self.by_session.remove(&session_id) {
+            for (uri, target) in &subs.uris {
+                self.remove(session_id, uri, target);
+            }
+        }
+    }
+
+    fn sweep_dead(&mut self) {
+        let dead: Vec<u64> = self
+            .by_session
+            .iter()
+            .filter(|(_, s)| s.session.strong_count() == 0)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in dead {
+            self.forget(id);
+        }
+        self.sweep_at = (self.by_session.len() * 2).max(64);
+    }
 }
 
 #[derive(Default)]
 pub struct Subscriptions {
-    entries: Mutex<Vec<Entry>>,
+    index: Mutex<Index>,
 }
 
 const SUPPORTED: &str =
@@ -32,19 +82,32 @@ fn uri_param(params: &Value) -> Result<String, RpcError> {
         .ok_or_else(|| RpcError::invalid_params("Invalid params: a string \"uri\" is required"))
 }
 
+/// The subscribable resources a committed change touches.
+fn affected(changes: &Changes) -> impl Iterator<Item = ResourceRef> + '_ {
+    let active = (!changes.tasks.is_empty()).then_some(ResourceRef::ActiveTasks);
+    changes
+        .tasks
+        .iter()
+        .map(|id| ResourceRef::Task(*id))
+        .chain(active)
+        .chain(changes.agents.iter().cloned().map(ResourceRef::AgentQueue))
+        .chain(changes.queues.iter().cloned().map(ResourceRef::QueueTasks))
+}
+
 impl Subscriptions {
-    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    fn index(&self) -> std::sync::MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn subscribe(&self, session: &Arc<Session>, params: &Value) -> Result<Value, RpcError> {
         let uri = uri_param(params)?;
         let target = match parse_uri(&uri) {
             Some(
-                t
-                @ (ResourceRef::Task(_) | ResourceRef::AgentQueue(_) | ResourceRef::QueueTasks(_)),
+                t @ (ResourceRef::Task(_)
+                | ResourceRef::AgentQueue(_)
+                | ResourceRef::QueueTasks(_)
+                | ResourceRef::ActiveTasks),
             ) => t,
-            Some(ResourceRef::ActiveTasks) => ResourceRef::ActiveTasks,
             _ => {
                 return Err(RpcError::invalid_params(format!(
                     "Invalid params: cannot subscribe to {uri}; subscriptions are supported for {SUPPORTED}"
@@ -52,65 +115,110 @@ impl Subscriptions {
                 .with_data(json!({ "uri": uri })));
             }
         };
-        let mut entries = self.entries();
-        entries.retain(|e| e.session.strong_count() > 0);
-        if !entries
-            .iter()
-            .any(|e| e.session_id == session.id() && e.uri == uri)
-        {
-            entries.push(Entry {
-                session: Arc::downgrade(session),
-                session_id: session.id(),
-                uri,
-                target,
-            });
+        let limit = limits::current().subscriptions_per_session;
+        let mut index = self.index();
+        if index.by_session.len() >= index.sweep_at {
+            index.sweep_dead();
         }
+        let subs = index
+            .by_session
+            .entry(session.id())
+            .or_insert_with(|| SessionSubs {
+                session: Arc::downgrade(session),
+                uris: HashMap::new(),
+            });
+        if subs.uris.contains_key(&uri) {
+            return Ok(json!({}));
+        }
+        if subs.uris.len() >= limit {
+            return Err(RpcError::invalid_params(format!(
+                "Invalid params: cannot subscribe to {uri}: this session already holds {limit} subscriptions, \
+                 the limit (TINYTASK_MAX_SUBSCRIPTIONS_PER_SESSION); unsubscribe from some first"
+            ))
+            .with_data(json!({ "uri": uri, "limit": limit })));
+        }
+        subs.uris.insert(uri.clone(), target.clone());
+        index
+            .by_target
+            .entry(target)
+            .or_default()
+            .entry(session.id())
+            .or_default()
+            .push(uri);
         Ok(json!({}))
     }
 
     pub fn unsubscribe(&self, session: &Session, params: &Value) -> Result<Value, RpcError> {
         let uri = uri_param(params)?;
-        self.entries()
-            .retain(|e| !(e.session_id == session.id() && e.uri == uri));
+        let mut index = self.index();
+        let target = index
+            .by_session
+            .get_mut(&session.id())
+            .and_then(|subs| subs.uris.remove(&uri));
+        if let Some(target) = target {
+            index.remove(session.id(), &uri, &target);
+        }
         Ok(json!({}))
     }
 
-    /// Drops every subscription of a session that ended.
+    /// Drops every subscription of a session that ended (costs only that session's subscriptions).
     pub fn forget(&self, session: &Session) {
-        self.entries().retain(|e| e.session_id != session.id());
+        self.index().forget(session.id());
     }
 
+    /// Live subscriptions (of sessions that still exist).
     pub fn count(&self) -> usize {
-        self.entries()
-            .iter()
-            .filter(|e| e.session.strong_count() > 0)
-            .count()
+        self.index()
+            .by_session
+            .values()
+            .filter(|s| s.session.strong_count() > 0)
+            .map(|s| s.uris.len())
+            .sum()
     }
 
-    /// Notifies every session subscribed to a resource these changes affect.
-    pub fn dispatch(&self, changes: &Changes) {
-        let mut entries = self.entries();
-        entries.retain(|e| e.session.strong_count() > 0);
-        for entry in entries.iter().filter(|e| affects(&e.target, changes)) {
-            if let Some(session) = entry.session.upgrade() {
-                let sent = session.notify(to_json(&json!({
-                    "jsonrpc": "2.0",
-                    "method": "notifications/resources/updated",
-                    "params": { "uri": entry.uri },
-                })));
-                tracing::debug!(uri = %entry.uri, session = entry.session_id, sent, "resource updated");
+    /// Notifies every session subscribed to a resource these changes affect. Looks up only the affected
+    /// resources, so the cost is the size of the change plus the matching subscriptions — not the number
+    /// of subscriptions. Returns how many subscriptions matched (for tests and logs).
+    pub fn dispatch(&self, changes: &Changes) -> usize {
+        let mut matched = 0;
+        let mut deliveries: Vec<(Arc<Session>, String)> = Vec::new();
+        let mut dead = Vec::new();
+        {
+            let index = self.index();
+            for target in affected(changes) {
+                let Some(sessions) = index.by_target.get(&target) else {
+                    continue;
+                };
+                for (session_id, uris) in sessions {
+                    matched += uris.len();
+                    let session = index
+                        .by_session
+                        .get(session_id)
+                        .and_then(|s| s.session.upgrade());
+                    match session {
+                        Some(session) => deliveries
+                            .extend(uris.iter().map(|u| (Arc::clone(&session), u.clone()))),
+                        None => dead.push(*session_id),
+                    }
+                }
             }
         }
-    }
-}
-
-fn affects(target: &ResourceRef, changes: &Changes) -> bool {
-    match target {
-        ResourceRef::Task(id) => changes.tasks.contains(id),
-        ResourceRef::ActiveTasks => !changes.tasks.is_empty(),
-        ResourceRef::AgentQueue(agent) => changes.agents.contains(agent),
-        ResourceRef::QueueTasks(queue) => changes.queues.contains(queue),
-        _ => false,
+        if !dead.is_empty() {
+            let mut index = self.index();
+            for id in dead {
+                index.forget(id);
+            }
+        }
+        // Sent after releasing the lock: other sessions' subscribe calls need not wait for the fan-out.
+        for (session, uri) in deliveries {
+            let sent = session.notify(to_json(&json!({
+                "jsonrpc": "2.0",
+                "method": "notifications/resources/updated",
+                "params": { "uri": uri },
+            })));
+            tracing::debug!(uri = %uri, session = session.id(), sent, "resource updated");
+        }
+        matched
     }
 }
 
