@@ -77,7 +77,7 @@ pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<Agen
         tasks: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result) + limits::ENVELOPE_SLACK;
+    let overhead = limits::json_len(&result);
     let page = Page::fit(tasks, offset, overhead, cap);
     result.count = page.items.len();
     result.tasks = page.items;

@@ -173,30 +173,57 @@ pub fn json_len<T: Serialize + ?Sized>(value: &T) -> usize {
     counter.0
 }
 
-/// Room kept for the envelope around a list (`{"count":N,...,"has_more":true,"next_offset":N}`) on top of
-/// the measured size of its fixed fields; see [`fit`].
-pub const ENVELOPE_SLACK: usize = 64;
+/// Room for what a cut adds to the envelope (`,"has_more":true,"next_offset":N`) and for the digits of
+/// `count`, which the caller measured as 0; see [`fit`].
+pub const ENVELOPE_SLACK: usize = 96;
 
-/// Keeps the longest prefix of `items` whose JSON, plus `overhead` bytes for everything around the list, fits
-/// in `cap` bytes; returns whether anything was cut. The first item is always kept, so paging with
-/// `next_offset` always makes progress; one item is bounded by the text limits.
-pub fn fit<T: Serialize>(items: &mut Vec<T>, overhead: usize, cap: usize) -> bool {
-    fit_from(items, overhead, cap, true).0
+/// Number of decimal digits of `n`.
+fn digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
-/// [`fit`] starting from `used` bytes already spent, optionally without the keep-the-first-item rule (for
-/// lists nested in one object, which are paged by other tools). Returns (cut, bytes used afterwards).
-pub fn fit_from<T: Serialize>(
-    items: &mut Vec<T>,
-    mut used: usize,
-    cap: usize,
-    keep_first: bool,
-) -> (bool, usize) {
+/// Keeps the longest prefix of `items` that fits in `cap` bytes of JSON, given the `overhead` of
+/// everything around the list (measured with the list empty and its count 0); returns whether anything
+/// was cut. A list that fits whole is left alone, so results that fit are unchanged. When cutting, room is
+/// kept for `has_more`/`next_offset`. The first item is always kept, so paging with `next_offset` always
+/// makes progress; one item is bounded by the text limits.
+pub fn fit<T: Serialize>(items: &mut Vec<T>, overhead: usize, cap: usize) -> bool {
+    let sizes: Vec<usize> = items.iter().map(json_len).collect();
+    let whole = overhead + digits(items.len()) - 1
+        + sizes.iter().sum::<usize>()
+        + sizes.len().saturating_sub(1);
+    if whole <= cap {
+        return false;
+    }
+    let mut used = overhead + ENVELOPE_SLACK;
+    let mut keep = sizes.len();
+    for (i, size) in sizes.iter().enumerate() {
+        let size = size + usize::from(i > 0);
+        if used + size > cap && i > 0 {
+            keep = i;
+            break;
+        }
+        used += size;
+    }
+    // A single item over the cap is kept whole, which is no cut.
+    let cut = keep < items.len();
+    items.truncate(keep);
+    cut
+}
+
+/// JSON size of a list's items with the commas between them (not the brackets).
+pub fn items_len<T: Serialize>(items: &[T]) -> usize {
+    items.iter().map(json_len).sum::<usize>() + items.len().saturating_sub(1)
+}
+
+/// Keeps the longest prefix of `items` that fits after `used` bytes already spent, possibly none (for
+/// lists nested in one object, which other tools page). Returns (cut, bytes used afterwards).
+pub fn fit_from<T: Serialize>(items: &mut Vec<T>, mut used: usize, cap: usize) -> (bool, usize) {
     let mut keep = items.len();
     for (i, item) in items.iter().enumerate() {
         // One comma between items.
         let size = json_len(item) + usize::from(i > 0);
-        if used + size > cap && !(keep_first && i == 0) {
+        if used + size > cap {
             keep = i;
             break;
         }
@@ -336,14 +363,16 @@ mod tests {
     #[test]
     fn fit_keeps_the_longest_prefix_and_at_least_one_item() {
         // Each item is `"xxxxxxxx"` = 10 bytes; with commas, n items take 11n - 1 bytes.
+        // The overhead was measured with count 0; 10 items make the count one digit longer.
         let item = "x".repeat(8);
         let mut items = vec![item.clone(); 10];
-        assert!(!fit(&mut items, 0, 109), "exactly fits");
+        assert!(!fit(&mut items, 0, 110), "exactly fits");
         assert_eq!(items.len(), 10);
-        assert!(fit(&mut items, 0, 108));
-        assert_eq!(items.len(), 9);
-        let mut items = vec![item.clone(); 10];
-        assert!(fit(&mut items, 50, 50 + 32));
+        assert!(fit(&mut items, 0, 109));
+        // Cutting keeps room for has_more/next_offset.
+        assert_eq!(items.len(), (109 - ENVELOPE_SLACK + 1) / 11);
+        let mut items = vec![item.clone(); 20];
+        assert!(fit(&mut items, 100, 100 + ENVELOPE_SLACK + 32));
         assert_eq!(items.len(), 3);
         let mut items = vec![item; 3];
         assert!(fit(&mut items, 0, 1), "one item always stays");

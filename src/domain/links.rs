@@ -138,7 +138,7 @@ pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<LinkLi
         links: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result) + limits::ENVELOPE_SLACK;
+    let overhead = limits::json_len(&result);
     let page = Page::fit(items, offset, overhead, cap);
     result.count = page.items.len();
     result.links = page.items;

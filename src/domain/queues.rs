@@ -214,7 +214,7 @@ pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<Queu
         tasks: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result) + limits::ENVELOPE_SLACK;
+    let overhead = limits::json_len(&result);
     let page = tasks::list_page(conn, &filter, overhead)?;
     result.count = page.items.len();
     result.tasks = page.items;
@@ -257,5 +257,5 @@ pub fn all_tasks(
         offset: Some(offset),
         ..TaskFilter::default()
     };
-    tasks::list_page(conn, &filter, limits::ENVELOPE_SLACK)
+    tasks::list_page(conn, &filter, 0)
 }

@@ -182,7 +182,7 @@ pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<Subt
         subtasks: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result) + limits::ENVELOPE_SLACK;
+    let overhead = limits::json_len(&result);
     let page = subtasks_of(conn, args.parent_task_id, which, overhead)?;
     result.count = page.items.len();
     result.subtasks = page.items;
@@ -199,15 +199,18 @@ pub fn with_subtasks(
         recursive: args.recursive.unwrap_or(false),
         ..SubtaskQuery::default()
     };
-    // `,"subtasks":[],"subtask_count":N` around the subtasks.
-    let overhead = limits::json_len(&task) + 48 + limits::ENVELOPE_SLACK;
-    let page = subtasks_of(conn, args.task_id, which, overhead)?;
-    Ok(TaskWithSubtasks {
+    let mut result = TaskWithSubtasks {
         task,
-        subtask_count: page.items.len(),
-        subtasks: page.items,
-        cut: page.cut,
-    })
+        subtasks: Vec::new(),
+        subtask_count: 0,
+        cut: Cut::default(),
+    };
+    let overhead = limits::json_len(&result);
+    let page = subtasks_of(conn, args.task_id, which, overhead)?;
+    result.subtask_count = page.items.len();
+    result.subtasks = page.items;
+    result.cut = page.cut;
+    Ok(result)
 }
 
 /// Re-parents a task (or makes it top-level), with the same checks as `update_task`.

@@ -135,57 +135,66 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> DomainResult<Task> {
     blocking::to_view(conn, row)
 }
 
-/// Room for the relation keys around a task (`,"comments":[],"links":[],"history":[]` and
-/// `,"relations_truncated":["comments","links","history"]`).
-const RELATIONS_OVERHEAD: usize = 128;
+/// `,"relations_truncated":["comments","links","history"]`: room kept when relations are cut.
+const TRUNCATED_FLAG: usize = 52;
 
 /// One task with its comments, links and history. When they would not fit in the response limit, each
-/// list keeps its oldest items that fit and `relations_truncated` names the lists that were cut (the rest
-/// is read with list_comments / list_links / get_task_history and `offset`).
+/// list keeps its oldest items that fit (comments first, then links, then history) and
+/// `relations_truncated` names the lists that were cut; the rest is read with list_comments, list_links
+/// or get_task_history and `offset`.
 pub fn get_with_relations(conn: &mut SqliteConnection, id: i32) -> DomainResult<TaskWithRelations> {
     let cap = limits::current().response_bytes;
     let task = get(conn, id)?;
-    let mut used = limits::json_len(&task) + RELATIONS_OVERHEAD;
-    let mut truncated = Vec::new();
+    // Each list is read only while it can still fit on its own (see `load_bounded`).
     let query = comments::table
         .filter(comments::task_id.eq(id))
         .order((comments::created_at.asc(), comments::id.asc()))
         .select(CommentRow::as_select());
-    let mut comments: Vec<Comment> =
-        limits::load_bounded(conn, query, usize::MAX, cap.saturating_sub(used))?
-            .into_iter()
-            .map(Comment::from)
-            .collect();
-    let (cut, now_used) = limits::fit_from(&mut comments, used, cap, false);
-    used = now_used;
-    if cut {
-        truncated.push("comments");
-    }
+    let mut comments: Vec<Comment> = limits::load_bounded(conn, query, usize::MAX, cap)?
+        .into_iter()
+        .map(Comment::from)
+        .collect();
     let query = links::table
         .filter(links::task_id.eq(id))
         .order((links::created_at.asc(), links::id.asc()))
         .select(LinkRow::as_select());
-    let mut links: Vec<Link> =
-        limits::load_bounded(conn, query, usize::MAX, cap.saturating_sub(used))?
-            .into_iter()
-            .map(Link::from)
-            .collect();
-    let (cut, now_used) = limits::fit_from(&mut links, used, cap, false);
-    used = now_used;
-    if cut {
-        truncated.push("links");
-    }
-    let mut history = history::page(conn, id, 0, cap.saturating_sub(used))?;
-    if limits::fit_from(&mut history, used, cap, false).0 {
-        truncated.push("history");
-    }
-    Ok(TaskWithRelations {
+    let mut links: Vec<Link> = limits::load_bounded(conn, query, usize::MAX, cap)?
+        .into_iter()
+        .map(Link::from)
+        .collect();
+    let mut history = history::page(conn, id, 0, cap)?;
+    let mut result = TaskWithRelations {
         task,
-        comments,
-        links,
-        history,
-        relations_truncated: (!truncated.is_empty()).then_some(truncated),
-    })
+        comments: Vec::new(),
+        links: Vec::new(),
+        history: Vec::new(),
+        relations_truncated: None,
+    };
+    let base = limits::json_len(&result);
+    let whole = base
+        + limits::items_len(&comments)
+        + limits::items_len(&links)
+        + limits::items_len(&history);
+    if whole > cap {
+        let mut truncated = Vec::new();
+        let used = base + TRUNCATED_FLAG;
+        let (cut, used) = limits::fit_from(&mut comments, used, cap);
+        if cut {
+            truncated.push("comments");
+        }
+        let (cut, used) = limits::fit_from(&mut links, used, cap);
+        if cut {
+            truncated.push("links");
+        }
+        if limits::fit_from(&mut history, used, cap).0 {
+            truncated.push("history");
+        }
+        result.relations_truncated = Some(truncated);
+    }
+    result.comments = comments;
+    result.links = links;
+    result.history = history;
+    Ok(result)
 }
 
 fn priority(value: Option<i64>) -> DomainResult<Option<i32>> {
@@ -391,7 +400,7 @@ impl TaskList {
             count: 0,
             tasks: Vec::new(),
             cut: Cut::default(),
-        }) + limits::ENVELOPE_SLACK
+        })
     }
 }
 
@@ -451,7 +460,7 @@ pub fn history_page(conn: &mut SqliteConnection, args: TaskItems) -> DomainResul
         count: 0,
         history: Vec::new(),
         cut: Cut::default(),
-    }) + limits::ENVELOPE_SLACK;
+    });
     let entries = history::page(conn, args.task_id, offset, cap)?;
     let page = Page::fit(entries, offset, overhead, cap);
     Ok(HistoryList {

@@ -283,4 +283,78 @@ mod tests {
         drop(s);
         assert_eq!(subs.count(), 0);
     }
+
+    #[test]
+    fn dispatch_costs_only_the_matching_subscriptions() {
+        // 100,000 subscriptions: 200 sessions × 500 tasks each, plus everyone on the agent "bob".
+        let subs = Subscriptions::default();
+        let sessions: Vec<Arc<Session>> = (0..200).map(|_| Arc::new(Session::new())).collect();
+        let started = std::time::Instant::now();
+        for (i, s) in sessions.iter().enumerate() {
+            for t in 0..499 {
+                let uri = format!("task://{}", i * 499 + t + 1);
+                subs.subscribe(s, &json!({ "uri": uri })).unwrap();
+            }
+            subs.subscribe(s, &json!({"uri": "queue://bob"})).unwrap();
+        }
+        let subscribed = started.elapsed();
+        assert_eq!(subs.count(), 100_000);
+        // One task changed: one subscription matches, whatever the total.
+        let started = std::time::Instant::now();
+        assert_eq!(subs.dispatch(&changes(&[777], &[], &[])), 1);
+        let dispatched = started.elapsed();
+        assert_eq!(
+            subs.dispatch(&changes(&[777, 778], &["alice"], &["dev"])),
+            2
+        );
+        assert_eq!(subs.dispatch(&changes(&[777], &["bob"], &[])), 201);
+        assert_eq!(subs.dispatch(&changes(&[], &[], &[])), 0);
+        eprintln!(
+            "100,000 subscriptions: subscribed in {subscribed:?}, one dispatch in {dispatched:?}"
+        );
+        // Ending a session removes exactly its subscriptions.
+        subs.forget(&sessions[1]);
+        assert_eq!(subs.count(), 100_000 - 500);
+        assert_eq!(subs.dispatch(&changes(&[777], &["bob"], &[])), 199);
+        // A session dropped without `forget` is skipped and cleaned up by the next dispatch it matches.
+        let dead = sessions[0].clone();
+        drop(sessions);
+        drop(dead);
+        assert_eq!(subs.count(), 0);
+        assert_eq!(subs.dispatch(&changes(&[1], &[], &[])), 1);
+        assert_eq!(subs.dispatch(&changes(&[1], &[], &[])), 0);
+    }
+
+    #[test]
+    fn a_session_may_hold_at_most_the_configured_number_of_subscriptions() {
+        let small = limits::Limits {
+            subscriptions_per_session: 3,
+            ..limits::Limits::default()
+        };
+        limits::with_limits(small, || {
+            let subs = Subscriptions::default();
+            let s = Arc::new(Session::new());
+            let other = Arc::new(Session::new());
+            for id in 1..=3 {
+                subs.subscribe(&s, &json!({ "uri": format!("task://{id}") }))
+                    .unwrap();
+            }
+            // Subscribing again to a held URI is not a new subscription.
+            subs.subscribe(&s, &json!({"uri": "task://2"})).unwrap();
+            let err = subs.subscribe(&s, &json!({"uri": "task://4"})).unwrap_err();
+            assert_eq!(err.code, -32602);
+            assert_eq!(
+                err.message,
+                "Invalid params: cannot subscribe to task://4: this session already holds 3 subscriptions, \
+                 the limit (TINYTASK_MAX_SUBSCRIPTIONS_PER_SESSION); unsubscribe from some first"
+            );
+            // The limit is per session, and unsubscribing frees a place.
+            subs.subscribe(&other, &json!({"uri": "task://4"})).unwrap();
+            subs.unsubscribe(&s, &json!({"uri": "task://1"})).unwrap();
+            subs.subscribe(&s, &json!({"uri": "task://4"})).unwrap();
+            assert_eq!(subs.count(), 4);
+            assert_eq!(subs.dispatch(&changes(&[1], &[], &[])), 0);
+            assert_eq!(subs.dispatch(&changes(&[4], &[], &[])), 2);
+        });
+    }
 }
