@@ -31,7 +31,8 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::read(
             "list_comments",
             "List comments",
-            "All comments of a task, oldest first. Returns {task_id, count, comments}.",
+            "All comments of a task, oldest first, from the optional offset. Returns {task_id, count, comments}; \
+             a result larger than the response size limit is cut and adds has_more: true and next_offset.",
             comments::list,
         ),
         ToolDef::read(
@@ -74,7 +75,8 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::read(
             "list_links",
             "List links",
-            "All links of a task, oldest first. Returns {task_id, count, links}.",
+            "All links of a task, oldest first, from the optional offset. Returns {task_id, count, links}; a \
+             result larger than the response size limit is cut and adds has_more: true and next_offset.",
             links::list,
         ),
     ]
