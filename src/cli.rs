@@ -18,8 +18,21 @@ pub const EXIT_FAILURE: u8 = 1;
 static ENV_HELP: LazyLock<String> = LazyLock::new(|| {
     let mut text =
         String::from("Environment variables (also read from ./.env; real environment wins):\n");
+    // Columns as wide as their longest entry, so every line stays aligned.
+    let name_width = config::ENV_VARS
+        .iter()
+        .map(|v| v.0.len())
+        .max()
+        .unwrap_or(0);
+    let default_width = config::ENV_VARS
+        .iter()
+        .map(|v| v.1.len())
+        .max()
+        .unwrap_or(0);
     for (name, default, meaning) in config::ENV_VARS {
-        text.push_str(&format!("  {name:<20} default {default:<20} {meaning}\n"));
+        text.push_str(&format!(
+            "  {name:<name_width$} default {default:<default_width$} {meaning}\n"
+        ));
     }
     text.push_str("\nInvalid values exit with status 2 and one line naming the variable and the allowed values.");
     text
@@ -175,6 +188,8 @@ fn serve(config: Config) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    // Before the first request: every domain operation reads these limits.
+    crate::domain::limits::install(config.limits);
     let engine = Engine::new(Board::new(pool));
     let status = runtime.block_on(run_transports(config, engine, max_connections));
     // Everything is stopped and checkpointed; don't wait for idle blocking-pool threads (e.g. a stdin

@@ -91,7 +91,11 @@ fn a_2x_database_is_served_unchanged() {
     assert_eq!(child.links[0].url, "https://example.test/pr/7");
     let old = tasks::get(&mut conn, 4).unwrap();
     assert_eq!(old.archived_at.as_deref(), Some("2025-12-03T00:00:00Z"));
-    assert_eq!(agents::my_queue(&mut conn, "coder").unwrap().count, 2);
+    let coder = agents::MyQueue {
+        agent_name: "coder".into(),
+        offset: None,
+    };
+    assert_eq!(agents::my_queue(&mut conn, coder).unwrap().count, 2);
 
     // Every migration recorded as applied, and opening again is a no-op.
     let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))

@@ -8,6 +8,7 @@ pub use http::{AllowList, HttpSettings, MAX_CONNECTIONS_LIMIT};
 pub use values::{LogFormat, LogLevel, Mode};
 
 mod http;
+mod limits;
 
 use std::path::PathBuf;
 
@@ -21,6 +22,8 @@ pub struct Config {
     pub log_level: LogLevel,
     pub log_format: LogFormat,
     pub http: HttpSettings,
+    /// Sizes of texts, responses and subscriptions (installed into `domain::limits` at startup).
+    pub limits: crate::domain::limits::Limits,
 }
 
 /// The documented environment variables: (name, default, allowed values / meaning). Used by `--help`.
@@ -97,6 +100,47 @@ pub const ENV_VARS: &[(&str, &str, &str)] = &[
         "(unset)",
         "when set, HTTP requests (except /health) need Authorization: Bearer <token>",
     ),
+    (
+        "TINYTASK_MAX_TITLE_BYTES",
+        "4096",
+        "longest task title in bytes, 1-1048576",
+    ),
+    (
+        "TINYTASK_MAX_DESCRIPTION_BYTES",
+        "65536",
+        "longest task description in bytes, 1-16777216",
+    ),
+    (
+        "TINYTASK_MAX_COMMENT_BYTES",
+        "65536",
+        "longest comment (and move_task hand-off note) in bytes, 1-16777216",
+    ),
+    (
+        "TINYTASK_MAX_LINK_BYTES",
+        "8192",
+        "longest link url or link description in bytes, 1-1048576",
+    ),
+    (
+        "TINYTASK_MAX_TAG_BYTES",
+        "256",
+        "longest tag in bytes, 1-65536",
+    ),
+    ("TINYTASK_MAX_TAGS", "100", "tags per task, 1-10000"),
+    (
+        "TINYTASK_MAX_NAME_BYTES",
+        "1024",
+        "longest agent/person name (created_by, assigned_to, changed_by, agents) in bytes, 1-65536",
+    ),
+    (
+        "TINYTASK_MAX_RESPONSE_BYTES",
+        "4194304",
+        "largest JSON result of a list before it is cut (has_more, next_offset), 4096-1073741824",
+    ),
+    (
+        "TINYTASK_MAX_SUBSCRIPTIONS_PER_SESSION",
+        "1000",
+        "resource subscriptions one session may hold, 1-1000000",
+    ),
 ];
 
 impl Config {
@@ -126,6 +170,7 @@ impl Config {
                 LogFormat::Text,
             )?,
             http: HttpSettings::from_lookup(&get)?,
+            limits: limits::from_lookup(&get)?,
         })
     }
 
@@ -140,6 +185,7 @@ impl Config {
             self.log_level.as_str(),
             self.log_format.as_str()
         ) + &self.http.summary()
+            + &limits::summary(&self.limits)
     }
 }
 

@@ -178,3 +178,40 @@ fn hardening_settings_have_defaults_and_precise_range_errors() {
     assert_eq!(err.variable, "TINYTASK_UNUSED_SESSION_SECS");
     assert!(err.to_string().contains("from 1 to 20"), "{err}");
 }
+
+#[test]
+fn limits_default_and_parse_within_their_ranges() {
+    let d = config(&[]).unwrap().limits;
+    assert_eq!(d, crate::domain::limits::Limits::default());
+    assert_eq!(d.description_bytes, 65536);
+    assert_eq!(d.response_bytes, 4 * 1024 * 1024);
+    assert_eq!(d.subscriptions_per_session, 1000);
+    let c = config(&[
+        ("TINYTASK_MAX_DESCRIPTION_BYTES", "100"),
+        ("TINYTASK_MAX_RESPONSE_BYTES", "4096"),
+        ("TINYTASK_MAX_SUBSCRIPTIONS_PER_SESSION", "5"),
+    ])
+    .unwrap();
+    assert_eq!(c.limits.description_bytes, 100);
+    assert_eq!(c.limits.response_bytes, 4096);
+    assert_eq!(c.limits.subscriptions_per_session, 5);
+    assert!(c.summary().contains("max_response_bytes=4096"));
+    let err = config(&[("TINYTASK_MAX_RESPONSE_BYTES", "100")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid TINYTASK_MAX_RESPONSE_BYTES=\"100\": allowed values are an integer from 4096 to 1073741824"
+    );
+    for (var, _) in limits::RANGES {
+        for bad in ["0", "x", "-1", "99999999999"] {
+            assert_eq!(
+                config(&[(var, bad)]).unwrap_err().variable,
+                *var,
+                "{var}={bad}"
+            );
+        }
+        assert!(
+            ENV_VARS.iter().any(|(name, _, _)| name == var),
+            "{var} is not documented in ENV_VARS"
+        );
+    }
+}

@@ -4,6 +4,7 @@ use super::blocking;
 use super::hierarchy;
 use super::history;
 use super::input;
+use super::limits::{self, Cut, Page};
 use super::rows::{CommentRow, TaskRow};
 use super::tasks::{self, find_row};
 use super::text;
@@ -15,12 +16,24 @@ use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// Arguments of `get_my_queue` and `signup_for_task`.
+/// Arguments of `signup_for_task`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AgentName {
     /// The agent's name, exactly as tasks are assigned to it.
     pub agent_name: String,
+}
+
+/// Arguments of `get_my_queue`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MyQueue {
+    /// The agent's name, exactly as tasks are assigned to it.
+    pub agent_name: String,
+    /// Number of tasks to skip (≥ 0); pass a cut result's next_offset to get the rest.
+    #[serde(default, deserialize_with = "input::opt_int")]
+    #[schemars(with = "Option<i64>")]
+    pub offset: Option<i64>,
 }
 
 /// Result of `get_my_queue`.
@@ -29,13 +42,13 @@ pub struct AgentQueue {
     pub agent: String,
     pub count: usize,
     pub tasks: Vec<Task>,
+    #[serde(flatten)]
+    pub cut: Cut,
 }
 
-/// The agent's open work: assigned, idle or working, not archived (blocked tasks included and flagged).
-pub fn my_queue(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<AgentQueue> {
-    let agent = text::required("agent_name", agent_name)?;
-    let rows: Vec<TaskRow> = t::table
-        .filter(t::assigned_to.eq(&agent))
+fn open_work(agent: &str) -> t::BoxedQuery<'_, diesel::sqlite::Sqlite> {
+    t::table
+        .filter(t::assigned_to.eq(agent))
         // Two `=` instead of `IN (…)`, which diesel prepares anew on every call.
         .filter(
             t::status
@@ -43,15 +56,45 @@ pub fn my_queue(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<A
                 .or(t::status.eq(TaskStatus::Working.as_str())),
         )
         .filter(t::archived_at.is_null())
+        .into_boxed()
+}
+
+/// The agent's open work: assigned, idle or working, not archived (blocked tasks included and flagged),
+/// from `offset`, cut to the response limit.
+pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<AgentQueue> {
+    let agent = text::required("agent_name", &args.agent_name)?;
+    let offset = limits::offset(args.offset)?;
+    let cap = limits::current().response_bytes;
+    let query = open_work(&agent)
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
         .select(TaskRow::as_select())
-        .load(conn)?;
+        .offset(offset);
+    let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
     let tasks = blocking::to_views(conn, rows)?;
-    Ok(AgentQueue {
+    let mut result = AgentQueue {
         agent,
-        count: tasks.len(),
-        tasks,
-    })
+        count: 0,
+        tasks: Vec::new(),
+        cut: Cut::default(),
+    };
+    let overhead = limits::json_len(&result);
+    let page = Page::fit(tasks, offset, overhead, cap);
+    result.count = page.items.len();
+    result.tasks = page.items;
+    result.cut = page.cut;
+    Ok(result)
+}
+
+/// Status and priority of each of the agent's open tasks (for `queue://{agent_name}/summary`, which
+/// counts them: two small columns per task instead of whole tasks, so it needs no cut).
+pub fn open_work_counts(
+    conn: &mut SqliteConnection,
+    agent_name: &str,
+) -> DomainResult<Vec<(String, Option<i32>)>> {
+    let agent = text::required("agent_name", agent_name)?;
+    Ok(open_work(&agent)
+        .select((t::status, t::priority))
+        .load(conn)?)
 }
 
 /// Result of `signup_for_task`.
@@ -68,7 +111,8 @@ pub struct Signup {
 /// Claims the agent's most urgent idle task that is not blocked by an unfinished task. Runs inside the
 /// caller's IMMEDIATE transaction, so two agents can never claim the same task.
 pub fn signup(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<Signup> {
-    let agent = text::required("agent_name", agent_name)?;
+    // Stored as `changed_by` of the status change, so bounded like every name.
+    let agent = text::required_max("agent_name", agent_name, limits::current().name())?;
     // The most urgent idle task whose blocker (if any) is complete or gone, in one query. The cursor is
     // dropped after the first row instead of `LIMIT 1`: a bound LIMIT makes SQLite re-prepare each time.
     let blocker = diesel::alias!(t as blocker);
@@ -143,9 +187,10 @@ pub struct Moved {
 
 /// Hands a task from one agent to another with a note; the task goes back to `idle` for the new agent.
 pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Moved> {
-    let current = text::required("current_agent", &args.current_agent)?;
-    let new_agent = text::required("new_agent", &args.new_agent)?;
-    let note = text::required("comment", &args.comment)?;
+    let limits = limits::current();
+    let current = text::required_max("current_agent", &args.current_agent, limits.name())?;
+    let new_agent = text::required_max("new_agent", &args.new_agent, limits.name())?;
+    let note = text::required_max("comment", &args.comment, limits.comment())?;
     let row = find_row(conn, "Task", args.task_id)?;
     if row.assigned_to.as_deref() != Some(current.as_str()) {
         return Err(DomainError::Rule(format!(

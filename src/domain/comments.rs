@@ -1,7 +1,9 @@
 //! Comments on tasks.
 
 use super::input;
+use super::limits::{self, Cut, Page};
 use super::rows::CommentRow;
+use super::tasks::TaskItems;
 use super::tasks::find_row;
 use super::text;
 use super::views::Comment;
@@ -56,6 +58,8 @@ pub struct CommentList {
     pub task_id: i32,
     pub count: usize,
     pub comments: Vec<Comment>,
+    #[serde(flatten)]
+    pub cut: Cut,
 }
 
 fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<CommentRow> {
@@ -85,14 +89,11 @@ fn insert(
 }
 
 pub fn add(conn: &mut SqliteConnection, args: AddComment) -> DomainResult<Comment> {
-    let content = text::required("content", &args.content)?;
+    let limits = limits::current();
+    let content = text::required_max("content", &args.content, limits.comment())?;
+    let by = text::optional_max("created_by", args.created_by.as_deref(), limits.name())?;
     find_row(conn, "Task", args.task_id)?;
-    insert(
-        conn,
-        args.task_id,
-        content,
-        text::optional(args.created_by.as_deref()),
-    )
+    insert(conn, args.task_id, content, by)
 }
 
 pub fn get(conn: &mut SqliteConnection, id: i32) -> DomainResult<Comment> {
@@ -100,7 +101,7 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> DomainResult<Comment> {
 }
 
 pub fn update(conn: &mut SqliteConnection, args: UpdateComment) -> DomainResult<Comment> {
-    let content = text::required("content", &args.content)?;
+    let content = text::required_max("content", &args.content, limits::current().comment())?;
     let row = find(conn, args.id)?;
     if row.content != content {
         diesel::update(c::table.filter(c::id.eq(args.id)))
@@ -128,21 +129,32 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem>
     })
 }
 
-pub fn list(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<CommentList> {
-    find_row(conn, "Task", task_id)?;
-    let comments: Vec<Comment> = c::table
-        .filter(c::task_id.eq(task_id))
+/// The comments of a task, oldest first, from `offset`, cut to the response limit.
+pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<CommentList> {
+    let offset = limits::offset(args.offset)?;
+    find_row(conn, "Task", args.task_id)?;
+    let cap = limits::current().response_bytes;
+    let query = c::table
+        .filter(c::task_id.eq(args.task_id))
         .order((c::created_at.asc(), c::id.asc()))
         .select(CommentRow::as_select())
-        .load(conn)?
+        .offset(offset);
+    let items: Vec<Comment> = limits::load_bounded(conn, query, usize::MAX, cap)?
         .into_iter()
         .map(Comment::from)
         .collect();
-    Ok(CommentList {
-        task_id,
-        count: comments.len(),
-        comments,
-    })
+    let mut result = CommentList {
+        task_id: args.task_id,
+        count: 0,
+        comments: Vec::new(),
+        cut: Cut::default(),
+    };
+    let overhead = limits::json_len(&result);
+    let page = Page::fit(items, offset, overhead, cap);
+    result.count = page.items.len();
+    result.comments = page.items;
+    result.cut = page.cut;
+    Ok(result)
 }
 
 /// Copies the comment to another task and leaves a forwarding note in place of the original.

@@ -1,6 +1,7 @@
 //! `task_history`: one row per changed field (2.x created the table and never wrote it).
 
 use super::DomainResult;
+use super::limits;
 use super::rows::HistoryRow;
 use super::views::HistoryEntry;
 use crate::db::schema::task_history;
@@ -33,13 +34,20 @@ pub fn record(
     Ok(())
 }
 
-/// The history of one task, oldest first.
-pub fn list(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Vec<HistoryEntry>> {
-    let rows: Vec<HistoryRow> = task_history::table
+/// The history of one task, oldest first, from `offset`: the rows that can fit in `budget` bytes of JSON
+/// (see `limits::load_bounded`; the caller makes the exact cut).
+pub fn page(
+    conn: &mut SqliteConnection,
+    task_id: i32,
+    offset: i64,
+    budget: usize,
+) -> DomainResult<Vec<HistoryEntry>> {
+    let query = task_history::table
         .filter(task_history::task_id.eq(task_id))
         .order((task_history::changed_at.asc(), task_history::id.asc()))
         .select(HistoryRow::as_select())
-        .load(conn)?;
+        .offset(offset);
+    let rows: Vec<HistoryRow> = limits::load_bounded(conn, query, usize::MAX, budget)?;
     Ok(rows.into_iter().map(HistoryEntry::from).collect())
 }
 

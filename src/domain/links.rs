@@ -2,7 +2,9 @@
 
 use super::comments::DeletedItem;
 use super::input;
+use super::limits::{self, Cut, Page};
 use super::rows::LinkRow;
+use super::tasks::TaskItems;
 use super::tasks::find_row;
 use super::text;
 use super::views::Link;
@@ -51,6 +53,8 @@ pub struct LinkList {
     pub task_id: i32,
     pub count: usize,
     pub links: Vec<Link>,
+    #[serde(flatten)]
+    pub cut: Cut,
 }
 
 fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<LinkRow> {
@@ -63,14 +67,18 @@ fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<LinkRow> {
 }
 
 pub fn add(conn: &mut SqliteConnection, args: AddLink) -> DomainResult<Link> {
-    let url = text::required("url", &args.url)?;
+    let limits = limits::current();
+    let url = text::required_max("url", &args.url, limits.link())?;
+    let description =
+        text::optional_max("description", args.description.as_deref(), limits.link())?;
+    let by = text::optional_max("created_by", args.created_by.as_deref(), limits.name())?;
     find_row(conn, "Task", args.task_id)?;
     let row: LinkRow = diesel::insert_into(l::table)
         .values((
             l::task_id.eq(args.task_id),
             l::url.eq(url),
-            l::description.eq(text::optional(args.description.as_deref())),
-            l::created_by.eq(text::optional(args.created_by.as_deref())),
+            l::description.eq(description),
+            l::created_by.eq(by),
         ))
         .returning(LinkRow::as_returning())
         .get_result(conn)?;
@@ -78,12 +86,16 @@ pub fn add(conn: &mut SqliteConnection, args: AddLink) -> DomainResult<Link> {
 }
 
 pub fn update(conn: &mut SqliteConnection, args: UpdateLink) -> DomainResult<Link> {
+    let limit = limits::current().link();
     let url = args
         .url
         .as_deref()
-        .map(|u| text::required("url", u))
+        .map(|u| text::required_max("url", u, limit))
         .transpose()?;
-    let description = args.description.map(|d| text::optional(d.as_deref()));
+    let description = args
+        .description
+        .map(|d| text::optional_max("description", d.as_deref(), limit))
+        .transpose()?;
     find(conn, args.id)?;
     if url.is_some() || description.is_some() {
         diesel::update(l::table.filter(l::id.eq(args.id)))
@@ -106,19 +118,30 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem>
     })
 }
 
-pub fn list(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<LinkList> {
-    find_row(conn, "Task", task_id)?;
-    let links: Vec<Link> = l::table
-        .filter(l::task_id.eq(task_id))
+/// The links of a task, oldest first, from `offset`, cut to the response limit.
+pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<LinkList> {
+    let offset = limits::offset(args.offset)?;
+    find_row(conn, "Task", args.task_id)?;
+    let cap = limits::current().response_bytes;
+    let query = l::table
+        .filter(l::task_id.eq(args.task_id))
         .order((l::created_at.asc(), l::id.asc()))
         .select(LinkRow::as_select())
-        .load(conn)?
+        .offset(offset);
+    let items: Vec<Link> = limits::load_bounded(conn, query, usize::MAX, cap)?
         .into_iter()
         .map(Link::from)
         .collect();
-    Ok(LinkList {
-        task_id,
-        count: links.len(),
-        links,
-    })
+    let mut result = LinkList {
+        task_id: args.task_id,
+        count: 0,
+        links: Vec::new(),
+        cut: Cut::default(),
+    };
+    let overhead = limits::json_len(&result);
+    let page = Page::fit(items, offset, overhead, cap);
+    result.count = page.items.len();
+    result.links = page.items;
+    result.cut = page.cut;
+    Ok(result)
 }

@@ -14,6 +14,7 @@ mod error;
 mod hierarchy;
 mod history;
 pub mod input;
+pub mod limits;
 pub mod links;
 pub mod queues;
 mod rows;

@@ -2,10 +2,9 @@
 //! non-archived task names it.
 
 use super::DomainResult;
-use super::blocking;
 use super::history;
 use super::input;
-use super::rows::TaskRow;
+use super::limits::{self, Cut, Page};
 use super::tasks::{self, TaskFilter, find_row};
 use super::text;
 use super::views::Task;
@@ -107,6 +106,8 @@ pub struct QueueTaskList {
     /// The filters that were applied.
     pub filters: TaskFilter,
     pub tasks: Vec<Task>,
+    #[serde(flatten)]
+    pub cut: Cut,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -195,7 +196,7 @@ pub fn remove_task(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Ta
     set_queue(conn, task_id, None)
 }
 
-/// The queue's tasks, filtered like `list_tasks`.
+/// The queue's tasks, filtered like `list_tasks` (and cut to the response limit like it).
 pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<QueueTaskList> {
     let mut filter = args.0;
     let name = text::queue_name(
@@ -204,14 +205,21 @@ pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<Queu
     )?;
     filter.queue_name = Some(name.clone());
     filter.include_archived = Some(filter.include_archived.unwrap_or(false));
-    let tasks = tasks::list(conn, &filter)?;
-    filter.queue_name = None;
-    Ok(QueueTaskList {
+    let mut shown = filter.clone();
+    shown.queue_name = None;
+    let mut result = QueueTaskList {
         queue_name: name,
-        count: tasks.len(),
-        filters: filter,
-        tasks,
-    })
+        count: 0,
+        filters: shown,
+        tasks: Vec::new(),
+        cut: Cut::default(),
+    };
+    let overhead = limits::json_len(&result);
+    let page = tasks::list_page(conn, &filter, overhead)?;
+    result.count = page.items.len();
+    result.tasks = page.items;
+    result.cut = page.cut;
+    Ok(result)
 }
 
 /// Takes every non-archived task out of the queue.
@@ -237,13 +245,17 @@ pub fn clear(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<Queu
     })
 }
 
-/// Non-archived tasks of a queue in list order (used by the `queue://tasks/{queue_name}` resource).
-pub fn all_tasks(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<Vec<Task>> {
-    let rows: Vec<TaskRow> = t::table
-        .filter(t::queue_name.eq(queue_name))
-        .filter(t::archived_at.is_null())
-        .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
-        .select(TaskRow::as_select())
-        .load(conn)?;
-    blocking::to_views(conn, rows)
+/// Non-archived tasks of a queue in list order from `offset`, cut to the response limit (used by the
+/// `queue://tasks/{queue_name}` resource).
+pub fn all_tasks(
+    conn: &mut SqliteConnection,
+    queue_name: &str,
+    offset: i64,
+) -> DomainResult<Page<Task>> {
+    let filter = TaskFilter {
+        queue_name: Some(queue_name.to_string()),
+        offset: Some(offset),
+        ..TaskFilter::default()
+    };
+    tasks::list_page(conn, &filter, 0)
 }

@@ -4,6 +4,7 @@ use super::DomainResult;
 use super::blocking;
 use super::hierarchy;
 use super::input;
+use super::limits::{self, Cut, Page};
 use super::rows::TaskRow;
 use super::tasks::{self, CreateTask, UpdateTask, find_row};
 use super::views::Task;
@@ -55,6 +56,10 @@ pub struct GetSubtasks {
     /// Include archived subtasks (default false).
     #[serde(default)]
     pub include_archived: Option<bool>,
+    /// Number of subtasks to skip (≥ 0); pass a cut result's next_offset to get the rest.
+    #[serde(default, deserialize_with = "input::opt_int")]
+    #[schemars(with = "Option<i64>")]
+    pub offset: Option<i64>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -89,6 +94,8 @@ pub struct SubtaskList {
     pub count: usize,
     /// Flat list (also when recursive), most urgent first; `parent_task_id` of each gives the tree.
     pub subtasks: Vec<Task>,
+    #[serde(flatten)]
+    pub cut: Cut,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -97,6 +104,9 @@ pub struct TaskWithSubtasks {
     pub task: Task,
     pub subtasks: Vec<Task>,
     pub subtask_count: usize,
+    /// When cut (has_more), next_offset is the `offset` for get_subtasks with the same `recursive`.
+    #[serde(flatten)]
+    pub cut: Cut,
 }
 
 pub fn create(conn: &mut SqliteConnection, args: CreateSubtask) -> DomainResult<Task> {
@@ -117,15 +127,24 @@ pub fn create(conn: &mut SqliteConnection, args: CreateSubtask) -> DomainResult<
     )
 }
 
-/// Children (or all descendants) of a task, ordered most urgent first.
+/// Which subtasks [`subtasks_of`] reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SubtaskQuery {
+    pub recursive: bool,
+    pub include_archived: bool,
+    pub offset: i64,
+}
+
+/// Children (or all descendants) of a task, ordered most urgent first, from `offset`, cut to fit the
+/// response limit with `overhead` bytes around them.
 pub fn subtasks_of(
     conn: &mut SqliteConnection,
     parent_id: i32,
-    recursive: bool,
-    include_archived: bool,
-) -> DomainResult<Vec<Task>> {
+    which: SubtaskQuery,
+    overhead: usize,
+) -> DomainResult<Page<Task>> {
     find_row(conn, "Task", parent_id)?;
-    let ids: Vec<i32> = if recursive {
+    let ids: Vec<i32> = if which.recursive {
         hierarchy::descendants(conn, parent_id)?.0
     } else {
         t::table
@@ -137,30 +156,38 @@ pub fn subtasks_of(
             .collect()
     };
     let mut q = t::table.filter(t::id.eq_any(ids)).into_boxed();
-    if !include_archived {
+    if !which.include_archived {
         q = q.filter(t::archived_at.is_null());
     }
-    let rows: Vec<TaskRow> = q
+    let cap = limits::current().response_bytes;
+    let query = q
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
         .select(TaskRow::as_select())
-        .load(conn)?;
-    blocking::to_views(conn, rows)
+        .offset(which.offset);
+    let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
+    let tasks = blocking::to_views(conn, rows)?;
+    Ok(Page::fit(tasks, which.offset, overhead, cap))
 }
 
 pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<SubtaskList> {
-    let recursive = args.recursive.unwrap_or(false);
-    let subtasks = subtasks_of(
-        conn,
-        args.parent_task_id,
-        recursive,
-        args.include_archived.unwrap_or(false),
-    )?;
-    Ok(SubtaskList {
+    let which = SubtaskQuery {
+        recursive: args.recursive.unwrap_or(false),
+        include_archived: args.include_archived.unwrap_or(false),
+        offset: limits::offset(args.offset)?,
+    };
+    let mut result = SubtaskList {
         parent_task_id: args.parent_task_id,
-        recursive,
-        count: subtasks.len(),
-        subtasks,
-    })
+        recursive: which.recursive,
+        count: 0,
+        subtasks: Vec::new(),
+        cut: Cut::default(),
+    };
+    let overhead = limits::json_len(&result);
+    let page = subtasks_of(conn, args.parent_task_id, which, overhead)?;
+    result.count = page.items.len();
+    result.subtasks = page.items;
+    result.cut = page.cut;
+    Ok(result)
 }
 
 pub fn with_subtasks(
@@ -168,12 +195,22 @@ pub fn with_subtasks(
     args: TaskWithSubtasksArgs,
 ) -> DomainResult<TaskWithSubtasks> {
     let task = tasks::get(conn, args.task_id)?;
-    let subtasks = subtasks_of(conn, args.task_id, args.recursive.unwrap_or(false), false)?;
-    Ok(TaskWithSubtasks {
+    let which = SubtaskQuery {
+        recursive: args.recursive.unwrap_or(false),
+        ..SubtaskQuery::default()
+    };
+    let mut result = TaskWithSubtasks {
         task,
-        subtask_count: subtasks.len(),
-        subtasks,
-    })
+        subtasks: Vec::new(),
+        subtask_count: 0,
+        cut: Cut::default(),
+    };
+    let overhead = limits::json_len(&result);
+    let page = subtasks_of(conn, args.task_id, which, overhead)?;
+    result.subtask_count = page.items.len();
+    result.subtasks = page.items;
+    result.cut = page.cut;
+    Ok(result)
 }
 
 /// Re-parents a task (or makes it top-level), with the same checks as `update_task`.

@@ -11,6 +11,7 @@ use super::blocking::{self, check_blocker};
 use super::hierarchy::{self, check_parent};
 use super::history::{self, id_text};
 use super::input;
+use super::limits::{self, Cut, Page};
 use super::rows::{CommentRow, LinkRow, TaskRow};
 use super::text;
 use super::views::{Comment, Link, Task, TaskWithRelations};
@@ -134,32 +135,66 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> DomainResult<Task> {
     blocking::to_view(conn, row)
 }
 
-/// One task with its comments, links and history.
+/// `,"relations_truncated":["comments","links","history"]`: room kept when relations are cut.
+const TRUNCATED_FLAG: usize = 52;
+
+/// One task with its comments, links and history. When they would not fit in the response limit, each
+/// list keeps its oldest items that fit (comments first, then links, then history) and
+/// `relations_truncated` names the lists that were cut; the rest is read with list_comments, list_links
+/// or get_task_history and `offset`.
 pub fn get_with_relations(conn: &mut SqliteConnection, id: i32) -> DomainResult<TaskWithRelations> {
+    let cap = limits::current().response_bytes;
     let task = get(conn, id)?;
-    let comments = comments::table
+    // Each list is read only while it can still fit on its own (see `load_bounded`).
+    let query = comments::table
         .filter(comments::task_id.eq(id))
         .order((comments::created_at.asc(), comments::id.asc()))
-        .select(CommentRow::as_select())
-        .load(conn)?
+        .select(CommentRow::as_select());
+    let mut comments: Vec<Comment> = limits::load_bounded(conn, query, usize::MAX, cap)?
         .into_iter()
         .map(Comment::from)
         .collect();
-    let links = links::table
+    let query = links::table
         .filter(links::task_id.eq(id))
         .order((links::created_at.asc(), links::id.asc()))
-        .select(LinkRow::as_select())
-        .load(conn)?
+        .select(LinkRow::as_select());
+    let mut links: Vec<Link> = limits::load_bounded(conn, query, usize::MAX, cap)?
         .into_iter()
         .map(Link::from)
         .collect();
-    let history = history::list(conn, id)?;
-    Ok(TaskWithRelations {
+    let mut history = history::page(conn, id, 0, cap)?;
+    let mut result = TaskWithRelations {
         task,
-        comments,
-        links,
-        history,
-    })
+        comments: Vec::new(),
+        links: Vec::new(),
+        history: Vec::new(),
+        relations_truncated: None,
+    };
+    let base = limits::json_len(&result);
+    let whole = base
+        + limits::items_len(&comments)
+        + limits::items_len(&links)
+        + limits::items_len(&history);
+    if whole > cap {
+        let mut truncated = Vec::new();
+        let used = base + TRUNCATED_FLAG;
+        let (cut, used) = limits::fit_from(&mut comments, used, cap);
+        if cut {
+            truncated.push("comments");
+        }
+        let (cut, used) = limits::fit_from(&mut links, used, cap);
+        if cut {
+            truncated.push("links");
+        }
+        if limits::fit_from(&mut history, used, cap).0 {
+            truncated.push("history");
+        }
+        result.relations_truncated = Some(truncated);
+    }
+    result.comments = comments;
+    result.links = links;
+    result.history = history;
+    Ok(result)
 }
 
 fn priority(value: Option<i64>) -> DomainResult<Option<i32>> {
@@ -175,19 +210,19 @@ fn priority(value: Option<i64>) -> DomainResult<Option<i32>> {
         .transpose()
 }
 
-fn tags_json(tags: &[String]) -> String {
-    let cleaned: Vec<&str> = tags
-        .iter()
-        .map(|t| t.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
-    serde_json::to_string(&cleaned).unwrap_or_else(|_| "[]".into())
-}
-
 /// Creates a task (status `idle`).
 pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Task> {
-    let title = text::required("title", &args.title)?;
-    let created_by = text::required("created_by", &args.created_by)?;
+    let limits = limits::current();
+    let title = text::required_max("title", &args.title, limits.title())?;
+    let created_by = text::required_max("created_by", &args.created_by, limits.name())?;
+    let description = text::optional_max(
+        "description",
+        args.description.as_deref(),
+        limits.description(),
+    )?;
+    let assigned_to =
+        text::optional_max("assigned_to", args.assigned_to.as_deref(), limits.name())?;
+    let tags = text::tags_json(args.tags.as_deref().unwrap_or_default())?;
     let priority = priority(args.priority)?.unwrap_or(0);
     let mut queue = text::optional_queue_name("queue_name", args.queue_name.as_deref())?;
     if let Some(parent) = args.parent_task_id {
@@ -202,12 +237,12 @@ pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Tas
     let row: TaskRow = diesel::insert_into(tasks::table)
         .values((
             tasks::title.eq(title),
-            tasks::description.eq(text::optional(args.description.as_deref())),
+            tasks::description.eq(description),
             tasks::status.eq(TaskStatus::Idle.as_str()),
-            tasks::assigned_to.eq(text::optional(args.assigned_to.as_deref())),
+            tasks::assigned_to.eq(assigned_to),
             tasks::created_by.eq(created_by),
             tasks::priority.eq(priority),
-            tasks::tags.eq(tags_json(args.tags.as_deref().unwrap_or_default())),
+            tasks::tags.eq(tags),
             tasks::parent_task_id.eq(args.parent_task_id),
             tasks::queue_name.eq(queue),
             tasks::blocked_by_task_id.eq(args.blocked_by_task_id),
@@ -220,26 +255,35 @@ pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Tas
 
 /// Applies a partial update; returns the task unchanged (no `updated_at` bump) when nothing differs.
 pub fn update(conn: &mut SqliteConnection, args: UpdateTask) -> DomainResult<Task> {
+    let limits = limits::current();
     let row = find_row(conn, "Task", args.id)?;
-    let changed_by = text::optional(args.changed_by.as_deref());
+    let changed_by = text::optional_max("changed_by", args.changed_by.as_deref(), limits.name())?;
     let mut changes = TaskChanges::new(&row);
     if let Some(title) = &args.title {
-        changes.title(text::required("title", title)?);
+        changes.title(text::required_max("title", title, limits.title())?);
     }
     if let Some(description) = &args.description {
-        changes.description(text::optional(description.as_deref()));
+        changes.description(text::optional_max(
+            "description",
+            description.as_deref(),
+            limits.description(),
+        )?);
     }
     if let Some(status) = args.status {
         changes.status(status);
     }
     if let Some(assignee) = &args.assigned_to {
-        changes.assigned_to(text::optional(assignee.as_deref()));
+        changes.assigned_to(text::optional_max(
+            "assigned_to",
+            assignee.as_deref(),
+            limits.name(),
+        )?);
     }
     if let Some(p) = priority(args.priority)? {
         changes.priority(p);
     }
     if let Some(tags) = &args.tags {
-        changes.tags(tags_json(tags.as_deref().unwrap_or_default()));
+        changes.tags(text::tags_json(tags.as_deref().unwrap_or_default())?);
     }
     if let Some(parent) = args.parent_task_id {
         if let Some(p) = parent {
@@ -332,31 +376,130 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<Deleted> {
     })
 }
 
-/// Filtered, ordered list of tasks.
-pub fn list(conn: &mut SqliteConnection, filter: &TaskFilter) -> DomainResult<Vec<Task>> {
-    let rows = filter
-        .query()?
-        .select(TaskRow::as_select())
-        .load_iter::<TaskRow, diesel::connection::DefaultLoadingMode>(conn)?
-        .take(filter.max_rows())
-        .collect::<QueryResult<Vec<_>>>()?;
-    blocking::to_views(conn, rows)
+/// Result of `list_tasks` and the `tasks://` resources.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TaskList {
+    pub count: usize,
+    pub tasks: Vec<Task>,
+    #[serde(flatten)]
+    pub cut: Cut,
 }
 
-/// The change history of a task, oldest first.
+impl TaskList {
+    fn from_page(page: Page<Task>) -> TaskList {
+        TaskList {
+            count: page.items.len(),
+            tasks: page.items,
+            cut: page.cut,
+        }
+    }
+
+    /// JSON size of the result around its tasks (with room for `has_more`/`next_offset`).
+    fn overhead() -> usize {
+        limits::json_len(&TaskList {
+            count: 0,
+            tasks: Vec::new(),
+            cut: Cut::default(),
+        })
+    }
+}
+
+/// Filtered, ordered list of tasks, cut to fit the response limit with `overhead` bytes around it.
+pub fn list_page(
+    conn: &mut SqliteConnection,
+    filter: &TaskFilter,
+    overhead: usize,
+) -> DomainResult<Page<Task>> {
+    let cap = limits::current().response_bytes;
+    let rows = limits::load_bounded(
+        conn,
+        filter.query()?.select(TaskRow::as_select()),
+        filter.max_rows(),
+        cap,
+    )?;
+    let tasks = blocking::to_views(conn, rows)?;
+    Ok(Page::fit(tasks, filter.offset.unwrap_or(0), overhead, cap))
+}
+
+/// `list_tasks`: the filtered list as `{count, tasks}` (plus `has_more`/`next_offset` when cut).
+pub fn list(conn: &mut SqliteConnection, filter: &TaskFilter) -> DomainResult<TaskList> {
+    list_page(conn, filter, TaskList::overhead()).map(TaskList::from_page)
+}
+
+/// Arguments of `list_comments`, `list_links` and `get_task_history`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskItems {
+    /// Task id.
+    #[serde(deserialize_with = "input::id")]
+    #[schemars(with = "i32")]
+    pub task_id: i32,
+    /// Number of items to skip (≥ 0); pass a cut result's next_offset to get the rest.
+    #[serde(default, deserialize_with = "input::opt_int")]
+    #[schemars(with = "Option<i64>")]
+    pub offset: Option<i64>,
+}
+
+/// Result of `get_task_history`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct HistoryList {
+    pub task_id: i32,
+    pub count: usize,
+    pub history: Vec<super::views::HistoryEntry>,
+    #[serde(flatten)]
+    pub cut: Cut,
+}
+
+/// The change history of a task, oldest first, from `offset` (cut to the response limit).
+pub fn history_page(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<HistoryList> {
+    let offset = limits::offset(args.offset)?;
+    find_row(conn, "Task", args.task_id)?;
+    let cap = limits::current().response_bytes;
+    let overhead = limits::json_len(&HistoryList {
+        task_id: args.task_id,
+        count: 0,
+        history: Vec::new(),
+        cut: Cut::default(),
+    });
+    let entries = history::page(conn, args.task_id, offset, cap)?;
+    let page = Page::fit(entries, offset, overhead, cap);
+    Ok(HistoryList {
+        task_id: args.task_id,
+        count: page.items.len(),
+        history: page.items,
+        cut: page.cut,
+    })
+}
+
+/// The change history of a task, oldest first (as much as fits in one response).
 pub fn history(
     conn: &mut SqliteConnection,
     id: i32,
 ) -> DomainResult<Vec<super::views::HistoryEntry>> {
-    history::list(conn, id)
+    Ok(history_page(
+        conn,
+        TaskItems {
+            task_id: id,
+            offset: None,
+        },
+    )?
+    .history)
 }
 
-/// All archived tasks, most recently archived first.
-pub fn archived(conn: &mut SqliteConnection) -> DomainResult<Vec<Task>> {
-    let rows = tasks::table
+/// Archived tasks, most recently archived first, from `offset` (cut to the response limit).
+pub fn archived(conn: &mut SqliteConnection, offset: i64) -> DomainResult<TaskList> {
+    let cap = limits::current().response_bytes;
+    let query = tasks::table
         .filter(tasks::archived_at.is_not_null())
         .order((tasks::archived_at.desc(), tasks::id.desc()))
         .select(TaskRow::as_select())
-        .load(conn)?;
-    blocking::to_views(conn, rows)
+        .offset(offset);
+    let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
+    let tasks = blocking::to_views(conn, rows)?;
+    Ok(TaskList::from_page(Page::fit(
+        tasks,
+        offset,
+        TaskList::overhead(),
+        cap,
+    )))
 }

@@ -1,5 +1,6 @@
 //! Normalisation of free-text arguments: trimming, blank checks and length limits.
 
+use super::limits::{self, TextLimit};
 use super::{DomainError, DomainResult};
 
 /// Longest queue name accepted (as TinyTask 2.x).
@@ -46,4 +47,61 @@ pub fn optional_queue_name(
         Some(name) => queue_name(field, &name).map(Some),
         None => Ok(None),
     }
+}
+
+/// A required string (trimmed, non-blank) of at most `limit` bytes.
+pub fn required_max(field: &'static str, value: &str, limit: TextLimit) -> DomainResult<String> {
+    let text = required(field, value)?;
+    limits::check(field, &text, limit)?;
+    Ok(text)
+}
+
+/// An optional string (trimmed; blank means absent) of at most `limit` bytes.
+pub fn optional_max(
+    field: &'static str,
+    value: Option<&str>,
+    limit: TextLimit,
+) -> DomainResult<Option<String>> {
+    let text = optional(value);
+    if let Some(t) = &text {
+        limits::check(field, t, limit)?;
+    }
+    Ok(text)
+}
+
+/// Tags as stored (a JSON array of the trimmed, non-blank tags), within the tag count and size limits.
+pub fn tags_json(tags: &[String]) -> DomainResult<String> {
+    let limits = limits::current();
+    let cleaned: Vec<&str> = tags
+        .iter()
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if cleaned.len() > limits.max_tags {
+        return Err(DomainError::invalid(
+            "tags",
+            format!(
+                "{} tags exceeds the limit of {} tags (TINYTASK_MAX_TAGS)",
+                cleaned.len(),
+                limits.max_tags
+            ),
+        ));
+    }
+    let tag = limits.tag();
+    if let Some((i, long)) = cleaned
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.len() > tag.bytes)
+    {
+        return Err(DomainError::invalid(
+            "tags",
+            format!(
+                "tag {i} is {} bytes, which exceeds the limit of {} bytes ({})",
+                long.len(),
+                tag.bytes,
+                tag.variable
+            ),
+        ));
+    }
+    Ok(serde_json::to_string(&cleaned).unwrap_or_else(|_| "[]".into()))
 }

@@ -70,6 +70,11 @@ pub struct TaskWithRelations {
     pub comments: Vec<Comment>,
     pub links: Vec<Link>,
     pub history: Vec<HistoryEntry>,
+    /// Only present when comments, links or history were cut to stay within the response size limit
+    /// (TINYTASK_MAX_RESPONSE_BYTES): the names of the cut lists, which keep their oldest items. Read the
+    /// rest with list_comments, list_links or get_task_history and `offset`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub relations_truncated: Option<Vec<&'static str>>,
 }
 
 /// SQLite `CURRENT_TIMESTAMP` text (`YYYY-MM-DD HH:MM:SS`, UTC) as ISO 8601 (`YYYY-MM-DDTHH:MM:SSZ`).

@@ -25,7 +25,7 @@ impl Engine {
             let weak = weak.clone();
             board.on_change(Box::new(move |changes| {
                 if let Some(engine) = weak.upgrade() {
-                    engine.subscriptions.dispatch(changes);
+                    let _ = engine.subscriptions.dispatch(changes);
                 }
             }));
             Engine {

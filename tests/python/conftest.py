@@ -52,7 +52,9 @@ COMMENT_KEYS = ["id", "task_id", "content", "created_by", "created_at", "updated
 LINK_KEYS = ["id", "task_id", "url", "description", "created_by", "created_at"]
 HISTORY_KEYS = ["id", "task_id", "field_name", "old_value", "new_value", "changed_by", "changed_at"]
 
-# The 31 tools of docs/TOOLS.md: name -> (required params, optional params), in the documented order.
+# The 31 tools of docs/TOOLS.md: name -> (required params, optional params), in the documented order. The
+# `offset` of get_my_queue, get_subtasks, list_comments, list_links and get_task_history is TinyTask's own
+# (for paging a list cut at the response size limit); 2.x had none.
 TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "create_task": (["title", "created_by"], ["description", "assigned_to", "priority", "tags", "parent_task_id",
                                               "queue_name", "blocked_by_task_id"]),
@@ -63,12 +65,12 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "archive_task": (["id"], []),
     "list_tasks": ([], ["assigned_to", "status", "exclude_status", "include_archived", "limit", "offset",
                         "queue_name", "parent_task_id", "exclude_subtasks"]),
-    "get_my_queue": (["agent_name"], []),
+    "get_my_queue": (["agent_name"], ["offset"]),
     "signup_for_task": (["agent_name"], []),
     "move_task": (["task_id", "current_agent", "new_agent", "comment"], []),
     "create_subtask": (["parent_task_id", "title", "created_by"], ["description", "assigned_to", "priority", "tags",
                                                                    "queue_name"]),
-    "get_subtasks": (["parent_task_id"], ["recursive", "include_archived"]),
+    "get_subtasks": (["parent_task_id"], ["recursive", "include_archived", "offset"]),
     "get_task_with_subtasks": (["task_id"], ["recursive"]),
     "move_subtask": (["subtask_id"], ["new_parent_id"]),
     "list_queues": ([], []),
@@ -82,14 +84,14 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "add_comment": (["task_id", "content"], ["created_by"]),
     "update_comment": (["id", "content"], []),
     "delete_comment": (["id"], []),
-    "list_comments": (["task_id"], []),
+    "list_comments": (["task_id"], ["offset"]),
     "get_comment": (["id"], []),
     "move_comment": (["comment_id", "to_task_id"], []),
     "add_link": (["task_id", "url"], ["description", "created_by"]),
     "update_link": (["id"], ["url", "description"]),
     "delete_link": (["id"], []),
-    "list_links": (["task_id"], []),
-    "get_task_history": (["task_id"], []),
+    "list_links": (["task_id"], ["offset"]),
+    "get_task_history": (["task_id"], ["offset"]),
 }
 assert len(TOOL_PARAMS) == 31
 
@@ -306,10 +308,11 @@ class TT:
 
 
 @asynccontextmanager
-async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db"):
-    """Spawns the server over stdio with a fresh database in `workdir` and yields an initialized :class:`TT`."""
+async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db", **env_extra: str):
+    """Spawns the server over stdio with a fresh database in `workdir` (and the extra environment variables
+    `env_extra`) and yields an initialized :class:`TT`."""
     binary = require_binary()
-    params = StdioServerParameters(command=binary, args=[], env=server_env(workdir / db_name, log_level),
+    params = StdioServerParameters(command=binary, args=[], env=server_env(workdir / db_name, log_level, **env_extra),
                                    cwd=str(workdir))
     stderr_path = workdir / "server.stderr.log"
     stream_errors: list[Exception] = []

@@ -289,10 +289,14 @@ mod tests {
 
     type Reply<T> = oneshot::Receiver<DomainResult<T>>;
 
-    fn create_titled(title: String) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
+    fn create_described(
+        title: &'static str,
+        description: Option<String>,
+    ) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
         move |c| {
             let args = CreateTask {
-                title: title.clone(),
+                title: title.into(),
+                description: description.clone(),
                 created_by: "tester".into(),
                 ..CreateTask::default()
             };
@@ -301,7 +305,12 @@ mod tests {
     }
 
     fn create(title: &'static str) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
-        create_titled(title.into())
+        create_described(title, None)
+    }
+
+    /// A create that needs about 15 new pages (a 60 kB description).
+    fn create_big(title: &'static str) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
+        create_described(title, Some("x".repeat(60_000)))
     }
 
     /// Queues `op`; returns the job and where its answer arrives.
@@ -400,14 +409,14 @@ mod tests {
     fn disk_full_fails_only_the_write_that_needs_space() {
         let (_dir, pool) = pool();
         // A real SQLITE_FULL: cap the writer connection's database at its current size, so only a write
-        // that needs new pages (a 200 kB title) fails.
+        // that needs new pages (a 60 kB description) fails.
         let cap = |c: &mut SqliteConnection| -> DomainResult<()> {
             c.batch_execute("PRAGMA max_page_count = 1")?; // clamps to the current page count
             Ok(())
         };
         let (j0, mut rx0) = queued(cap);
         let (j1, mut rx1) = queued(create("small before"));
-        let (j2, mut rx2) = queued(create_titled("x".repeat(200_000)));
+        let (j2, mut rx2) = queued(create_big("big"));
         let (j3, mut rx3) = queued(create("small after"));
         let health = WriteHealth::default();
         commit(&pool, vec![j0, j1, j2, j3], &health);
@@ -419,7 +428,7 @@ mod tests {
         assert_eq!(titles(&pool), ["small before", "small after"]);
 
         // The failure is the last write-path outcome until another write succeeds.
-        let (j4, mut rx4) = queued(create_titled("y".repeat(200_000)));
+        let (j4, mut rx4) = queued(create_big("big again"));
         commit(&pool, vec![j4], &health);
         assert!(rx4.try_recv().unwrap().is_err());
         let failure = health.current().expect("disk full is reported");
@@ -432,7 +441,7 @@ mod tests {
             Ok(())
         };
         let (j5, _) = queued(uncap);
-        let (j6, mut rx6) = queued(create_titled("z".repeat(200_000)));
+        let (j6, mut rx6) = queued(create_big("fits"));
         commit(&pool, vec![j5, j6], &health);
         rx6.try_recv().unwrap().expect("fits again");
         assert_eq!(health.current(), None);

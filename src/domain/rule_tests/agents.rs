@@ -27,7 +27,14 @@ fn queue_lists_open_work_most_urgent_first() {
     )
     .unwrap();
     create(&mut c, assigned("other", "carol", 9));
-    let q = agents::my_queue(&mut c, "bob").unwrap();
+    let q = agents::my_queue(
+        &mut c,
+        agents::MyQueue {
+            agent_name: "bob".into(),
+            offset: None,
+        },
+    )
+    .unwrap();
     assert_eq!(
         q.tasks.iter().map(|t| t.id).collect::<Vec<_>>(),
         [high.id, low.id]

@@ -215,6 +215,7 @@ fn get_subtasks_direct_or_recursive() {
             parent_task_id: p.id,
             recursive: None,
             include_archived: None,
+            offset: None,
         },
     )
     .unwrap();
@@ -228,6 +229,7 @@ fn get_subtasks_direct_or_recursive() {
             parent_task_id: p.id,
             recursive: Some(true),
             include_archived: None,
+            offset: None,
         },
     )
     .unwrap();
@@ -239,6 +241,7 @@ fn get_subtasks_direct_or_recursive() {
             parent_task_id: 99,
             recursive: None,
             include_archived: None,
+            offset: None,
         },
     )
     .unwrap_err();

@@ -3,6 +3,7 @@
 mod agents;
 mod blocking;
 mod hierarchy;
+mod limits;
 mod notes;
 mod queues;
 mod tasks;

@@ -1,6 +1,14 @@
 use crate::domain::comments::{self, AddComment, MoveComment, UpdateComment};
 use crate::domain::links::{self, AddLink, UpdateLink};
+use crate::domain::tasks::TaskItems;
 use crate::domain::test_support::{conn, create, new_task};
+
+fn items(task_id: i32) -> TaskItems {
+    TaskItems {
+        task_id,
+        offset: None,
+    }
+}
 
 fn comment(
     c: &mut diesel::SqliteConnection,
@@ -33,14 +41,14 @@ fn comments_crud() {
     )
     .unwrap();
     assert_eq!(updated.content, "bye");
-    assert_eq!(comments::list(&mut c, t.id).unwrap().count, 1);
+    assert_eq!(comments::list(&mut c, items(t.id)).unwrap().count, 1);
     comments::delete(&mut c, first.id).unwrap();
     assert_eq!(
         comments::get(&mut c, first.id).unwrap_err().to_string(),
         format!("Comment not found: {}", first.id)
     );
     assert_eq!(
-        comments::list(&mut c, 999).unwrap_err().to_string(),
+        comments::list(&mut c, items(999)).unwrap_err().to_string(),
         "Task not found: 999"
     );
     let err = comments::add(
@@ -140,7 +148,7 @@ fn links_crud() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("`url`"));
-    assert_eq!(links::list(&mut c, t.id).unwrap().count, 1);
+    assert_eq!(links::list(&mut c, items(t.id)).unwrap().count, 1);
     links::delete(&mut c, link.id).unwrap();
     assert_eq!(
         links::delete(&mut c, link.id).unwrap_err().to_string(),

@@ -247,6 +247,7 @@ fn list_orders_by_priority_then_age_and_filters() {
     let ids = |c: &mut diesel::SqliteConnection, f: TaskFilter| -> Vec<i32> {
         tasks::list(c, &f)
             .unwrap()
+            .tasks
             .into_iter()
             .map(|t| t.id)
             .collect()

@@ -14,14 +14,14 @@ const CONCRETE: &[(&str, &str, &str, &str, &str)] = &[
         "tasks://active",
         "active-tasks",
         "Active tasks",
-        "All non-archived tasks, most urgent first: {count, tasks}.",
+        "All non-archived tasks, most urgent first: {count, tasks} (cut at the response size limit with has_more and next_offset; read ?offset=N for the rest).",
         JSON,
     ),
     (
         "tasks://archived",
         "archived-tasks",
         "Archived tasks",
-        "All archived tasks: {count, tasks}.",
+        "All archived tasks: {count, tasks} (cut like tasks://active; ?offset=N).",
         JSON,
     ),
     (
@@ -45,14 +45,14 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "task://{id}/comments",
         "task-comments",
         "Task comments",
-        "{task_id, count, comments} of a task.",
+        "{task_id, count, comments} of a task (cut like tasks://active; ?offset=N).",
         JSON,
     ),
     (
         "task://{id}/links",
         "task-links",
         "Task links",
-        "{task_id, count, links} of a task.",
+        "{task_id, count, links} of a task (cut like tasks://active; ?offset=N).",
         JSON,
     ),
     (
@@ -66,7 +66,7 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "queue://{agent_name}",
         "agent-queue",
         "Agent queue",
-        "An agent's open tasks, like get_my_queue.",
+        "An agent's open tasks, like get_my_queue (cut like tasks://active; ?offset=N).",
         JSON,
     ),
     (
@@ -87,7 +87,7 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "queue://tasks/{queue_name}",
         "queue-tasks",
         "Queue tasks",
-        "A queue's tasks grouped by status (text).",
+        "A queue's tasks grouped by status (text; a cut list ends with a note and ?offset=N reads the rest).",
         TEXT,
     ),
 ];

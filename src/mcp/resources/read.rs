@@ -2,7 +2,8 @@
 
 use super::render;
 use super::uri::{ResourceRef, parse};
-use crate::domain::{Board, DomainError, agents, comments, links, queues, tasks};
+use crate::domain::limits::Cut;
+use crate::domain::{Board, DomainError, agents, comments, links, queues, subtasks, tasks};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{ErrorCode, ReadResourceResult, ResourceContents, to_wire};
 use serde_json::{Value, json};
@@ -24,9 +25,9 @@ pub async fn read(board: &Board, params: &Value) -> Result<Value, RpcError> {
             RpcError::invalid_params("Invalid params: resources/read requires a string \"uri\"")
         })?
         .to_string();
-    let target = parse(&uri).ok_or_else(|| not_found(&uri, None))?;
+    let (target, offset) = parse_paged(&uri).ok_or_else(|| not_found(&uri, None))?;
     let (mime, text) = board
-        .read(move |c| render_ref(c, target))
+        .read(move |c| render_ref(c, target, offset))
         .await
         .map_err(|e| match e {
             DomainError::NotFound { .. } => not_found(&uri, Some(e.to_string())),
@@ -43,26 +44,59 @@ fn json_text<T: serde::Serialize>(value: &T) -> String {
 const JSON: &str = "application/json";
 const TEXT: &str = "text/plain";
 
+/// The list resources accept `?offset=N` (the `next_offset` of a cut read) to read the rest.
+fn pageable(target: &ResourceRef) -> bool {
+    use ResourceRef::*;
+    matches!(
+        target,
+        ActiveTasks
+            | ArchivedTasks
+            | TaskComments(_)
+            | TaskLinks(_)
+            | AgentQueue(_)
+            | QueueTasks(_)
+    )
+}
+
+/// A resource URI with an optional `?offset=N` suffix on a list resource.
+fn parse_paged(uri: &str) -> Option<(ResourceRef, i64)> {
+    let Some((base, query)) = uri.split_once('?') else {
+        return parse(uri).map(|target| (target, 0));
+    };
+    let offset = query
+        .strip_prefix("offset=")
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))?
+        .parse::<i64>()
+        .ok()?;
+    parse(base).filter(pageable).map(|target| (target, offset))
+}
+
+/// The last line of a text resource whose task list was cut.
+fn cut_note(cut: &Cut, shown: usize, uri_hint: String) -> String {
+    match cut.next_offset {
+        Some(next) if cut.is_cut() => format!(
+            "\n(cut after {shown} tasks to stay within the response size limit, TINYTASK_MAX_RESPONSE_BYTES; \
+             the rest: {uri_hint}{next})\n"
+        ),
+        _ => String::new(),
+    }
+}
+
 fn render_ref(
     c: &mut diesel::SqliteConnection,
     target: ResourceRef,
+    offset: i64,
 ) -> crate::domain::DomainResult<(&'static str, String)> {
     use ResourceRef::*;
     Ok(match target {
         ActiveTasks => {
-            let list = tasks::list(c, &tasks::TaskFilter::default())?;
-            (
-                JSON,
-                json_text(&json!({"count": list.len(), "tasks": list})),
-            )
+            let filter = tasks::TaskFilter {
+                offset: Some(offset),
+                ..tasks::TaskFilter::default()
+            };
+            (JSON, json_text(&tasks::list(c, &filter)?))
         }
-        ArchivedTasks => {
-            let list = tasks::archived(c)?;
-            (
-                JSON,
-                json_text(&json!({"count": list.len(), "tasks": list})),
-            )
-        }
+        ArchivedTasks => (JSON, json_text(&tasks::archived(c, offset)?)),
         QueueList => {
             let names = queues::list(c)?.queues;
             let stats = names
@@ -72,22 +106,56 @@ fn render_ref(
             (TEXT, render::queue_list(&stats))
         }
         Task(id) => (JSON, json_text(&tasks::get_with_relations(c, id)?)),
-        TaskComments(id) => (JSON, json_text(&comments::list(c, id)?)),
-        TaskLinks(id) => (JSON, json_text(&links::list(c, id)?)),
+        TaskComments(id) => (JSON, json_text(&comments::list(c, items(id, offset))?)),
+        TaskLinks(id) => (JSON, json_text(&links::list(c, items(id, offset))?)),
         Hierarchy(id) => {
             let root = tasks::get(c, id)?;
-            let descendants = crate::domain::subtasks::subtasks_of(c, id, true, false)?;
-            (TEXT, render::hierarchy(&root, &descendants))
+            let which = subtasks::SubtaskQuery {
+                recursive: true,
+                ..Default::default()
+            };
+            let descendants = subtasks::subtasks_of(c, id, which, 0)?;
+            let mut text = render::hierarchy(&root, &descendants.items);
+            text += &cut_note(
+                &descendants.cut,
+                descendants.items.len(),
+                format!("get_subtasks parent_task_id={id} recursive=true offset="),
+            );
+            (TEXT, text)
         }
-        AgentQueue(agent) => (JSON, json_text(&agents::my_queue(c, &agent)?)),
+        AgentQueue(agent) => {
+            let args = agents::MyQueue {
+                agent_name: agent,
+                offset: Some(offset),
+            };
+            (JSON, json_text(&agents::my_queue(c, args)?))
+        }
         AgentSummary(agent) => (
             JSON,
-            json_text(&render::agent_summary(&agents::my_queue(c, &agent)?)),
+            json_text(&render::agent_summary(
+                &agent,
+                &agents::open_work_counts(c, &agent)?,
+            )),
         ),
         QueueStats(queue) => (TEXT, render::queue_stats(&queues::stats(c, &queue)?)),
-        QueueTasks(queue) => (
-            TEXT,
-            render::queue_tasks(&queue, &queues::all_tasks(c, &queue)?),
-        ),
+        QueueTasks(queue) => {
+            let page = queues::all_tasks(c, &queue, offset)?;
+            let mut text = render::queue_tasks(&queue, &page.items);
+            let hint = format!("queue://tasks/{}?offset=", encode(&queue));
+            text += &cut_note(&page.cut, page.items.len(), hint);
+            (TEXT, text)
+        }
     })
+}
+
+fn items(task_id: i32, offset: i64) -> tasks::TaskItems {
+    tasks::TaskItems {
+        task_id,
+        offset: Some(offset),
+    }
+}
+
+/// A queue name as a URI path segment.
+fn encode(name: &str) -> String {
+    percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string()
 }

@@ -2,7 +2,6 @@
 //! real tree instead of 2.x's flattened list).
 
 use crate::domain::TaskStatus;
-use crate::domain::agents::AgentQueue;
 use crate::domain::queues::QueueStats;
 use crate::domain::views::Task;
 use serde_json::{Value, json};
@@ -160,20 +159,22 @@ pub fn queue_tasks(queue: &str, tasks: &[Task]) -> String {
     out
 }
 
-/// `queue://{agent_name}/summary`: counts by status and priority band (high > 5, medium 0–5, low < 0).
-pub fn agent_summary(queue: &AgentQueue) -> Value {
-    let count = |f: &dyn Fn(&Task) -> bool| queue.tasks.iter().filter(|t| f(t)).count();
+/// `queue://{agent_name}/summary`: counts by status and priority band (high > 5, medium 0–5, low < 0) of
+/// the agent's open tasks, given as (status, priority) pairs.
+pub fn agent_summary(agent: &str, open: &[(String, Option<i32>)]) -> Value {
+    let count =
+        |f: &dyn Fn(&str, i32) -> bool| open.iter().filter(|(s, p)| f(s, p.unwrap_or(0))).count();
     json!({
-        "agent": queue.agent,
-        "total": queue.count,
+        "agent": agent.trim(),
+        "total": open.len(),
         "by_status": {
-            "idle": count(&|t| t.status == TaskStatus::Idle),
-            "working": count(&|t| t.status == TaskStatus::Working),
+            "idle": count(&|s, _| s == TaskStatus::Idle.as_str()),
+            "working": count(&|s, _| s == TaskStatus::Working.as_str()),
         },
         "by_priority": {
-            "high": count(&|t| t.priority > 5),
-            "medium": count(&|t| (0..=5).contains(&t.priority)),
-            "low": count(&|t| t.priority < 0),
+            "high": count(&|_, p| p > 5),
+            "medium": count(&|_, p| (0..=5).contains(&p)),
+            "low": count(&|_, p| p < 0),
         },
     })
 }

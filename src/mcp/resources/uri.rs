@@ -3,7 +3,7 @@
 
 use percent_encoding::percent_decode_str;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResourceRef {
     ActiveTasks,
     ArchivedTasks,

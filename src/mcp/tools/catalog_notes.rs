@@ -1,7 +1,7 @@
 //! Comment and link tools (TinyTask 2.x names and parameters).
 
 use super::def::{Effect, ToolDef};
-use crate::domain::input::{CommentId, LinkId, TaskRef};
+use crate::domain::input::{CommentId, LinkId};
 use crate::domain::{comments, links};
 
 pub fn tools() -> Vec<ToolDef> {
@@ -31,8 +31,9 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::read(
             "list_comments",
             "List comments",
-            "All comments of a task, oldest first. Returns {task_id, count, comments}.",
-            |c, a: TaskRef| comments::list(c, a.task_id),
+            "All comments of a task, oldest first, from the optional offset. Returns {task_id, count, comments}; \
+             a result larger than the response size limit is cut and adds has_more: true and next_offset.",
+            comments::list,
         ),
         ToolDef::read(
             "get_comment",
@@ -74,8 +75,9 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::read(
             "list_links",
             "List links",
-            "All links of a task, oldest first. Returns {task_id, count, links}.",
-            |c, a: TaskRef| links::list(c, a.task_id),
+            "All links of a task, oldest first, from the optional offset. Returns {task_id, count, links}; a \
+             result larger than the response size limit is cut and adds has_more: true and next_offset.",
+            links::list,
         ),
     ]
 }

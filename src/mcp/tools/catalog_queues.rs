@@ -50,7 +50,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Get queue tasks",
             "Tasks of queue_name, most urgent first, with the same optional filters as list_tasks (assigned_to, \
              status, exclude_status, parent_task_id, exclude_subtasks, include_archived, limit, offset). Returns \
-             {queue_name, count, filters, tasks}.",
+             {queue_name, count, filters, tasks}; a result larger than the response size limit is cut and adds \
+             has_more: true and next_offset.",
             queues::tasks,
         ),
         ToolDef::write(

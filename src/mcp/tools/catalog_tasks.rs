@@ -1,7 +1,7 @@
 //! Task and subtask tools (names and parameters of TinyTask 2.x) plus `get_task_history`.
 
 use super::def::{Effect, ToolDef};
-use crate::domain::input::{TaskId, TaskRef};
+use crate::domain::input::TaskId;
 use crate::domain::{agents, subtasks, tasks};
 
 pub fn tools() -> Vec<ToolDef> {
@@ -31,7 +31,8 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::read(
             "get_task",
             "Get task",
-            "Get one task by id with its comments, links and change history (oldest first).",
+            "Get one task by id with its comments, links and change history (oldest first). When they exceed the \
+             response size limit, each keeps its oldest items and relations_truncated names the cut lists.",
             |c, a: TaskId| tasks::get_with_relations(c, a.id),
         ),
         ToolDef::write(
@@ -57,22 +58,18 @@ pub fn tools() -> Vec<ToolDef> {
             "List tasks, most urgent first (priority desc, then oldest). Filters (all optional, combined): \
              assigned_to, status (one of idle/working/complete or an array of them), exclude_status (array), \
              queue_name, parent_task_id (null = top-level only), exclude_subtasks, include_archived (default \
-             false), limit (>= 1) and offset (>= 0), each usable alone. Returns {count, tasks}.",
-            |c, f: tasks::ListTasks| {
-                let tasks = tasks::list(c, &f)?;
-                Ok(TaskListOut {
-                    count: tasks.len(),
-                    tasks,
-                })
-            },
+             false), limit (>= 1) and offset (>= 0), each usable alone. Returns {count, tasks}; a result larger \
+             than the response size limit is cut and adds has_more: true and next_offset (pass it as offset).",
+            |c, f: tasks::ListTasks| tasks::list(c, &f),
         ),
         ToolDef::read(
             "get_my_queue",
             "Get my queue",
             "The open work of one agent: tasks assigned to agent_name with status idle or working, not \
              archived, most urgent first. Blocked tasks are included; check is_currently_blocked. Returns \
-             {agent, count, tasks}.",
-            |c, a: agents::AgentName| agents::my_queue(c, &a.agent_name),
+             {agent, count, tasks}, from the optional offset; a result larger than the response size limit is cut \
+             and adds has_more: true and next_offset.",
+            agents::my_queue,
         ),
         ToolDef::write(
             "signup_for_task",
@@ -107,14 +104,16 @@ pub fn tools() -> Vec<ToolDef> {
             "Get subtasks",
             "List the subtasks of parent_task_id: direct children, or all descendants with recursive=true (flat \
              list; parent_task_id of each shows the tree). Archived subtasks only with include_archived=true. \
-             Returns {parent_task_id, recursive, count, subtasks}.",
+             Returns {parent_task_id, recursive, count, subtasks}, from the optional offset; a result larger than \
+             the response size limit is cut and adds has_more: true and next_offset.",
             subtasks::list,
         ),
         ToolDef::read(
             "get_task_with_subtasks",
             "Get task with subtasks",
             "Get a task plus its non-archived subtasks (direct children, or all descendants with \
-             recursive=true) as subtasks and subtask_count.",
+             recursive=true) as subtasks and subtask_count. When cut at the response size limit it adds has_more and \
+             next_offset (the offset for get_subtasks).",
             subtasks::with_subtasks,
         ),
         ToolDef::write(
@@ -129,29 +128,9 @@ pub fn tools() -> Vec<ToolDef> {
             "get_task_history",
             "Get task history",
             "The recorded changes of a task (status, assignee, priority, title, queue, parent, blocker, \
-             archiving), oldest first, with who made each change. Returns {task_id, count, history}.",
-            |c, a: TaskRef| {
-                crate::domain::tasks::get(c, a.task_id)?;
-                let history = crate::domain::tasks::history(c, a.task_id)?;
-                Ok(HistoryOut {
-                    task_id: a.task_id,
-                    count: history.len(),
-                    history,
-                })
-            },
+             archiving), oldest first, with who made each change, from the optional offset. Returns {task_id, \
+             count, history}; a result larger than the response size limit is cut and adds has_more and next_offset.",
+            tasks::history_page,
         ),
     ]
-}
-
-#[derive(serde::Serialize, schemars::JsonSchema)]
-struct TaskListOut {
-    count: usize,
-    tasks: Vec<crate::domain::views::Task>,
-}
-
-#[derive(serde::Serialize, schemars::JsonSchema)]
-struct HistoryOut {
-    task_id: i32,
-    count: usize,
-    history: Vec<crate::domain::views::HistoryEntry>,
 }
