@@ -152,10 +152,11 @@ class Out:
 
 
 def sh(args: list[str], *, timeout: float = T_DOCKER, env: dict[str, str] | None = None, cwd: Path | None = None,
-       check: bool = True, log_file: Path | None = None, quiet: bool = False) -> Out:
+       check: bool = True, log_file: Path | None = None, quiet: bool = False, clean_env: bool = False) -> Out:
     """Runs a command (stdout+stderr merged, stdin /dev/null). With log_file the output goes there (for long
-    builds) and is read back. check=True raises Failure on a non-zero exit status or a timeout."""
-    full_env = dict(os.environ)
+    builds) and is read back. check=True raises Failure on a non-zero exit status or a timeout. clean_env drops
+    every TINYTASK_* variable of this process's environment (only those in `env` are passed)."""
+    full_env = {k: v for k, v in os.environ.items() if not (clean_env and k.startswith("TINYTASK_"))}
     if env:
         full_env.update(env)
     if not quiet:
@@ -221,6 +222,17 @@ def record(check: str, result: str, figure: str, detail: str = "") -> None:
     log(f"{result}: {check} — {figure}")
 
 
+def leaf_failure(e: BaseException) -> Failure | None:
+    """The first Failure inside e (anyio task groups wrap what an SDK session's body raised in ExceptionGroups)."""
+    if isinstance(e, Failure):
+        return e
+    for sub in getattr(e, "exceptions", ()):
+        found = leaf_failure(sub)
+        if found is not None:
+            return found
+    return None
+
+
 def run_check(name: str, fn: Callable[[], str]) -> bool:
     """Runs one check; fn returns the figure (or raises). Records a row; returns whether it passed."""
     try:
@@ -229,6 +241,10 @@ def run_check(name: str, fn: Callable[[], str]) -> bool:
         record(name, "FAIL", short(str(e).splitlines()[0], 140), str(e))
         return False
     except Exception as e:  # a bug or an unexpected error is a failure with its traceback as evidence
+        inner = leaf_failure(e)
+        if inner is not None:
+            record(name, "FAIL", short(str(inner).splitlines()[0], 140), str(inner))
+            return False
         record(name, "FAIL", short(f"{type(e).__name__}: {e}".splitlines()[0], 140), traceback.format_exc())
         return False
     record(name, "PASS", figure)
@@ -934,6 +950,16 @@ def group_container(logs: Path) -> None:
     run_check("5 persist: SIGKILL during write burst", c5_kill)
 
 
+async def write_result(port: int, description: str) -> str:
+    """One create_task: 'ok: <id>' or 'error: <the tool's error text>'."""
+    async with mcp_session(port) as s:
+        with anyio.fail_after(T_MCP):
+            res = await s.call_tool("create_task", {"title": f"{PREFIX} health probe", "created_by": "acc",
+                                                    "description": description})
+    text = "".join(getattr(c, "text", "") for c in res.content)
+    return f"error: {text}" if res.is_error else f"ok: {json.loads(text)['id']}"
+
+
 async def verify_acked(port: int, acked: list[tuple[int, str]]) -> int:
     async with mcp_session(port) as s:
         listed = await call(s, "list_tasks", {})
@@ -965,19 +991,32 @@ def group_health_truth(logs: Path) -> None:
         ready = True
 
     def c6_readonly() -> str:
+        # /health reports the write path's real state (docs/HTTP.md): a `chmod 0444` under a server that holds
+        # the file open changes nothing for it, so the files are made immutable (`chattr +i`, honoured for
+        # already-open descriptors, as tests/python/test_faults.py does) and a real write must fail.
         setup()
-        t = time.monotonic()
-        os.chmod(db, 0o444)
+        files = [db, data / "tinytask.db-wal"]
+        require(shutil.which("chattr"), "chattr is not installed (e2fsprogs)")
+        first = anyio.run(write_result, port, "before")
+        require(first.startswith("ok: "), f"a write before chattr +i failed: {first}")
+        require(all(f.exists() for f in files), f"missing {[str(f) for f in files if not f.exists()]}")
+        sh(["chattr", "+i", *map(str, files)], quiet=True)
         try:
+            t = time.monotonic()
+            err = anyio.run(write_result, port, "x" * 5000)
+            require(err.startswith("error: "), f"a write to the immutable database was acknowledged: {err}")
             secs = wait_health(name, "unhealthy", timeout=30, since=t)
             r = http_get(port)
-            require(r.status_code == 503, f"/health with a read-only db: HTTP {r.status_code}")
+            require(r.status_code == 503, f"/health after a failed write: HTTP {r.status_code}")
             failing = r.json().get("failing")
         finally:
-            os.chmod(db, 0o644)
+            sh(["chattr", "-i", *map(str, files)], quiet=True, check=False)
         t2 = time.monotonic()
+        ok = anyio.run(write_result, port, "writable again")
+        require(ok.startswith("ok: "), f"the first write after chattr -i failed: {ok}")
         back = wait_health(name, "healthy", timeout=30, since=t2)
-        return f"unhealthy {secs:.1f}s after chmod 0444 (/health 503 {failing}); healthy again {back:.1f}s after restore"
+        return (f"write refused ({short(err[7:], 90)}), unhealthy {secs:.1f}s after chattr +i (/health 503 "
+                f"{failing}); after chattr -i a write commits, healthy again {back:.1f}s later")
 
     def c6_removed() -> str:
         require(ready, "container not ready")
@@ -988,7 +1027,7 @@ def group_health_truth(logs: Path) -> None:
         require(r.status_code == 503, f"/health with the db removed: HTTP {r.status_code}")
         return f"unhealthy {secs:.1f}s after rm tinytask.db (/health 503 {r.json().get('failing')})"
 
-    run_check("6 health: db unwritable -> unhealthy", c6_readonly)
+    run_check("6 health: db immutable, write fails -> unhealthy", c6_readonly)
     run_check("6 health: db removed -> unhealthy", c6_removed)
 
 
@@ -1215,6 +1254,563 @@ def group_compose(logs: Path) -> None:
 
 class State:
     compose_persist = ""
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 12: the Python SDK tool suites against the production container, started as docker-compose.yml starts it
+
+
+COMPOSE_UID = 1000  # docker-compose.yml's default user: "${TINYTASK_UID:-1000}:${TINYTASK_GID:-1000}"
+# tests/python modules run against the container (TINYTASK_TARGET_URL); the first three must run completely
+SUITE_FILES = ("test_tools.py", "test_errors.py", "test_workflow.py", "test_protocol.py")
+FULL_FILES = ("test_tools.py", "test_errors.py", "test_workflow.py")
+T_SUITE = 15 * 60
+HEALTH_POLL = 1.0
+DURABLE_ROUNDS = 8  # tasks per durability round (each: create, update parent+blocker, comment, link)
+
+
+def parse_docker_time(text: str) -> float:
+    """Epoch seconds of a Docker timestamp (RFC 3339 with nanoseconds, `Z` or an offset)."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?", text or "")
+    if not m:
+        return 0.0
+    frac = (m.group(2) or ".0")[:7]
+    tz = m.group(3) or "Z"
+    return datetime.fromisoformat(m.group(1) + frac + ("+00:00" if tz == "Z" else tz)).timestamp()
+
+
+class HealthMonitor:
+    """Samples `docker inspect` .State.Health every second in a thread. Docker keeps only the last 5 runs in
+    .State.Health.Log; polling collects every run (keyed by its start time) and every status sample."""
+
+    def __init__(self, container: str) -> None:
+        self.container = container
+        self.t0 = time.time()
+        self.samples: list[tuple[float, str, int]] = []  # (epoch, status, FailingStreak)
+        self.runs: dict[str, dict[str, Any]] = {}  # Start -> log entry (+ "start_ts", "end_ts")
+        self.poll_errors = 0
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="health-monitor", daemon=True)
+
+    def start(self) -> HealthMonitor:
+        self._thread.start()
+        return self
+
+    def poll(self) -> None:
+        out = docker("inspect", "-f", "{{json .State.Health}}", self.container, quiet=True, check=False)
+        t = time.time()
+        try:
+            health = json.loads(out.out.strip())
+        except ValueError:
+            health = None
+        with self.lock:
+            if out.rc != 0 or not isinstance(health, dict):
+                self.poll_errors += 1
+                return
+            self.samples.append((t, str(health.get("Status", "")), int(health.get("FailingStreak") or 0)))
+            for e in health.get("Log") or []:
+                if e.get("Start") not in self.runs:
+                    self.runs[e.get("Start")] = dict(e, start_ts=parse_docker_time(e.get("Start", "")),
+                                                     end_ts=parse_docker_time(e.get("End", "")))
+
+    def _loop(self) -> None:
+        while True:
+            self.poll()
+            if self._stop.wait(HEALTH_POLL):
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(15)
+        self.poll()
+
+    def runs_between(self, since: float, until: float | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            runs = sorted(self.runs.values(), key=lambda r: r["start_ts"])
+        return [r for r in runs if r["start_ts"] >= since and (until is None or r["start_ts"] <= until)]
+
+    def wait_run_after(self, since: float, timeout: float) -> dict[str, Any]:
+        """The first healthcheck run that started after `since` (epoch), once Docker has logged it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.runs_between(since)
+            if runs:
+                return runs[0]
+            time.sleep(0.2)
+        raise Failure(f"no healthcheck ran within {timeout:.0f}s after {datetime.fromtimestamp(since):%H:%M:%S}")
+
+    def history(self) -> str:
+        """Status transitions relative to `docker compose up`, e.g. 'starting 0.3-10.6s, healthy 10.6-98.2s'."""
+        with self.lock:
+            samples = list(self.samples)
+        if not samples:
+            return "no samples"
+        parts: list[list[Any]] = []
+        for t, status, _ in samples:
+            if parts and parts[-1][0] == status:
+                parts[-1][2] = t
+            else:
+                parts.append([status, t, t])
+        return ", ".join(f"{st} {a - self.t0:.1f}-{b - self.t0:.1f}s" for st, a, b in parts)
+
+
+READER_SCRIPT = r"""
+import json, sqlite3, sys
+con = None
+for line in sys.stdin:
+    cmd = json.loads(line)
+    try:
+        if cmd["op"] == "open":
+            con = sqlite3.connect(cmd["path"], timeout=10)
+            out = {"ok": True}
+        elif cmd["op"] == "query":
+            out = {"ok": True, "rows": con.execute(cmd["sql"]).fetchall()}
+        elif cmd["op"] == "close":
+            con.close()
+            con = None
+            out = {"ok": True}
+        else:
+            out = {"ok": False, "error": "unknown op"}
+    except Exception as e:
+        out = {"ok": False, "error": type(e).__name__ + ": " + str(e)}
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+"""
+
+
+class HostReader:
+    """Another process on the host with an ordinary (read-write) sqlite3 connection to the database the container
+    is serving, as an operator's `sqlite3 data/tinytask.db` would be; it runs as the container's uid, so any file
+    SQLite creates keeps the server's owner. Its close is where SQLite checkpoints and deletes the WAL when it
+    can lock the database exclusively, i.e. when the server's own locks are gone."""
+
+    def __init__(self, db: Path, uid: int) -> None:
+        self.db = db
+        self.proc: subprocess.Popen | None = None
+        # The system python first: the venv's interpreter may live where uid 1000 cannot reach (/root/.pyenv).
+        for exe in dict.fromkeys(["/usr/bin/python3", os.path.realpath(sys.executable)]):
+            if not os.path.exists(exe):
+                continue
+            with contextlib.suppress(PermissionError):
+                self.proc = subprocess.Popen([exe, "-I", "-c", READER_SCRIPT], cwd="/", stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, user=uid,
+                                             group=uid, extra_groups=[], start_new_session=True)
+                break
+        require(self.proc is not None, f"no python3 that uid {uid} may run for the host sqlite3 reader")
+        with _print_lock:
+            RUNNING.add(self.proc)
+        self.op("open", path=str(db))
+
+    def op(self, op: str, timeout: float = 20.0, **kw: Any) -> Any:
+        import select
+
+        assert self.proc.stdin and self.proc.stdout
+        self.proc.stdin.write(json.dumps({"op": op, **kw}) + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            self.kill()
+            raise Failure(f"host sqlite3 reader: no answer to {op} within {timeout:.0f}s "
+                          f"(stderr: {short(self.proc.stderr.read() if self.proc.stderr else '')})")
+        res = json.loads(line)
+        require(res.get("ok"), f"host sqlite3 reader: {op} {kw.get('sql', '')}: {res.get('error')}")
+        return res.get("rows")
+
+    def ids(self, table: str) -> set[int]:
+        return {int(r[0]) for r in self.op("query", sql=f"SELECT id FROM {table}")}
+
+    def close(self) -> None:
+        self.op("close")
+        self.kill()
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            assert self.proc.stdin
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        with _print_lock:
+            RUNNING.discard(self.proc)
+
+
+def unseen(reader: HostReader, acked: Acked) -> str:
+    """What `reader` does not see of the acknowledged writes ('' when it sees all of them)."""
+    t_ids, c_ids, l_ids = reader.ids("tasks"), reader.ids("comments"), reader.ids("links")
+    parts = [f"{what} {sorted(ids_)[:12]}" for what, ids_ in (
+        ("tasks missing", acked.tasks - t_ids), ("comments missing", acked.comments - c_ids),
+        ("links missing", acked.links - l_ids), ("deleted tasks still there", acked.deleted & t_ids)) if ids_]
+    return "; ".join(parts)
+
+
+def deleted_open_files(pid: str, data: Path) -> list[str]:
+    """Files the server process holds open that were unlinked (`… (deleted)` in /proc/<pid>/fd), e.g. a WAL
+    removed under it by another connection's close: its later writes would be invisible to every other reader
+    and gone after a restart."""
+    found = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.endswith(" (deleted)") and ("tinytask" in target or target.startswith("/data")):
+                found.append(target)
+    return found
+
+
+@dataclass
+class Acked:
+    """Writes the server acknowledged (ids), and tasks it acknowledged deleting."""
+    tasks: set[int]
+    comments: set[int]
+    links: set[int]
+    deleted: set[int]
+    updates: int = 0
+
+    def add(self, other: Acked) -> Acked:
+        return Acked(self.tasks | other.tasks, self.comments | other.comments, self.links | other.links,
+                     self.deleted | other.deleted, self.updates + other.updates)
+
+    def describe(self) -> str:
+        return (f"{len(self.tasks)} tasks, {self.updates} parent/blocker updates, {len(self.comments)} comments, "
+                f"{len(self.links)} links, {len(self.deleted)} deletions")
+
+
+async def durable_writes(port: int, tag: str, n: int = DURABLE_ROUNDS) -> Acked:
+    """Creates tasks and changes them with every kind of write (the `update_task` of parent + blocker is the
+    statement that needed a temp file on the read-only root before temp_store=MEMORY), one SDK session."""
+    acked = Acked(set(), set(), set(), set())
+    async with mcp_session(port) as s:
+        root = await call(s, "create_task", {"title": f"{PREFIX} {tag} root", "created_by": "durability",
+                                             "queue_name": f"dur-{tag}"})
+        acked.tasks.add(root["id"])
+        prev = root["id"]
+        for i in range(n):
+            t = await call(s, "create_task", {"title": f"{PREFIX} {tag} #{i}", "created_by": "durability",
+                                              "priority": i, "tags": [tag]})
+            acked.tasks.add(t["id"])
+            await call(s, "update_task", {"id": t["id"], "parent_task_id": root["id"],
+                                          "blocked_by_task_id": prev if i % 2 else None,
+                                          "status": "working" if i % 3 == 0 else "idle", "changed_by": "durability"})
+            acked.updates += 1
+            c = await call(s, "add_comment", {"task_id": t["id"], "content": f"{tag} comment {i}", "created_by": "d"})
+            acked.comments.add(c["id"])
+            link = await call(s, "add_link", {"task_id": t["id"], "url": f"https://example.com/{tag}/{i}"})
+            acked.links.add(link["id"])
+            prev = t["id"]
+        gone = await call(s, "create_task", {"title": f"{PREFIX} {tag} deleted", "created_by": "durability"})
+        await call(s, "delete_task", {"id": gone["id"]})
+        acked.deleted.add(gone["id"])
+    return acked
+
+
+async def board_state(port: int) -> dict[int, dict[str, Any]]:
+    """Every task (archived too) as get_task serves it: fields, comments, links and history."""
+    async with mcp_session(port) as s:
+        listed = await call(s, "list_tasks", {"include_archived": True})
+        return {t["id"]: await call(s, "get_task", {"id": t["id"]}) for t in listed["tasks"]}
+
+
+def db_facts(data: Path) -> tuple[str, dict[str, Any]]:
+    """integrity_check and the rows of the database as the files are (read on a copy, like sqlite_check)."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-sqlite-"))
+    try:
+        for suffix in ("", "-wal"):
+            src = data / f"tinytask.db{suffix}"
+            if src.exists():
+                shutil.copy2(src, scratch / src.name)
+        require((scratch / "tinytask.db").exists(), f"{data / 'tinytask.db'} does not exist")
+        con = sqlite3.connect(str(scratch / "tinytask.db"))
+        try:
+            integrity = "; ".join(r[0] for r in con.execute("PRAGMA integrity_check"))
+            facts = {
+                "tasks": {int(r[0]): tuple(r[1:]) for r in con.execute(
+                    "SELECT id, title, status, parent_task_id, blocked_by_task_id, queue_name, "
+                    "archived_at IS NOT NULL FROM tasks")},
+                "comments": {int(r[0]) for r in con.execute("SELECT id FROM comments")},
+                "links": {int(r[0]) for r in con.execute("SELECT id FROM links")},
+                "history": con.execute("SELECT count(*) FROM task_history").fetchone()[0],
+            }
+        finally:
+            con.close()
+        return integrity, facts
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def state_facts(state: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The same facts as db_facts, from what the server served."""
+    return {
+        "tasks": {i: (t["title"], t["status"], t["parent_task_id"], t["blocked_by_task_id"], t["queue_name"],
+                      int(t["archived_at"] is not None)) for i, t in state.items()},
+        "comments": {c["id"] for t in state.values() for c in t["comments"]},
+        "links": {link["id"] for t in state.values() for link in t["links"]},
+        "history": sum(len(t["history"]) for t in state.values()),
+    }
+
+
+def diff_facts(got: dict[str, Any], want: dict[str, Any]) -> list[str]:
+    problems = []
+    for i, row in want["tasks"].items():
+        if got["tasks"].get(i) != row:
+            problems.append(f"task {i}: {got['tasks'].get(i)!r}, served before: {row!r}")
+    extra = set(got["tasks"]) - set(want["tasks"])
+    if extra:
+        problems.append(f"tasks not served before: {sorted(extra)[:10]}")
+    for k in ("comments", "links"):
+        if got[k] != want[k]:
+            problems.append(f"{k}: missing {sorted(want[k] - got[k])[:10]}, extra {sorted(got[k] - want[k])[:10]}")
+    if got["history"] != want["history"]:
+        problems.append(f"history rows: {got['history']}, served before: {want['history']}")
+    return problems
+
+
+def parse_junit(xml: Path) -> tuple[dict[str, dict[str, int]], list[tuple[str, str]], dict[str, int]]:
+    """Per module {passed, failed, skipped}; the failures and errors ('module::test', first line of the message),
+    in run order; skip reasons with counts."""
+    import xml.etree.ElementTree as ET
+
+    per: dict[str, dict[str, int]] = {}
+    failures: list[tuple[str, str]] = []
+    reasons: dict[str, int] = {}
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        module = case.get("classname", "").split(".")[-1] + ".py"
+        c = per.setdefault(module, {"passed": 0, "failed": 0, "skipped": 0})
+        bad = case.find("failure")
+        if bad is None:
+            bad = case.find("error")
+        skipped = case.find("skipped")
+        if bad is not None:
+            c["failed"] += 1
+            msg = (bad.get("message") or bad.text or "").strip().splitlines()
+            failures.append((f"{module}::{case.get('name')}", msg[0][:300] if msg else "?"))
+        elif skipped is not None:
+            c["skipped"] += 1
+            reason = (skipped.get("message") or "").strip()
+            reasons[reason] = reasons.get(reason, 0) + 1
+        else:
+            c["passed"] += 1
+    return per, failures, reasons
+
+
+def container_facts(cid: str, data: Path, port: int) -> str:
+    """The options docker-compose.yml gave the container, as the engine applied them."""
+    hc = json.loads(inspect(cid, "{{json .HostConfig}}"))
+    conf = json.loads(inspect(cid, "{{json .Config}}"))
+    mounts = json.loads(inspect(cid, "{{json .Mounts}}"))
+    problems = []
+    if hc.get("ReadonlyRootfs") is not True:
+        problems.append(f"ReadonlyRootfs {hc.get('ReadonlyRootfs')}")
+    if [c.upper() for c in hc.get("CapDrop") or []] != ["ALL"]:
+        problems.append(f"CapDrop {hc.get('CapDrop')}")
+    if hc.get("CapAdd"):
+        problems.append(f"CapAdd {hc.get('CapAdd')}")
+    if not any(o.startswith("no-new-privileges") and not o.endswith("false") for o in hc.get("SecurityOpt") or []):
+        problems.append(f"SecurityOpt {hc.get('SecurityOpt')}")
+    if hc.get("Tmpfs") or any(m.get("Type") == "tmpfs" for m in mounts):
+        problems.append(f"tmpfs mounts {hc.get('Tmpfs')} (the point is a read-only root without a writable /tmp)")
+    if conf.get("User") != f"{COMPOSE_UID}:{COMPOSE_UID}":
+        problems.append(f"User {conf.get('User')!r}")
+    hcfg = conf.get("Healthcheck") or {}
+    if hcfg.get("Test") != ["CMD", "/usr/local/bin/tinytask", "healthcheck"]:
+        problems.append(f"Healthcheck.Test {hcfg.get('Test')}")
+    interval = (hcfg.get("Interval") or 0) / 1e9
+    if interval != 10:
+        problems.append(f"Healthcheck.Interval {interval}s")
+    bind = [m for m in mounts if m.get("Destination") == "/data"]
+    if not bind or bind[0].get("Type") != "bind" or Path(bind[0].get("Source", "")).resolve() != data.resolve():
+        problems.append(f"/data mount {bind}")
+    ports = json.dumps(hc.get("PortBindings") or {}).replace(" ", "")
+    if f'"HostIp":"{HOST}","HostPort":"{port}"' not in ports:
+        problems.append(f"PortBindings {ports}")
+    require(not problems, "the compose-started container differs from docker-compose.yml: " + "; ".join(problems))
+    return (f"user {COMPOSE_UID}:{COMPOSE_UID}, read-only root, no tmpfs, cap_drop ALL, no-new-privileges, "
+            f"HEALTHCHECK every {interval:.0f}s, ./data bind, {HOST}:{port}")
+
+
+def group_tool_suite(logs: Path) -> None:
+    """docker-compose.yml (a byte-identical copy in a generated project dir, ./data, a free port) `up -d`, the
+    tests/python tool suites against it over Streamable HTTP with the HEALTHCHECK running, then durability."""
+    project = f"{PREFIX}tools"
+    work = CLEAN.tempdir("tools")
+    shutil.copy2(Images.ctx / "docker-compose.yml", work / "docker-compose.yml")
+    data = work / "data"
+    data.mkdir()
+    os.chown(data, COMPOSE_UID, COMPOSE_UID)
+    for d in (CLEAN.dirs[0], work):  # the host readers (uid 1000) must reach ./data; the run's dirs are 0700
+        os.chmod(d, 0o711)
+    db = data / "tinytask.db"
+    port = free_port()
+    env = {"TINYTASK_PORT": str(port)}  # everything else: the file's defaults (TINYTASK_* of this process dropped)
+    cmd = compose_cmd(project, ["docker-compose.yml"])
+    CLEAN.project(cmd, work, env)
+    st: dict[str, Any] = {}
+
+    def c12_suite() -> str:
+        t = time.monotonic()
+        sh([*cmd, "up", "-d", "--no-build"], cwd=work, env=env, timeout=T_COMPOSE, clean_env=True)
+        cid = compose_service_container(cmd, work, env, "tinytask")
+        st["cid"] = cid
+        st["mon"] = HealthMonitor(cid).start()
+        facts = container_facts(cid, data, port)
+        healthy = wait_health(cid, "healthy", since=t)
+        st["healthy_at"] = time.time()
+        xml = logs / "tool-suite.xml"
+        files = [str(Images.ctx / "tests" / "python" / f) for f in SUITE_FILES]
+        log(f"tool suite: pytest {' '.join(SUITE_FILES)} with TINYTASK_TARGET_URL=http://{HOST}:{port}/mcp "
+            f"(log {logs / 'tool-suite.log'})")
+        r = sh([sys.executable, "-m", "pytest", *files, "-q", "-rfEs", "-p", "no:cacheprovider",
+                f"--junitxml={xml}", "-o", "junit_family=xunit2"], cwd=Images.ctx,
+               env={"TINYTASK_TARGET_URL": f"http://{HOST}:{port}/mcp"}, timeout=T_SUITE, check=False,
+               log_file=logs / "tool-suite.log", clean_env=True)
+        st["suite_end"] = time.time()
+        st["suite_seconds"] = r.seconds
+        require(xml.exists(), f"pytest wrote no report (exit {r.rc}):\n{tail(r.out, 25)}")
+        per, failures, reasons = parse_junit(xml)
+        passed = sum(c["passed"] for c in per.values())
+        failed = sum(c["failed"] for c in per.values())
+        skipped = sum(c["skipped"] for c in per.values())
+        st["counts"] = per
+        summary = ", ".join(f"{m.removeprefix('test_').removesuffix('.py')} {c['passed']}/"
+                            f"{c['passed'] + c['failed'] + c['skipped']}" for m, c in per.items())
+        if failures:
+            groups: dict[str, list[str]] = {}  # the same message (e.g. a board that cannot be emptied) once
+            for test, msg in failures:
+                groups.setdefault(msg, []).append(test)
+            evidence = "\n".join(f"{len(t)} x {m}\n    in {', '.join(t[:3])}{', …' if len(t) > 3 else ''}"
+                                 for m, t in list(groups.items())[:12])
+            raise Failure(f"{failed} of {passed + failed} tests failed against the container ({summary}): "
+                          f"{failures[0][1][:150]}\n{evidence}\n(full output: {logs / 'tool-suite.log'})\n"
+                          f"{tail(r.out, 3)}")
+        missing = [f for f in SUITE_FILES if per.get(f, {}).get("passed", 0) == 0]
+        require(not missing, f"no test of {missing} ran ({summary}):\n{tail(r.out, 15)}")
+        partial = {f: per[f]["skipped"] for f in FULL_FILES if per[f]["skipped"]}
+        require(not partial, f"tests skipped in modules that must run completely: {partial}; reasons {reasons}")
+        not_stdio = {k: v for k, v in reasons.items() if "TINYTASK_TARGET_URL" not in k}
+        require(not not_stdio, f"skips for other reasons than stdio-only: {not_stdio}")
+        require(r.rc == 0, f"pytest exit {r.rc} although the report shows no failure:\n{tail(r.out, 15)}")
+        return (f"{passed} passed, 0 failed, {skipped} skipped (stdio-only raw framing) in {r.seconds:.0f}s "
+                f"[{summary}]; healthy {healthy:.1f}s after `compose up`; {facts}")
+
+    def c12_reader() -> str:
+        require("suite_end" in st, "the tool suite did not run")
+        mon: HealthMonitor = st["mon"]
+        pid = inspect(st["cid"], "{{.State.Pid}}")
+        hc_runs = len(mon.runs_between(st["healthy_at"] - 60))
+        require(hc_runs >= 1, "no healthcheck has run yet")
+        wal = data / "tinytask.db-wal"
+        wal_ino = wal.stat().st_ino if wal.exists() else None
+        # a reader kept open across the writes, and one that opens, reads and closes before them
+        kept = HostReader(db, COMPOSE_UID)
+        try:
+            before = kept.ids("tasks")
+            once = HostReader(db, COMPOSE_UID)
+            once.ids("tasks")
+            once.close()
+            gone = deleted_open_files(pid, data)
+            require(not gone, f"after a host reader's close the server holds unlinked files: {gone}")
+            r1 = anyio.run(durable_writes, port, "r1")
+            st["acked"] = r1
+            run = mon.wait_run_after(time.time(), 15)  # a healthcheck between the writes and the next readers
+            require(run.get("ExitCode") == 0, f"healthcheck failed: {run}")
+            fresh = HostReader(db, COMPOSE_UID)
+            try:
+                for name, reader in (("a new", fresh), ("the kept-open", kept)):
+                    miss = unseen(reader, r1)
+                    require(not miss, f"{name} host reader does not see writes acknowledged after another "
+                                      f"reader's close: {miss}; server's unlinked files: {deleted_open_files(pid, data)}")
+            finally:
+                fresh.close()
+        finally:
+            kept.close()
+        r2 = anyio.run(durable_writes, port, "r2")
+        both = st["acked"] = r1.add(r2)
+        last = HostReader(db, COMPOSE_UID)
+        try:
+            miss = unseen(last, both)
+            require(not miss, f"a new host reader does not see writes acknowledged after the kept-open reader's "
+                              f"close: {miss}; server's unlinked files: {deleted_open_files(pid, data)}")
+        finally:
+            last.close()
+        gone = deleted_open_files(pid, data)
+        require(not gone, f"the server holds unlinked files after the host readers closed: {gone}")
+        wal_now = wal.stat().st_ino if wal.exists() else None
+        return (f"{len(before)} tasks read by a host sqlite3 process (uid {COMPOSE_UID}) kept open + 3 that "
+                f"opened, read and closed, with {hc_runs}+ healthchecks run; then {both.describe()} acked and "
+                f"visible to new and open readers; server holds no unlinked file; -wal inode "
+                f"{'unchanged' if wal_ino == wal_now else f'{wal_ino} -> {wal_now}'}")
+
+    def c12_health() -> str:
+        mon: HealthMonitor | None = st.get("mon")
+        require(mon is not None, "the container did not start")
+        mon.stop()
+        since = st.get("healthy_at")
+        require(since, f"never healthy: {mon.history()}")
+        with mon.lock:
+            samples = [s for s in mon.samples if s[0] >= since]
+        runs = mon.runs_between(since - 10)
+        during = mon.runs_between(since, st.get("suite_end"))
+        bad = [s for s in samples if s[1] != "healthy" or s[2] != 0]
+        failed = [r for r in runs if r.get("ExitCode") != 0]
+        span = (samples[-1][0] - since) if samples else 0.0
+        require(not failed, f"{len(failed)} healthcheck runs failed: "
+                            + "; ".join(f"exit {r.get('ExitCode')}: {short(r.get('Output', ''), 200)}" for r in failed[:3])
+                            + f"; history: {mon.history()}")
+        require(not bad, f"{len(bad)} of {len(samples)} samples after the first healthy were not healthy "
+                         f"(first: {bad[:1]}); history: {mon.history()}")
+        want = int(span // 10) - 1
+        require(len(runs) >= max(2, want), f"only {len(runs)} healthcheck runs seen over {span:.0f}s")
+        slow = max(((r["end_ts"] - r["start_ts"]) for r in runs), default=0.0)
+        return (f"{mon.history()}: all {len(samples)} samples healthy (FailingStreak 0); {len(runs)} healthchecks "
+                f"ran ({len(during)} during the tool suite), all exit 0, slowest {slow * 1000:.0f} ms"
+                + (f"; {mon.poll_errors} inspect errors" if mon.poll_errors else ""))
+
+    def c12_kill() -> str:
+        require("acked" in st, "the durability writes did not run")
+        cid = st["cid"]
+        state = anyio.run(board_state, port)
+        want = state_facts(state)
+        acked: Acked = st["acked"]
+        require(acked.tasks <= set(state) and not (acked.deleted & set(state)),
+                "the server does not serve its own acknowledged writes")
+        docker("kill", "-s", "KILL", cid)
+        deadline = time.monotonic() + 20
+        while health_status(cid)[0] == "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        code = inspect(cid, "{{.State.ExitCode}}")
+        require(code == "137", f"exit code after SIGKILL: {code} (state {health_status(cid)})")
+        integrity, facts = db_facts(data)
+        require(integrity == "ok", f"integrity_check right after SIGKILL: {integrity}")
+        problems = diff_facts(facts, want)
+        require(not problems, "the files as SIGKILL left them differ from what was served:\n" + "\n".join(problems[:10]))
+        t = time.monotonic()
+        docker("start", cid)
+        wait_http_ok(port, container=cid)
+        up = time.monotonic() - t
+        state2 = anyio.run(board_state, port)
+        changed = sorted(i for i in set(state) | set(state2) if state.get(i) != state2.get(i))
+        first = changed[0] if changed else None
+        require(not changed, f"{len(changed)} tasks served differently after SIGKILL + start, e.g. "
+                             f"{first}: {short(json.dumps(state.get(first)), 300)} -> "
+                             f"{short(json.dumps(state2.get(first)), 300)}")
+        sh([*cmd, "down", "-v", "-t", "10"], cwd=work, env=env, timeout=T_COMPOSE, quiet=True)
+        return (f"{len(state)} tasks, {len(want['comments'])} comments, {len(want['links'])} links, "
+                f"{want['history']} history rows served before `docker kill -s KILL`: all in the files as the kill "
+                f"left them (integrity ok) and served identically after `docker start` ({up:.1f}s to /health 200)")
+
+    try:
+        run_check("12 tool suites vs compose-started image (read-only root)", c12_suite)
+        run_check("12 host sqlite3 readers while serving: later writes visible", c12_reader)
+        run_check("12 HEALTHCHECK healthy throughout (every run exit 0)", c12_health)
+        run_check("12 SIGKILL after the suite: every acked write there", c12_kill)
+    finally:
+        if st.get("mon") is not None:
+            st["mon"].stop()
+        if "cid" in st:
+            with contextlib.suppress(Exception):
+                (logs / "tools-container.log").write_text(docker("logs", st["cid"], check=False, quiet=True).out)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1562,6 +2158,7 @@ def run_all(opts: argparse.Namespace, logs: Path, bg: list[Background]) -> None:
     group_config(logs)
     group_stop(logs)
     group_compose(logs)
+    group_tool_suite(logs)
 
     if dev is None:
         skip("10-11 dev container checks", "--no-dev")

@@ -10,6 +10,13 @@ Every server gets its own temporary SQLite database and is spawned with::
 Two ways to talk to it:
 * the official MCP Python SDK (``stdio_client`` + ``ClientSession``), wrapped in :class:`TT`;
 * :class:`RawServer`, which writes JSON-RPC lines to stdin and reads stdout lines with timeouts.
+
+External mode (``TINYTASK_TARGET_URL=http://127.0.0.1:P/mcp``, used by tests/docker/acceptance.py to run the
+tool suites against the production container): :func:`open_tt` (so the ``tt`` fixture and test_errors' module
+server) connects with the SDK's Streamable HTTP client to that running server instead of spawning one, and
+first empties the board through the tools (every task deleted, checked empty), so each test still starts on
+an empty board. Tests that need a locally spawned binary (``raw``, :func:`require_binary`) are skipped there
+with the reason. Without the variable nothing changes.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINYTASK_BIN = os.environ.get("TINYTASK_BIN") or str(REPO_ROOT / "target" / "debug" / "tinytask")
+# External mode: the MCP endpoint of an already running server (e.g. the production container). Unset: stdio.
+TARGET_URL = os.environ.get("TINYTASK_TARGET_URL") or None
+EXTERNAL_SKIP = "needs a locally spawned stdio binary; TINYTASK_TARGET_URL points the suite at a running server"
 
 REQUEST_TIMEOUT = 10.0  # seconds for any single request; pytest-timeout is the per-test backstop
 RAW_TIMEOUT = 5.0  # seconds to wait for one stdout line in raw tests
@@ -113,6 +123,8 @@ RESOURCE_TEMPLATES = {
 
 
 def require_binary() -> str:
+    if TARGET_URL:
+        pytest.skip(EXTERNAL_SKIP)
     if not (os.path.isfile(TINYTASK_BIN) and os.access(TINYTASK_BIN, os.X_OK)):
         pytest.fail(f"TinyTask binary not found or not executable: {TINYTASK_BIN} (set TINYTASK_BIN)", pytrace=False)
     return TINYTASK_BIN
@@ -307,10 +319,50 @@ class TT:
         return data["tasks"]
 
 
+async def reset_board(tt: TT) -> int:
+    """External mode: deletes every task (archived ones too; comments, links and history go with them) so that
+    the test starts on an empty board as it would on a fresh database. Returns how many were deleted."""
+    deleted = 0
+    refused: dict[int, str] = {}
+    for _ in range(10):
+        tasks = await tt.list(include_archived=True)
+        if not tasks:
+            return deleted
+        for t in tasks:
+            res = await tt.call_result("delete_task", {"id": t["id"]})
+            if res.is_error:
+                refused[t["id"]] = " ".join(getattr(c, "text", "") for c in res.content)
+            deleted += not res.is_error
+    left = ids(await tt.list(include_archived=True))
+    why = "; ".join(f"#{i}: {refused[i]}" for i in left[:3] if i in refused)
+    raise AssertionError(f"cannot empty the board for the next test: tasks {left[:10]} left; delete_task: {why}")
+
+
+@asynccontextmanager
+async def open_external_tt():
+    """External mode: an SDK Streamable HTTP session on ``TARGET_URL`` with an emptied board."""
+    from http_support import streamable_session  # it imports this module
+
+    assert TARGET_URL
+    async with streamable_session(TARGET_URL) as server:
+        await reset_board(server)
+        queues = await server.call("list_queues")
+        assert queues == {"count": 0, "queues": []}, f"queues left on the emptied board: {queues}"
+        yield server
+
+
 @asynccontextmanager
 async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db", **env_extra: str):
     """Spawns the server over stdio with a fresh database in `workdir` (and the extra environment variables
-    `env_extra`) and yields an initialized :class:`TT`."""
+    `env_extra`) and yields an initialized :class:`TT` (external mode: a session on the running server, board
+    emptied; see the module docstring)."""
+    if TARGET_URL:
+        if db_name != "t.db" or env_extra:
+            pytest.skip("a second database or a configured server needs a locally spawned server "
+                        "(TINYTASK_TARGET_URL is set)")
+        async with open_external_tt() as server:
+            yield server
+        return
     binary = require_binary()
     params = StdioServerParameters(command=binary, args=[], env=server_env(workdir / db_name, log_level, **env_extra),
                                    cwd=str(workdir))
@@ -503,6 +555,8 @@ class RawServer:
 @pytest.fixture
 def raw(tmp_path):
     """Factory: raw(log_level="debug", **env) -> RawServer (a fresh db per test); all are killed at teardown."""
+    if TARGET_URL:
+        pytest.skip(f"raw stdio JSON-RPC lines: {EXTERNAL_SKIP}")
     started: list[RawServer] = []
 
     def start(log_level: str = "debug", **env_extra: str) -> RawServer:
