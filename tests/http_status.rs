@@ -578,13 +578,7 @@ async fn health_is_503_when_the_database_file_is_gone_and_writes_fail() {
     // and the write path is reported as failing.
     let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
                       "params": {"name": "create_task", "arguments": {"title": "t", "created_by": "me"}}});
-    let resp = test::call_service(
-        &svc,
-        post(&call)
-            .insert_header(("Mcp-Session-Id", id.as_str()))
-            .to_request(),
-    )
-    .await;
+    let resp = test::call_service(&svc, post_in(&id, &call).to_request()).await;
     let reply = json_body(resp).await;
     assert_eq!(reply["result"]["isError"], true, "{reply}");
     let body = json_body(test::call_service(&svc, health()).await).await;

@@ -366,7 +366,15 @@ async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db"
     binary = require_binary()
     params = StdioServerParameters(command=binary, args=[], env=server_env(workdir / db_name, log_level, **env_extra),
                                    cwd=str(workdir))
-    stderr_path = workdir / "server.stderr.log"
+    async with sdk_stdio_session(params, workdir / "server.stderr.log") as tt:
+        yield tt
+        tt.check_stream()
+
+
+@asynccontextmanager
+async def sdk_stdio_session(params: StdioServerParameters, stderr_path: Path):
+    """Starts `params` with the SDK's ``stdio_client`` (stderr to `stderr_path`) and yields an initialized
+    :class:`TT`; stream errors the SDK reports are collected for :meth:`TT.check_stream`."""
     stream_errors: list[Exception] = []
 
     async def on_message(message: Any) -> None:
@@ -379,9 +387,7 @@ async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db"
                                      message_handler=on_message) as session:
                 with anyio.fail_after(REQUEST_TIMEOUT):
                     await session.initialize()
-                tt = TT(session, stream_errors, stderr_path)
-                yield tt
-                tt.check_stream()
+                yield TT(session, stream_errors, stderr_path)
 
 
 @pytest.fixture(scope="session")

@@ -31,10 +31,9 @@ from typing import Any, AsyncIterator, Iterator
 
 import anyio
 import httpx2
-from mcp import ClientSession
-from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.stdio import StdioServerParameters
 
-from conftest import REQUEST_TIMEOUT, TT, compact, require_binary
+from conftest import REQUEST_TIMEOUT, TT, compact, require_binary, sdk_stdio_session
 from http_support import ACCEPT_BOTH, LATEST_VERSION, rpc_from_response, session_headers
 
 SQLITE3_CLI = shutil.which("sqlite3")
@@ -112,20 +111,9 @@ async def stdio_server(db_path: Path, logdir: Path, tag: str, log_level: str = "
         env["PATH"] = os.environ["PATH"]
     params = StdioServerParameters(command=binary, args=[], env=env, cwd=str(logdir))
     stderr_path = logdir / f"{tag}.stderr.log"
-    errors: list[Exception] = []
-
-    async def on_message(message: Any) -> None:
-        if isinstance(message, Exception):
-            errors.append(message)
-
-    with open(stderr_path, "w") as errlog:
-        async with stdio_client(params, errlog=errlog) as (read, write):
-            async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT,
-                                     message_handler=on_message) as session:
-                with anyio.fail_after(REQUEST_TIMEOUT):
-                    await session.initialize()
-                pid = await anyio.to_thread.run_sync(find_pid_by_tag, tag)
-                yield StdioProc(TT(session, errors, stderr_path), pid, stderr_path)
+    async with sdk_stdio_session(params, stderr_path) as tt:
+        pid = await anyio.to_thread.run_sync(find_pid_by_tag, tag)
+        yield StdioProc(tt, pid, stderr_path)
 
 
 # --------------------------------------------------------------------------------------------------------------

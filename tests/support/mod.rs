@@ -70,6 +70,11 @@ pub fn post(body: &Value) -> TestRequest {
         .set_payload(body.to_string())
 }
 
+/// `post` on an established Streamable HTTP session.
+pub fn post_in(session_id: &str, body: &Value) -> TestRequest {
+    post(body).insert_header(("Mcp-Session-Id", session_id))
+}
+
 pub async fn json_body(resp: ServiceResponse<impl MessageBody>) -> Value {
     let bytes = test::read_body(resp).await;
     serde_json::from_slice(&bytes)
