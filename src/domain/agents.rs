@@ -4,7 +4,7 @@ use super::blocking;
 use super::hierarchy;
 use super::history;
 use super::input;
-use super::limits::{self, Cut, Page};
+use super::limits::{self, Cut, Page, Paged};
 use super::rows::{CommentRow, TaskRow};
 use super::tasks::{self, find_row};
 use super::text;
@@ -71,18 +71,22 @@ pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<Agen
         .offset(offset);
     let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
     let tasks = blocking::to_views(conn, rows)?;
-    let mut result = AgentQueue {
+    let shell = AgentQueue {
         agent,
         count: 0,
         tasks: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result);
-    let page = Page::fit(tasks, offset, overhead, cap);
-    result.count = page.items.len();
-    result.tasks = page.items;
-    result.cut = page.cut;
-    Ok(result)
+    Ok(shell.paged(tasks, offset, cap))
+}
+
+impl Paged for AgentQueue {
+    type Item = Task;
+    fn set_page(&mut self, page: Page<Task>) {
+        self.count = page.items.len();
+        self.tasks = page.items;
+        self.cut = page.cut;
+    }
 }
 
 /// Status and priority of each of the agent's open tasks (for `queue://{agent_name}/summary`, which

@@ -1,7 +1,7 @@
 //! Comments on tasks.
 
 use super::input;
-use super::limits::{self, Cut, Page};
+use super::limits::{self, Cut, Page, Paged};
 use super::rows::CommentRow;
 use super::tasks::TaskItems;
 use super::tasks::find_row;
@@ -143,18 +143,22 @@ pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<Commen
         .into_iter()
         .map(Comment::from)
         .collect();
-    let mut result = CommentList {
+    let shell = CommentList {
         task_id: args.task_id,
         count: 0,
         comments: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result);
-    let page = Page::fit(items, offset, overhead, cap);
-    result.count = page.items.len();
-    result.comments = page.items;
-    result.cut = page.cut;
-    Ok(result)
+    Ok(shell.paged(items, offset, cap))
+}
+
+impl Paged for CommentList {
+    type Item = Comment;
+    fn set_page(&mut self, page: Page<Comment>) {
+        self.count = page.items.len();
+        self.comments = page.items;
+        self.cut = page.cut;
+    }
 }
 
 /// Copies the comment to another task and leaves a forwarding note in place of the original.

@@ -252,6 +252,28 @@ impl<T: Serialize> Page<T> {
     }
 }
 
+/// A list-shaped result around one list. It is measured while its list is empty and its count 0, then
+/// given the page that fits: one place for that order, which every list result must follow for the cut to
+/// be exact.
+pub trait Paged: Serialize + Sized {
+    type Item: Serialize;
+
+    /// Puts `page` in: the list, its count and the cut.
+    fn set_page(&mut self, page: Page<Self::Item>);
+
+    /// JSON size of everything around the list (while the list is empty).
+    fn overhead(&self) -> usize {
+        json_len(self)
+    }
+
+    /// `self` (list empty) around the longest prefix of `items`, read from `offset`, that fits `cap`.
+    fn paged(mut self, items: Vec<Self::Item>, offset: i64, cap: usize) -> Self {
+        let overhead = self.overhead();
+        self.set_page(Page::fit(items, offset, overhead, cap));
+        self
+    }
+}
+
 /// An `offset` argument: absent = 0, negative is rejected naming the parameter.
 pub fn offset(value: Option<i64>) -> DomainResult<i64> {
     match value {

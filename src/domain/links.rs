@@ -2,7 +2,7 @@
 
 use super::comments::DeletedItem;
 use super::input;
-use super::limits::{self, Cut, Page};
+use super::limits::{self, Cut, Page, Paged};
 use super::rows::LinkRow;
 use super::tasks::TaskItems;
 use super::tasks::find_row;
@@ -132,16 +132,20 @@ pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<LinkLi
         .into_iter()
         .map(Link::from)
         .collect();
-    let mut result = LinkList {
+    let shell = LinkList {
         task_id: args.task_id,
         count: 0,
         links: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result);
-    let page = Page::fit(items, offset, overhead, cap);
-    result.count = page.items.len();
-    result.links = page.items;
-    result.cut = page.cut;
-    Ok(result)
+    Ok(shell.paged(items, offset, cap))
+}
+
+impl Paged for LinkList {
+    type Item = Link;
+    fn set_page(&mut self, page: Page<Link>) {
+        self.count = page.items.len();
+        self.links = page.items;
+        self.cut = page.cut;
+    }
 }

@@ -4,7 +4,7 @@
 use super::DomainResult;
 use super::history;
 use super::input;
-use super::limits::{self, Cut, Page};
+use super::limits::{Cut, Page, Paged};
 use super::tasks::{self, TaskFilter, find_row};
 use super::text;
 use super::views::Task;
@@ -108,6 +108,15 @@ pub struct QueueTaskList {
     pub tasks: Vec<Task>,
     #[serde(flatten)]
     pub cut: Cut,
+}
+
+impl Paged for QueueTaskList {
+    type Item = Task;
+    fn set_page(&mut self, page: Page<Task>) {
+        self.count = page.items.len();
+        self.tasks = page.items;
+        self.cut = page.cut;
+    }
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -214,11 +223,7 @@ pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<Queu
         tasks: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result);
-    let page = tasks::list_page(conn, &filter, overhead)?;
-    result.count = page.items.len();
-    result.tasks = page.items;
-    result.cut = page.cut;
+    result.set_page(tasks::list_page(conn, &filter, result.overhead())?);
     Ok(result)
 }
 

@@ -4,7 +4,7 @@ use super::DomainResult;
 use super::blocking;
 use super::hierarchy;
 use super::input;
-use super::limits::{self, Cut, Page};
+use super::limits::{self, Cut, Page, Paged};
 use super::rows::TaskRow;
 use super::tasks::{self, CreateTask, UpdateTask, find_row};
 use super::views::Task;
@@ -182,12 +182,22 @@ pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<Subt
         subtasks: Vec::new(),
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result);
-    let page = subtasks_of(conn, args.parent_task_id, which, overhead)?;
-    result.count = page.items.len();
-    result.subtasks = page.items;
-    result.cut = page.cut;
+    result.set_page(subtasks_of(
+        conn,
+        args.parent_task_id,
+        which,
+        result.overhead(),
+    )?);
     Ok(result)
+}
+
+impl Paged for SubtaskList {
+    type Item = Task;
+    fn set_page(&mut self, page: Page<Task>) {
+        self.count = page.items.len();
+        self.subtasks = page.items;
+        self.cut = page.cut;
+    }
 }
 
 pub fn with_subtasks(
@@ -205,12 +215,17 @@ pub fn with_subtasks(
         subtask_count: 0,
         cut: Cut::default(),
     };
-    let overhead = limits::json_len(&result);
-    let page = subtasks_of(conn, args.task_id, which, overhead)?;
-    result.subtask_count = page.items.len();
-    result.subtasks = page.items;
-    result.cut = page.cut;
+    result.set_page(subtasks_of(conn, args.task_id, which, result.overhead())?);
     Ok(result)
+}
+
+impl Paged for TaskWithSubtasks {
+    type Item = Task;
+    fn set_page(&mut self, page: Page<Task>) {
+        self.subtask_count = page.items.len();
+        self.subtasks = page.items;
+        self.cut = page.cut;
+    }
 }
 
 /// Re-parents a task (or makes it top-level), with the same checks as `update_task`.

@@ -11,7 +11,7 @@ use super::blocking::{self, check_blocker};
 use super::hierarchy::{self, check_parent};
 use super::history::{self, id_text};
 use super::input;
-use super::limits::{self, Cut, Page};
+use super::limits::{self, Cut, Page, Paged};
 use super::rows::{CommentRow, LinkRow, TaskRow};
 use super::text;
 use super::views::{Comment, Link, Task, TaskWithRelations};
@@ -386,21 +386,22 @@ pub struct TaskList {
 }
 
 impl TaskList {
-    fn from_page(page: Page<Task>) -> TaskList {
+    /// The result with no tasks yet (see [`Paged`]).
+    fn shell() -> TaskList {
         TaskList {
-            count: page.items.len(),
-            tasks: page.items,
-            cut: page.cut,
-        }
-    }
-
-    /// JSON size of the result around its tasks (with room for `has_more`/`next_offset`).
-    fn overhead() -> usize {
-        limits::json_len(&TaskList {
             count: 0,
             tasks: Vec::new(),
             cut: Cut::default(),
-        })
+        }
+    }
+}
+
+impl Paged for TaskList {
+    type Item = Task;
+    fn set_page(&mut self, page: Page<Task>) {
+        self.count = page.items.len();
+        self.tasks = page.items;
+        self.cut = page.cut;
     }
 }
 
@@ -423,7 +424,9 @@ pub fn list_page(
 
 /// `list_tasks`: the filtered list as `{count, tasks}` (plus `has_more`/`next_offset` when cut).
 pub fn list(conn: &mut SqliteConnection, filter: &TaskFilter) -> DomainResult<TaskList> {
-    list_page(conn, filter, TaskList::overhead()).map(TaskList::from_page)
+    let mut result = TaskList::shell();
+    result.set_page(list_page(conn, filter, result.overhead())?);
+    Ok(result)
 }
 
 /// Arguments of `list_comments`, `list_links` and `get_task_history`.
@@ -455,20 +458,23 @@ pub fn history_page(conn: &mut SqliteConnection, args: TaskItems) -> DomainResul
     let offset = limits::offset(args.offset)?;
     find_row(conn, "Task", args.task_id)?;
     let cap = limits::current().response_bytes;
-    let overhead = limits::json_len(&HistoryList {
+    let entries = history::page(conn, args.task_id, offset, cap)?;
+    let shell = HistoryList {
         task_id: args.task_id,
         count: 0,
         history: Vec::new(),
         cut: Cut::default(),
-    });
-    let entries = history::page(conn, args.task_id, offset, cap)?;
-    let page = Page::fit(entries, offset, overhead, cap);
-    Ok(HistoryList {
-        task_id: args.task_id,
-        count: page.items.len(),
-        history: page.items,
-        cut: page.cut,
-    })
+    };
+    Ok(shell.paged(entries, offset, cap))
+}
+
+impl Paged for HistoryList {
+    type Item = super::views::HistoryEntry;
+    fn set_page(&mut self, page: Page<Self::Item>) {
+        self.count = page.items.len();
+        self.history = page.items;
+        self.cut = page.cut;
+    }
 }
 
 /// The change history of a task, oldest first (as much as fits in one response).
@@ -496,10 +502,5 @@ pub fn archived(conn: &mut SqliteConnection, offset: i64) -> DomainResult<TaskLi
         .offset(offset);
     let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
     let tasks = blocking::to_views(conn, rows)?;
-    Ok(TaskList::from_page(Page::fit(
-        tasks,
-        offset,
-        TaskList::overhead(),
-        cap,
-    )))
+    Ok(TaskList::shell().paged(tasks, offset, cap))
 }
