@@ -1,7 +1,7 @@
 //! TinyTask: a shared task board for teams of LLM agents, served over MCP.
 //!
 //! Layers (each may only call the ones above it in this list):
-//! `config` → `db` → `domain` → `mcp` → `transports` → `cli`/`main`.
+//! `config` → `db` → `domain` → `mcp` → `transports` → `startup` → `cli`/`main`.
 //! See docs/ARCHITECTURE.md for the module map and the path of a `tools/call`.
 
 pub mod cli;
@@ -10,5 +10,6 @@ pub mod db;
 pub mod domain;
 pub mod mcp;
 pub mod ops;
+pub mod startup;
 pub mod telemetry;
 pub mod transports;

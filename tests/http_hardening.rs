@@ -3,7 +3,7 @@
 //! transport-level errors, and the header/body timeouts on a real listening server.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::test::{self, TestRequest};
+use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -17,17 +17,13 @@ fn ping(id: Value) -> Value {
 
 #[actix_web::test]
 async fn a_flood_of_initializes_never_locks_out_new_clients_or_evicts_active_sessions() {
-    let h = harness(&[("TINYTASK_MAX_SESSIONS", "20")]);
-    let svc = service!(h);
-    let active = open_session(&svc, "2025-11-25").await;
+    let app = TestApp::with(&[("TINYTASK_MAX_SESSIONS", "20")]).await;
+    let active = app.open_session("2025-11-25").await;
     let req = post(&ping(json!(1))).insert_header(("Mcp-Session-Id", active.as_str()));
-    assert_eq!(
-        test::call_service(&svc, req.to_request()).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.status(req).await, StatusCode::OK);
     let started = Instant::now();
     for _ in 0..500 {
-        let resp = test::call_service(&svc, post(&init_body("2025-11-25")).to_request()).await;
+        let resp = app.send(post(&init_body("2025-11-25"))).await;
         assert_eq!(
             resp.status(),
             StatusCode::OK,
@@ -36,54 +32,45 @@ async fn a_flood_of_initializes_never_locks_out_new_clients_or_evicts_active_ses
     }
     let flood = started.elapsed();
     let started = Instant::now();
-    let fresh = open_session(&svc, "2025-11-25").await;
+    let fresh = app.open_session("2025-11-25").await;
     assert!(started.elapsed() < Duration::from_secs(1));
-    assert_eq!(h.state.sessions.counts().0, 20, "the cap holds ({flood:?})");
+    assert_eq!(
+        app.state.sessions.counts().0,
+        20,
+        "the cap holds ({flood:?})"
+    );
     for (id, n) in [(&active, 2), (&fresh, 3)] {
         let req = post(&ping(json!(n))).insert_header(("Mcp-Session-Id", id.as_str()));
-        let resp = test::call_service(&svc, req.to_request()).await;
+        let resp = app.send(req).await;
         assert_eq!(resp.status(), StatusCode::OK, "active sessions survive");
     }
 }
 
 #[actix_web::test]
 async fn only_when_every_session_is_used_initialize_and_sse_get_503_with_retry_after() {
-    let h = harness(&[("TINYTASK_MAX_SESSIONS", "2")]);
-    let svc = service!(h);
+    let app = TestApp::with(&[("TINYTASK_MAX_SESSIONS", "2")]).await;
     for n in 0..2 {
-        let id = open_session(&svc, "2025-11-25").await;
+        let id = app.open_session("2025-11-25").await;
         let req = post(&ping(json!(n))).insert_header(("Mcp-Session-Id", id.as_str()));
-        assert_eq!(
-            test::call_service(&svc, req.to_request()).await.status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.status(req).await, StatusCode::OK);
     }
-    let resp = test::call_service(&svc, post(&init_body("2025-11-25")).to_request()).await;
+    let resp = app.send(post(&init_body("2025-11-25"))).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "30");
-    let sse = TestRequest::get()
-        .uri("/sse")
-        .insert_header(HOST)
-        .to_request();
-    let resp = test::call_service(&svc, sse).await;
+    let sse = get("/sse");
+    let resp = app.send(sse).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE, "legacy too");
     assert_eq!(resp.headers().get(header::RETRY_AFTER).unwrap(), "30");
 }
 
 #[actix_web::test]
 async fn an_unused_legacy_stream_is_evicted_and_its_stream_ends() {
-    let h = harness(&[("TINYTASK_MAX_SESSIONS", "1")]);
-    let svc = service!(h);
-    let sse = || {
-        TestRequest::get()
-            .uri("/sse")
-            .insert_header(HOST)
-            .to_request()
-    };
-    let resp = test::call_service(&svc, sse()).await;
+    let app = TestApp::with(&[("TINYTASK_MAX_SESSIONS", "1")]).await;
+    let sse = || get("/sse");
+    let resp = app.send(sse()).await;
     let (first, mut lurker) = first_chunk(resp).await;
     assert!(first.starts_with("event: endpoint"), "{first}");
-    let resp = test::call_service(&svc, post(&init_body("2025-11-25")).to_request()).await;
+    let resp = app.send(post(&init_body("2025-11-25"))).await;
     assert_eq!(
         resp.status(),
         StatusCode::OK,
@@ -102,37 +89,29 @@ async fn an_unused_legacy_stream_is_evicted_and_its_stream_ends() {
 
 #[actix_web::test]
 async fn unused_sessions_expire_after_the_short_timeout_used_ones_do_not() {
-    let h = harness(&[("TINYTASK_UNUSED_SESSION_SECS", "1")]);
-    let svc = service!(h);
-    let unused = open_session(&svc, "2025-11-25").await;
-    let used = open_session(&svc, "2025-11-25").await;
+    let app = TestApp::with(&[("TINYTASK_UNUSED_SESSION_SECS", "1")]).await;
+    let unused = app.open_session("2025-11-25").await;
+    let used = app.open_session("2025-11-25").await;
     let req = post(&ping(json!(1))).insert_header(("Mcp-Session-Id", used.as_str()));
-    assert_eq!(
-        test::call_service(&svc, req.to_request()).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.status(req).await, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1300)).await;
     for (id, want) in [(&unused, StatusCode::NOT_FOUND), (&used, StatusCode::OK)] {
         let req = post(&ping(json!(2))).insert_header(("Mcp-Session-Id", id.as_str()));
-        assert_eq!(
-            test::call_service(&svc, req.to_request()).await.status(),
-            want
-        );
+        assert_eq!(app.status(req).await, want);
     }
 }
 
-fn health(host: Option<&str>) -> actix_http::Request {
+fn health(host: Option<&str>) -> TestRequest {
     let req = TestRequest::get().uri("/health");
     match host {
-        Some(h) => req.insert_header(("Host", h)).to_request(),
-        None => req.to_request(),
+        Some(h) => req.insert_header(("Host", h)),
+        None => req,
     }
 }
 
 #[actix_web::test]
 async fn health_applies_the_host_allow_list_but_keeps_the_healthcheck_working() {
-    let h = harness(&[]);
-    let svc = service!(h);
+    let app = TestApp::spawn().await;
     for (host, want) in [
         (Some("evil.com"), StatusCode::FORBIDDEN),
         (Some("[::1]evil.com"), StatusCode::FORBIDDEN),
@@ -140,7 +119,7 @@ async fn health_applies_the_host_allow_list_but_keeps_the_healthcheck_working() 
         (Some("localhost:3000"), StatusCode::OK),
         (None, StatusCode::OK),
     ] {
-        let resp = test::call_service(&svc, health(host)).await;
+        let resp = app.send(health(host)).await;
         assert_eq!(resp.status(), want, "Host {host:?}");
         if want == StatusCode::FORBIDDEN {
             let body = json_body(resp).await;
@@ -148,27 +127,24 @@ async fn health_applies_the_host_allow_list_but_keeps_the_healthcheck_working() 
         }
     }
     // A public name list (reverse proxy): the container's healthcheck on 127.0.0.1 still works.
-    let h = harness(&[("TINYTASK_ALLOWED_HOSTS", "tasks.example.com")]);
-    let svc = service!(h);
+    let app = TestApp::with(&[("TINYTASK_ALLOWED_HOSTS", "tasks.example.com")]).await;
     for (host, want) in [
         ("tasks.example.com", StatusCode::OK),
         ("127.0.0.1:3000", StatusCode::OK),
         ("evil.com", StatusCode::FORBIDDEN),
     ] {
-        let resp = test::call_service(&svc, health(Some(host))).await;
+        let resp = app.send(health(Some(host))).await;
         assert_eq!(resp.status(), want, "Host {host:?}");
     }
     // Bound to 0.0.0.0 (the image) with the default list: any Host, like every other endpoint.
-    let h = harness(&[("TINYTASK_HOST", "0.0.0.0")]);
-    let svc = service!(h);
-    let resp = test::call_service(&svc, health(Some("tinytask:3000"))).await;
+    let app = TestApp::with(&[("TINYTASK_HOST", "0.0.0.0")]).await;
+    let resp = app.send(health(Some("tinytask:3000"))).await;
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
 #[actix_web::test]
 async fn malformed_host_and_origin_values_are_403() {
-    let h = harness(&[]);
-    let svc = service!(h);
+    let app = TestApp::spawn().await;
     for host in [
         "[::1]evil.com",
         "localhost:80@evil.com",
@@ -177,7 +153,7 @@ async fn malformed_host_and_origin_values_are_403() {
         "localhost/x",
     ] {
         let req = post(&init_body("2025-11-25")).insert_header(("Host", host));
-        let resp = test::call_service(&svc, req.to_request()).await;
+        let resp = app.send(req).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "Host {host:?}");
     }
     for origin in [
@@ -187,7 +163,7 @@ async fn malformed_host_and_origin_values_are_403() {
         "null",
     ] {
         let req = post(&init_body("2025-11-25")).insert_header(("Origin", origin));
-        let resp = test::call_service(&svc, req.to_request()).await;
+        let resp = app.send(req).await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "Origin {origin:?}");
     }
     for (host, origin) in [
@@ -198,7 +174,7 @@ async fn malformed_host_and_origin_values_are_403() {
         let req = post(&init_body("2025-11-25"))
             .insert_header(("Host", host))
             .insert_header(("Origin", origin));
-        let resp = test::call_service(&svc, req.to_request()).await;
+        let resp = app.send(req).await;
         assert_eq!(
             resp.status(),
             StatusCode::OK,
@@ -209,8 +185,7 @@ async fn malformed_host_and_origin_values_are_403() {
 
 #[actix_web::test]
 async fn the_bearer_scheme_is_case_insensitive() {
-    let h = harness(&[("TINYTASK_AUTH_TOKEN", "s3cret")]);
-    let svc = service!(h);
+    let app = TestApp::with(&[("TINYTASK_AUTH_TOKEN", "s3cret")]).await;
     for (value, want) in [
         ("BEARER s3cret", StatusCode::OK),
         ("bearer s3cret", StatusCode::OK),
@@ -219,16 +194,15 @@ async fn the_bearer_scheme_is_case_insensitive() {
         ("BEARER wrong", StatusCode::UNAUTHORIZED),
     ] {
         let req = post(&init_body("2025-11-25")).insert_header(("Authorization", value));
-        let resp = test::call_service(&svc, req.to_request()).await;
+        let resp = app.send(req).await;
         assert_eq!(resp.status(), want, "Authorization: {value}");
     }
 }
 
 #[actix_web::test]
 async fn transport_rejections_echo_the_request_id() {
-    let h = harness(&[]);
-    let svc = service!(h);
-    let session = open_session(&svc, "2025-11-25").await;
+    let app = TestApp::spawn().await;
+    let session = app.open_session("2025-11-25").await;
     let cases = [
         // bad MCP-Protocol-Version (H30)
         (
@@ -258,7 +232,7 @@ async fn transport_rejections_echo_the_request_id() {
         ),
     ];
     for (req, status, id) in cases {
-        let resp = test::call_service(&svc, req.to_request()).await;
+        let resp = app.send(req).await;
         assert_eq!(resp.status(), status);
         let body = json_body(resp).await;
         assert_eq!(body["id"], id, "{body}");
@@ -266,26 +240,7 @@ async fn transport_rejections_echo_the_request_id() {
     }
 }
 
-/// A real server on 127.0.0.1 (the timeouts live in actix's connection handling, not the test client).
-async fn listening(
-    vars: &[(&str, &str)],
-) -> (
-    tempfile::TempDir,
-    tokio::sync::watch::Sender<bool>,
-    u16,
-    actix_web::dev::ServerHandle,
-) {
-    let (dir, state, shutdown) = raw_state(vars);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let running = tinytask::transports::http::start(state, "127.0.0.1", port, 16).unwrap();
-    let handle = running.server.handle();
-    actix_web::rt::spawn(running.server);
-    (dir, shutdown, port, handle)
-}
+// The timeouts live in actix's connection handling, so these tests talk to the real listener.
 
 /// Reads until the server closes the connection (or `limit` passes); returns what was read.
 async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) -> Option<String> {
@@ -297,10 +252,9 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream, limit: Duration) 
 
 #[actix_web::test]
 async fn a_trickling_body_gets_408_and_the_connection_is_closed() {
-    let (_dir, _shutdown, port, server) = listening(&[("TINYTASK_BODY_TIMEOUT_SECS", "1")]).await;
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
+    let app = TestApp::with(&[("TINYTASK_BODY_TIMEOUT_SECS", "1")]).await;
+    let port = app.address.port();
+    let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
     let head = format!(
         "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
          Accept: application/json\r\nContent-Length: 100\r\n\r\n{{\"js"
@@ -317,15 +271,12 @@ async fn a_trickling_body_gets_408_and_the_connection_is_closed() {
         took >= Duration::from_millis(900) && took < Duration::from_secs(3),
         "{took:?}"
     );
-    server.stop(false).await;
 }
 
 #[actix_web::test]
 async fn incomplete_headers_are_cut_after_the_header_timeout() {
-    let (_dir, _shutdown, port, server) = listening(&[("TINYTASK_HEADER_TIMEOUT_SECS", "1")]).await;
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .unwrap();
+    let app = TestApp::with(&[("TINYTASK_HEADER_TIMEOUT_SECS", "1")]).await;
+    let mut stream = tokio::net::TcpStream::connect(app.address).await.unwrap();
     stream.write_all(b"POST /mcp HTTP/1.1\r\nHo").await.unwrap();
     let started = Instant::now();
     let answer = read_until_closed(&mut stream, Duration::from_secs(5))
@@ -340,5 +291,4 @@ async fn incomplete_headers_are_cut_after_the_header_timeout() {
         answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
         "{answer}"
     );
-    server.stop(false).await;
 }

@@ -36,12 +36,7 @@ pub enum DbError {
 /// Opens (creating if needed) the database at `path`, adopts a Node-era schema, applies pending migrations
 /// and returns a pool whose connections all carry [`PRAGMAS`].
 pub fn open(path: &Path, pool_size: u32) -> Result<DbPool, DbError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    }
+    create_parent_dir(path)?;
     let setup_err = |message: String| DbError::Setup {
         path: path.to_path_buf(),
         message,
@@ -56,6 +51,17 @@ pub fn open(path: &Path, pool_size: u32) -> Result<DbPool, DbError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Creates the directory that will hold the database file at `path`, if missing.
+pub fn create_parent_dir(path: &Path) -> Result<(), DbError> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// A single raw connection (used for setup and by `tinytask migrate`).

@@ -1,66 +1,141 @@
-//! In-process harness shared by the HTTP integration tests: an `AppState` on a fresh database, request
-//! builders and the initialize handshake.
+//! The one harness of the integration tests: [`TestApp`] builds a server through `tinytask::startup` (the
+//! code `tinytask serve` runs) on a fresh database and a free port, runs it, and offers requests both
+//! in-process (actix's test service on the server's own shared state: fast, and SSE bodies can be read
+//! chunk by chunk) and over the real socket ([`TestApp::address`]), plus the MCP steps tests repeat.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::test::{self, TestRequest};
 use actix_web::web;
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::net::SocketAddr;
 use tinytask::config::Config;
-use tinytask::domain::Board;
-use tinytask::mcp::Engine;
+use tinytask::startup::Application;
 use tinytask::transports::http::AppState;
-
-pub struct Harness {
-    _dir: tempfile::TempDir,
-    pub state: web::Data<AppState>,
-    _shutdown: tokio::sync::watch::Sender<bool>,
-}
-
-/// Shared state on a fresh database, with the shutdown sender that keeps SSE streams open while held.
-pub fn raw_state(
-    vars: &[(&str, &str)],
-) -> (
-    tempfile::TempDir,
-    AppState,
-    tokio::sync::watch::Sender<bool>,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
-    let mut map: HashMap<String, String> = vars
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    map.insert("TINYTASK_DB_PATH".into(), db.display().to_string());
-    let config = Config::from_lookup(|k| map.get(k).cloned()).unwrap();
-    let engine = Engine::new(Board::new(tinytask::db::open(&db, 2).unwrap()));
-    let (tx, rx) = tokio::sync::watch::channel(false);
-    let state = AppState::new(&config, engine, rx, Arc::new(AtomicBool::new(false)));
-    (dir, state, tx)
-}
-
-pub fn harness(vars: &[(&str, &str)]) -> Harness {
-    let (dir, state, tx) = raw_state(vars);
-    Harness {
-        _dir: dir,
-        state: web::Data::new(state),
-        _shutdown: tx,
-    }
-}
 
 pub const ACCEPT_BOTH: (&str, &str) = ("Accept", "application/json, text/event-stream");
 pub const HOST: (&str, &str) = ("Host", "127.0.0.1:3000");
+
+/// A running server on its own temporary database; stopped (SSE streams ended, database checkpointed)
+/// when dropped.
+pub struct TestApp {
+    /// The state every worker shares: sessions, settings, the engine.
+    pub state: web::Data<AppState>,
+    /// Where the real listener is bound (127.0.0.1, a free port).
+    pub address: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// A server with the default configuration.
+    pub async fn spawn() -> TestApp {
+        Self::with(&[]).await
+    }
+
+    /// A server with these environment variables set (on top of a fresh TINYTASK_DB_PATH, HTTP mode
+    /// on 127.0.0.1).
+    pub async fn with(vars: &[(&str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let mut env: HashMap<String, String> = [
+            ("TINYTASK_MODE", "http".to_string()),
+            ("TINYTASK_HOST", "127.0.0.1".to_string()),
+            (
+                "TINYTASK_DB_PATH",
+                dir.path().join("t.db").display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let mut config = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+        // A free port, so tests run in parallel (the variable itself only accepts 1-65535).
+        config.port = 0;
+        let app = Application::build(config).await.unwrap();
+        let state = app.http_state().expect("HTTP mode");
+        let address = app.address().expect("HTTP mode");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        actix_web::rt::spawn(app.run_until_stopped(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            state,
+            address,
+            stop: Some(stop),
+            _dir: dir,
+        }
+    }
+
+    /// Sends `req` in-process through the server's middleware and routes.
+    pub async fn send(&self, req: TestRequest) -> ServiceResponse<BoxBody> {
+        let svc = test::init_service(tinytask::transports::http::app(self.state.clone())).await;
+        test::call_service(&svc, req.to_request())
+            .await
+            .map_into_boxed_body()
+    }
+
+    /// The status `req` gets.
+    pub async fn status(&self, req: TestRequest) -> StatusCode {
+        self.send(req).await.status()
+    }
+
+    /// POST /mcp of `body`, outside any session.
+    pub async fn post(&self, body: &Value) -> ServiceResponse<BoxBody> {
+        self.send(post(body)).await
+    }
+
+    /// POST /mcp of `body` on the Streamable HTTP session `session`.
+    pub async fn post_in(&self, session: &str, body: &Value) -> ServiceResponse<BoxBody> {
+        self.send(post_in(session, body)).await
+    }
+
+    /// initialize + notifications/initialized → the session id (H21).
+    pub async fn open_session(&self, version: &str) -> String {
+        let resp = self.post(&init_body(version)).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let id = resp
+            .headers()
+            .get("mcp-session-id")
+            .expect("H21: session id on the initialize response")
+            .to_str()
+            .unwrap()
+            .to_string();
+        let notify = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+        assert_eq!(
+            self.post_in(&id, &notify).await.status(),
+            StatusCode::ACCEPTED
+        );
+        id
+    }
+
+    /// tools/call of `name` on `session` → the JSON-RPC response object.
+    pub async fn call_tool(&self, session: &str, name: &str, arguments: Value) -> Value {
+        let call = json!({"jsonrpc": "2.0", "id": name, "method": "tools/call",
+                          "params": {"name": name, "arguments": arguments}});
+        let resp = self.post_in(session, &call).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{name}");
+        json_body(resp).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
 
 pub fn init_body(version: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
            "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
 }
 
+/// A well-formed POST /mcp of `body` (loopback Host, both Accept types, JSON content type).
 pub fn post(body: &Value) -> TestRequest {
     TestRequest::post()
         .uri("/mcp")
@@ -70,9 +145,24 @@ pub fn post(body: &Value) -> TestRequest {
         .set_payload(body.to_string())
 }
 
+/// POST /mcp of `payload` with exactly `headers` (for the tests of the header rules).
+pub fn post_with(headers: &[(&str, &str)], payload: impl Into<String>) -> TestRequest {
+    headers
+        .iter()
+        .fold(TestRequest::post().uri("/mcp"), |req, (name, value)| {
+            req.insert_header((*name, *value))
+        })
+        .set_payload(payload.into())
+}
+
 /// `post` on an established Streamable HTTP session.
 pub fn post_in(session_id: &str, body: &Value) -> TestRequest {
     post(body).insert_header(("Mcp-Session-Id", session_id))
+}
+
+/// A GET of `uri` with the loopback Host.
+pub fn get(uri: &str) -> TestRequest {
+    TestRequest::get().uri(uri).insert_header(HOST)
 }
 
 pub async fn json_body(resp: ServiceResponse<impl MessageBody>) -> Value {
@@ -92,41 +182,4 @@ pub async fn first_chunk<B: MessageBody>(
         Some(Ok(bytes)) => (String::from_utf8_lossy(&bytes).into_owned(), body),
         _ => panic!("stream ended without data"),
     }
-}
-
-#[macro_export]
-macro_rules! service {
-    ($h:expr) => {
-        actix_web::test::init_service(tinytask::transports::http::app($h.state.clone())).await
-    };
-}
-
-/// initialize → session id (H21).
-pub async fn open_session(
-    svc: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-    >,
-    version: &str,
-) -> String {
-    let resp = test::call_service(svc, post(&init_body(version)).to_request()).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    let id = resp
-        .headers()
-        .get("mcp-session-id")
-        .expect("H21: session id on the initialize response")
-        .to_str()
-        .unwrap()
-        .to_string();
-    let notify = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let resp = test::call_service(
-        svc,
-        post(&notify)
-            .insert_header(("Mcp-Session-Id", id.as_str()))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(resp.status(), StatusCode::ACCEPTED);
-    id
 }

@@ -60,9 +60,11 @@ pub fn app(
 pub struct Running {
     pub server: actix_web::dev::Server,
     pub state: web::Data<AppState>,
+    /// The address actually bound (port 0 in the configuration picks a free port).
+    pub address: std::net::SocketAddr,
 }
 
-/// Binds `host:port` and starts the workers. Signals are handled by the caller (`cli`), which flips the
+/// Binds `host:port` and starts the workers. Signals are handled by the caller (`startup`), which flips the
 /// shutdown flag (ending SSE streams) before stopping the server gracefully. `max_connections` is the
 /// total cap over all workers (`ops::connections::cap`).
 pub fn start(
@@ -90,17 +92,27 @@ pub fn start(
         .h1_allow_half_closed(false)
         .shutdown_timeout(5)
         .keep_alive(Duration::from_secs(75))
-        .bind((host, port))?
-        .run();
+        .bind((host, port))?;
+    // A host name may resolve to several addresses; the first is the one reported (and tests use).
+    let address = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| std::io::Error::other("bound to no address"))?;
+    let server = server.run();
     spawn_reaper(state.clone());
     tracing::info!(
         host,
-        port,
+        port = address.port(),
         workers,
         max_connections = workers * per_worker,
         "HTTP transports listening: /mcp (Streamable HTTP), /sse (legacy SSE), /health"
     );
-    Ok(Running { server, state })
+    Ok(Running {
+        server,
+        state,
+        address,
+    })
 }
 
 /// Expires idle Streamable HTTP sessions (H27) and unused sessions of both kinds.
