@@ -3,6 +3,7 @@
 
 mod file_guard;
 mod group_commit;
+mod probe;
 mod readers;
 mod write_health;
 

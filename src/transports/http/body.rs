@@ -1,14 +1,13 @@
 //! Request checks shared by the MCP endpoints: JSON content type, Accept, body size, JSON parsing.
 
-use super::errors::{error, rpc_error};
-use crate::mcp::jsonrpc::RpcError;
-use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use super::errors::HttpError;
+use crate::config::HttpSettings;
+use actix_web::http::header;
+use actix_web::{HttpRequest, web};
 use serde_json::Value;
-use std::time::Duration;
 
 /// 415 unless the body is declared as JSON (H6).
-pub fn require_json(req: &HttpRequest) -> Result<(), HttpResponse> {
+pub fn require_json(req: &HttpRequest) -> Result<(), HttpError> {
     let ok = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -20,14 +19,7 @@ pub fn require_json(req: &HttpRequest) -> Result<(), HttpResponse> {
                 .trim()
                 .eq_ignore_ascii_case("application/json")
         });
-    if ok {
-        Ok(())
-    } else {
-        Err(error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported Media Type: Content-Type must be application/json",
-        ))
-    }
+    if ok { Ok(()) } else { Err(HttpError::NotJson) }
 }
 
 /// What the client's Accept header allows (missing = anything; lenient per P4).
@@ -70,59 +62,29 @@ pub fn accepts(req: &HttpRequest) -> Accepts {
     }
 }
 
-/// 408 for a body that did not arrive in time. The connection is closed: the rest of the body may still
-/// be trickling in, and a slow client must not keep its socket by starting another request.
-fn body_timed_out(timeout: Duration) -> HttpResponse {
-    HttpResponse::build(StatusCode::REQUEST_TIMEOUT)
-        .force_close()
-        .json(serde_json::json!({"error": format!(
-            "Request Timeout: the request body did not arrive within {} s (TINYTASK_BODY_TIMEOUT_SECS)",
-            timeout.as_secs()
-        )}))
-}
-
-/// Reads the body up to the configured limit (413 beyond) within `timeout` for the whole body (408
-/// beyond: a deadline per chunk would let a client trickle one byte at a time forever) and parses it
-/// (400 + -32700 when invalid).
-pub async fn read_json(
-    payload: web::Payload,
-    limit: usize,
-    timeout: Duration,
-) -> Result<Value, HttpResponse> {
-    let too_large = || {
-        error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Payload Too Large: request bodies are limited to {limit} bytes"),
-        )
-    };
-    let read = tokio::time::timeout(timeout, payload.to_bytes_limited(limit));
-    let body = match read.await {
-        Err(_) => return Err(body_timed_out(timeout)),
-        Ok(Err(_)) => return Err(too_large()),
-        Ok(Ok(Err(e))) => return Err(error(StatusCode::BAD_REQUEST, format!("Bad Request: {e}"))),
+/// Reads the body up to `max_body_bytes` (413 beyond) within `body_timeout` for the whole body (408
+/// beyond, and the connection is closed: a deadline per chunk would let a client trickle one byte at a
+/// time forever) and parses it (400 + -32700 when invalid).
+pub async fn read_json(payload: web::Payload, settings: &HttpSettings) -> Result<Value, HttpError> {
+    let (limit, timeout) = (settings.max_body_bytes, settings.body_timeout);
+    let body = match tokio::time::timeout(timeout, payload.to_bytes_limited(limit)).await {
+        Err(_) => return Err(HttpError::BodyTimeout(timeout)),
+        Ok(Err(_)) => return Err(HttpError::TooLarge(limit)),
+        Ok(Ok(Err(e))) => return Err(HttpError::BodyRead(e.to_string())),
         Ok(Ok(Ok(body))) => body,
     };
-    serde_json::from_slice(&body).map_err(|e| {
-        rpc_error(
-            StatusCode::BAD_REQUEST,
-            &Value::Null,
-            RpcError::parse_error(e),
-        )
-    })
+    serde_json::from_slice(&body).map_err(HttpError::Parse)
 }
 
 /// 413 straight from Content-Length, before reading anything.
-pub fn check_length(req: &HttpRequest, limit: usize) -> Result<(), HttpResponse> {
+pub fn check_length(req: &HttpRequest, limit: usize) -> Result<(), HttpError> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     match declared {
-        Some(n) if n > limit => Err(error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("Payload Too Large: request bodies are limited to {limit} bytes"),
-        )),
+        Some(n) if n > limit => Err(HttpError::TooLarge(limit)),
         _ => Ok(()),
     }
 }

@@ -3,14 +3,14 @@
 
 use super::authority::{parse_host, parse_origin};
 use super::body::RpcLabel;
-use super::errors::error;
+use super::errors::HttpError;
 use super::state::AppState;
 use crate::config::AllowList;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode, header};
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, ResponseError, web};
 use subtle::ConstantTimeEq;
 
 const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
@@ -85,16 +85,13 @@ fn token_ok(state: &AppState, req: &ServiceRequest) -> bool {
     presented.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
-fn forbidden_host(host: Option<String>) -> HttpResponse {
-    let msg = format!(
-        "Forbidden: Host {:?} is not allowed (set TINYTASK_ALLOWED_HOSTS)",
-        host.unwrap_or_default()
-    );
-    error(StatusCode::FORBIDDEN, msg)
+fn forbidden_host(host: Option<String>) -> HttpError {
+    HttpError::ForbiddenHost(host.unwrap_or_default())
 }
 
-fn reject(req: ServiceRequest, response: HttpResponse) -> ServiceResponse<BoxBody> {
-    req.into_response(response)
+/// Answers `req` with `error` before it reaches a handler.
+fn reject(req: ServiceRequest, error: HttpError) -> ServiceResponse<BoxBody> {
+    req.into_response(error.error_response())
 }
 
 pub async fn guard(
@@ -126,8 +123,7 @@ pub async fn guard(
         .get(header::ORIGIN)
         .map(|v| v.to_str().unwrap_or("\u{fffd}").to_string());
     if let Some(o) = origin.as_deref().filter(|o| !origin_allowed(&state, o)) {
-        let msg = format!("Forbidden: Origin {o:?} is not allowed (set TINYTASK_ALLOWED_ORIGINS)");
-        return Ok(reject(req, error(StatusCode::FORBIDDEN, msg)));
+        return Ok(reject(req, HttpError::ForbiddenOrigin(o.to_string())));
     }
     if req.method() == Method::OPTIONS {
         let mut preflight = HttpResponse::NoContent();
@@ -140,13 +136,10 @@ pub async fn guard(
                 .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"))
                 .insert_header((header::VARY, "Origin"));
         }
-        return Ok(reject(req, preflight.finish()));
+        return Ok(req.into_response(preflight.finish()));
     }
     if !token_ok(&state, &req) {
-        let response = HttpResponse::Unauthorized()
-            .insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"tinytask\""))
-            .json(serde_json::json!({"error": "Unauthorized: a valid Authorization: Bearer token is required"}));
-        return Ok(reject(req, response));
+        return Ok(reject(req, HttpError::Unauthorized));
     }
     let mut response = next.call(req).await?.map_into_boxed_body();
     if let Some(o) = origin {

@@ -1,37 +1,15 @@
-//! `GET /health`: a cheap real check — a query on a pooled connection, and the write path's real state
-//! as the writer saw it (the last write that reached the database, or a probe write through the same
-//! writer after 30 s of failures) — plus open sessions by transport and uptime. 200 when healthy, 503
-//! naming the failing check.
-//!
-//! It never opens the database file itself: POSIX locks are per process and file, so closing any handle
-//! on the file would release every lock SQLite holds on it and let another process delete the live WAL.
+//! `GET /health`: the board's health probe (`Board::health`: a query, the write path's real state, a
+//! `stat` of the database file) plus open sessions by transport and uptime, as JSON. 200 when healthy,
+//! 503 naming the failing check.
 
 use super::state::AppState;
 use actix_web::{HttpResponse, web};
-use diesel::RunQueryDsl;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let board = state.engine.board();
-    let query = board.read(|c| {
-        diesel::sql_query("SELECT 1").execute(c)?;
-        Ok(())
-    });
-    let query = match tokio::time::timeout(Duration::from_secs(2), query).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("query timed out after 2 s".to_string()),
-    };
-    // Bounded like the query: a writer stuck behind another process's lock must not hang /health.
-    let _ = tokio::time::timeout(Duration::from_secs(2), board.recheck_writes()).await;
-    let write_failure = board.write_failure();
-    // Only a stat of the path: never an open (see the module documentation).
-    let file = match std::fs::metadata(&state.db_path) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(format!("{}: {e}", state.db_path.display())),
-    };
+    let db = state.engine.board().health(&state.db_path).await;
+    let (file, query, write_failure) = (db.file, db.query, db.write_failure);
     let mut failing = Vec::new();
     if file.is_err() {
         failing.push("database.file");

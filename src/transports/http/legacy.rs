@@ -3,12 +3,11 @@
 //! its JSON-RPC response travels on **that session's** stream (E1–E9). Every session has its own protocol
 //! state and channel, so a response can never reach another client's stream (the 1.x 300 s hang).
 
-use super::body::{check_length, label, read_json, require_json, shows_use};
-use super::errors::{error, too_many_sessions};
+use super::body::{check_length, label, read_json, require_json};
+use super::errors::HttpError;
 use super::sessions::Kind;
 use super::sse;
 use super::state::AppState;
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_lab::sse::{Data, Event};
 use std::sync::Arc;
@@ -18,11 +17,8 @@ pub fn open_stream(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     endpoint_path: &str,
-) -> HttpResponse {
-    let session = match state.create_session(Kind::Legacy) {
-        Ok(s) => s,
-        Err(full) => return too_many_sessions(full.max),
-    };
+) -> Result<HttpResponse, HttpError> {
+    let session = state.create_session(Kind::Legacy)?;
     session.open_stream();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     session.mcp.set_outbound(Some(tx));
@@ -31,15 +27,24 @@ pub fn open_stream(
         .into();
     tracing::info!(session = %session.id, endpoint_path, "legacy SSE session opened");
     let (state_on_close, closing) = (state.clone(), Arc::clone(&session));
-    sse::stream(req, rx, state.shutdown.clone(), Some(endpoint), move || {
-        // E7: the session lives exactly as long as its stream.
-        state_on_close.sessions.remove(&closing.id);
-        state_on_close.end_session(&closing);
-        tracing::info!(session = %closing.id, "legacy SSE session closed");
-    })
+    Ok(sse::stream(
+        req,
+        rx,
+        state.shutdown.clone(),
+        Some(endpoint),
+        move || {
+            // E7: the session lives exactly as long as its stream.
+            state_on_close.sessions.remove(&closing.id);
+            state_on_close.end_session(&closing);
+            tracing::info!(session = %closing.id, "legacy SSE session closed");
+        },
+    ))
 }
 
-pub async fn get_sse(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn get_sse(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, HttpError> {
     open_stream(&req, &state, "/messages")
 }
 
@@ -54,14 +59,12 @@ pub async fn post_messages(
     query: web::Query<MessageQuery>,
     payload: web::Payload,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    match &query.session_id {
-        Some(id) => post_message(&req, id, payload, &state).await,
-        None => error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request: the sessionId query parameter is required",
-        ),
-    }
+) -> Result<HttpResponse, HttpError> {
+    let id = query
+        .session_id
+        .as_deref()
+        .ok_or(HttpError::MissingLegacySession)?;
+    post_message(&req, id, payload, &state).await
 }
 
 /// E4/E5: 400 without a session id, 404 for an unknown one, otherwise handle the message and answer 202;
@@ -71,43 +74,26 @@ pub async fn post_message(
     id: &str,
     payload: web::Payload,
     state: &AppState,
-) -> HttpResponse {
+) -> Result<HttpResponse, HttpError> {
     if id.is_empty() {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Bad Request: the sessionId query parameter is required",
-        );
+        return Err(HttpError::MissingLegacySession);
     }
-    let Some(session) = state.sessions.get(id, Kind::Legacy) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "Session not found: open a new stream with GET /sse",
-        );
-    };
-    if let Err(response) =
-        require_json(req).and_then(|_| check_length(req, state.settings.max_body_bytes))
-    {
-        return response;
-    }
-    let settings = &state.settings;
-    let body = match read_json(payload, settings.max_body_bytes, settings.body_timeout).await {
-        Ok(body) => body,
-        Err(response) => return response,
-    };
+    let session = state
+        .sessions
+        .get(id, Kind::Legacy)
+        .ok_or(HttpError::UnknownLegacySession)?;
+    require_json(req)?;
+    check_length(req, state.settings.max_body_bytes)?;
+    let body = read_json(payload, &state.settings).await?;
     label(req, &body);
-    if shows_use(&body) {
-        state.sessions.mark_used(&session);
-    }
+    state.note_use(&session, &body);
     // Handled before answering 202 so messages of one client are processed in the order it sent them.
     if let Some(reply) = state.engine.handle_value(&session.mcp, body).await
         && !session.mcp.notify(reply.json)
     {
-        return error(
-            StatusCode::NOT_FOUND,
-            "Session not found: its stream is closed",
-        );
+        return Err(HttpError::LegacyStreamClosed);
     }
-    HttpResponse::Accepted()
+    Ok(HttpResponse::Accepted()
         .content_type("text/plain")
-        .body("Accepted")
+        .body("Accepted"))
 }

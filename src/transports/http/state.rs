@@ -1,8 +1,10 @@
 //! State shared by every actix worker: created once, outside `HttpServer::new` (P1).
 
+use super::body::shows_use;
 use super::sessions::{Full, HttpSession, Kind, Limits, SessionStore};
 use crate::config::{Config, HttpSettings};
 use crate::mcp::Engine;
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -60,6 +62,14 @@ impl AppState {
             self.end_session(&victim);
         }
         Ok(created.session)
+    }
+
+    /// Marks the session used when the message `body` shows it is (`body::shows_use`); both transports
+    /// call this before handling the body, so a flood of initializes cannot evict the session mid-request.
+    pub fn note_use(&self, session: &HttpSession, body: &Value) {
+        if shows_use(body) {
+            self.sessions.mark_used(session);
+        }
     }
 
     /// Ends a session's MCP state: subscriptions stop and its stream (if any) closes.
