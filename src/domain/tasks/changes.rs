@@ -1,12 +1,12 @@
 //! Collects the fields an update really changes, writes them in one UPDATE, records history and triggers
 //! parent status propagation. Fields set to their current value are not changes (no timestamp bump).
 
-use super::super::hierarchy;
-use super::super::history::{self, id_text};
-use super::super::rows::TaskRow;
-use super::super::{DomainResult, TaskStatus};
 use super::find_row;
 use super::update_sql::{Changeset, UpdateRow};
+use crate::domain::hierarchy;
+use crate::domain::history::{self, id_text};
+use crate::domain::rows::TaskRow;
+use crate::domain::{DomainResult, TaskStatus};
 use diesel::prelude::*;
 
 /// A pending update of one task.
