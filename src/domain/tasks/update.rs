@@ -10,7 +10,7 @@ use crate::domain::{DomainResult, TaskStatus};
 use diesel::prelude::*;
 
 /// A pending update of one task.
-pub(crate) struct TaskChanges<'a> {
+pub(crate) struct TaskUpdate<'a> {
     row: &'a TaskRow,
     set: Changeset,
     /// (field, old, new) for task_history.
@@ -19,9 +19,9 @@ pub(crate) struct TaskChanges<'a> {
     propagate: bool,
 }
 
-impl<'a> TaskChanges<'a> {
+impl<'a> TaskUpdate<'a> {
     pub(crate) fn new(row: &'a TaskRow) -> Self {
-        TaskChanges {
+        TaskUpdate {
             row,
             set: Changeset::default(),
             history: Vec::new(),
