@@ -1,6 +1,7 @@
 //! [`ToolDef`]: one tool — name, texts, annotations, generated schemas and a type-erased handler.
 
 use super::args::parse_arguments;
+use super::error::ToolError;
 use super::schema::schema_for;
 use crate::domain::{Board, DomainError, DomainResult};
 use crate::mcp::jsonrpc::Json;
@@ -25,26 +26,6 @@ pub enum Effect {
     IdempotentWrite,
     /// Deletes or irreversibly rewrites data (`destructiveHint`).
     Destructive,
-}
-
-/// Why a tool call failed; shown to the agent as the text of an `isError` result.
-#[derive(Debug, thiserror::Error)]
-pub enum ToolError {
-    #[error("Invalid arguments for {tool}: {message}")]
-    Arguments { tool: &'static str, message: String },
-    #[error("{0}")]
-    Domain(#[from] DomainError),
-}
-
-impl ToolError {
-    pub fn log(&self, tool: &str) {
-        match self {
-            ToolError::Domain(e) if !e.is_client_error() => {
-                tracing::error!(tool, error = %e, "tool failed")
-            }
-            _ => tracing::debug!(tool, error = %self, "tool call rejected"),
-        }
-    }
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;

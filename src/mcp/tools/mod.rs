@@ -6,9 +6,11 @@ mod catalog_notes;
 mod catalog_queues;
 mod catalog_tasks;
 mod def;
+mod error;
 mod schema;
 
-pub use def::{Effect, ToolDef, ToolError};
+pub use def::{Effect, ToolDef};
+pub use error::ToolError;
 
 use super::jsonrpc::{Json, to_json};
 use super::protocol::tool_success;
