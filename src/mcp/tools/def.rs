@@ -42,36 +42,10 @@ pub struct ToolDef {
 }
 
 impl ToolDef {
-    /// A tool whose operation runs in a read transaction.
-    pub fn read<A, O>(
-        name: &'static str,
-        title: &'static str,
-        description: &'static str,
-        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
-    ) -> Self
-    where
-        A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
-        O: Serialize + JsonSchema + Send + 'static,
-    {
-        Self::build(name, title, description, Effect::Read, op)
-    }
-
-    /// A tool whose operation runs in an IMMEDIATE write transaction.
-    pub fn write<A, O>(
-        name: &'static str,
-        title: &'static str,
-        description: &'static str,
-        effect: Effect,
-        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
-    ) -> Self
-    where
-        A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
-        O: Serialize + JsonSchema + Send + 'static,
-    {
-        Self::build(name, title, description, effect, op)
-    }
-
-    fn build<A, O>(
+    /// A tool. `effect` is its only statement of what it does: it picks the annotations and the
+    /// transaction (`Effect::Read`: a read transaction on a reader thread; any other effect: an IMMEDIATE
+    /// write transaction on the writer thread), so the two can never disagree.
+    pub fn new<A, O>(
         name: &'static str,
         title: &'static str,
         description: &'static str,

@@ -1,5 +1,5 @@
 //! The tool registry: every TinyTask tool with its schemas, annotations and handler.
-//! To add a tool: write the domain operation, then one `ToolDef::read/write(...)` line in a catalog file.
+//! To add a tool: write the domain operation, then one `ToolDef::new(...)` entry in a catalog file.
 
 mod args;
 mod catalog_notes;
