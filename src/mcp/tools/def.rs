@@ -3,10 +3,9 @@
 use super::args::parse_arguments;
 use super::error::ToolError;
 use super::schema::schema_for;
-use crate::domain::{Board, DomainError, DomainResult};
+use crate::domain::{Board, Conn, DomainError, DomainResult};
 use crate::mcp::jsonrpc::Json;
 use crate::mcp::protocol::{Tool, ToolAnnotations};
-use diesel::SqliteConnection;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -50,7 +49,7 @@ impl ToolDef {
         title: &'static str,
         description: &'static str,
         effect: Effect,
-        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
+        op: fn(&mut Conn, A) -> DomainResult<O>,
     ) -> Self
     where
         A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
