@@ -146,6 +146,36 @@ impl<'de> Deserialize<'de> for StatusSet {
     }
 }
 
+/// A patch of any nullable field: absent = keep (`None`), `null` = clear (`Some(None)`), value = set.
+pub fn patch<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Declares a one-field argument struct holding a required id, with its schema description.
+macro_rules! id_args {
+    ($($name:ident { $field:ident : $doc:literal }),+ $(,)?) => {$(
+        #[derive(Debug, Clone, Deserialize, JsonSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            #[doc = $doc]
+            #[serde(deserialize_with = "id")]
+            #[schemars(with = "i32")]
+            pub $field: i32,
+        }
+    )+};
+}
+
+id_args!(
+    TaskId { id: "Task id." },
+    CommentId { id: "Comment id." },
+    LinkId { id: "Link id." },
+    TaskRef {
+        task_id: "Task id."
+    },
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,33 +243,3 @@ mod tests {
         );
     }
 }
-
-/// A patch of any nullable field: absent = keep (`None`), `null` = clear (`Some(None)`), value = set.
-pub fn patch<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// Declares a one-field argument struct holding a required id, with its schema description.
-macro_rules! id_args {
-    ($($name:ident { $field:ident : $doc:literal }),+ $(,)?) => {$(
-        #[derive(Debug, Clone, Deserialize, JsonSchema)]
-        #[serde(deny_unknown_fields)]
-        pub struct $name {
-            #[doc = $doc]
-            #[serde(deserialize_with = "id")]
-            #[schemars(with = "i32")]
-            pub $field: i32,
-        }
-    )+};
-}
-
-id_args!(
-    TaskId { id: "Task id." },
-    CommentId { id: "Comment id." },
-    LinkId { id: "Link id." },
-    TaskRef {
-        task_id: "Task id."
-    },
-);

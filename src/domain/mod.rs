@@ -1,6 +1,6 @@
 //! The task board's business rules, independent of MCP and of any transport.
 //!
-//! Every operation is a plain function over a `&mut SqliteConnection`, run by [`Board`] inside a transaction:
+//! Every operation is a plain function over a `&mut Conn` (diesel's SQLite connection), run by [`Board`] inside a transaction:
 //! reads on a reader thread, writes on the group-commit writer thread (a savepoint each, in a shared
 //! IMMEDIATE transaction that commits before anyone is answered). Inputs are the tool argument types (their field names are
 //! the TinyTask 2.x contract); outputs are the JSON views in [`views`].
@@ -10,6 +10,7 @@ mod blocking;
 mod board;
 pub mod changes;
 pub mod comments;
+mod conn;
 mod error;
 mod hierarchy;
 mod history;
@@ -25,6 +26,7 @@ mod text;
 pub mod views;
 
 pub use board::{Board, ChangeListener};
+pub use conn::Conn;
 pub use error::{DomainError, DomainResult};
 pub use history::PROPAGATION_ACTOR;
 pub use status::TaskStatus;

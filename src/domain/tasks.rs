@@ -1,12 +1,12 @@
 //! Task lifecycle: create, read, update, archive, delete, list.
 
-mod changes;
 mod filter;
+mod update;
 mod update_sql;
 
 pub use filter::{ListTasks, TaskFilter};
 
-use self::changes::TaskChanges;
+use self::update::TaskUpdate;
 use super::blocking::{self, check_blocker};
 use super::hierarchy::{self, check_parent};
 use super::history::{self, id_text};
@@ -258,7 +258,7 @@ pub fn update(conn: &mut SqliteConnection, args: UpdateTask) -> DomainResult<Tas
     let limits = limits::current();
     let row = find_row(conn, "Task", args.id)?;
     let changed_by = text::optional_max("changed_by", args.changed_by.as_deref(), limits.name())?;
-    let mut changes = TaskChanges::new(&row);
+    let mut changes = TaskUpdate::new(&row);
     if let Some(title) = &args.title {
         changes.title(text::required_max("title", title, limits.title())?);
     }

@@ -2,8 +2,8 @@
 //! knows nothing about how bytes arrive.
 
 use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
-use super::logging::McpLogLevel;
-use super::protocol::BATCH_VERSION;
+use super::logging::log_to;
+use super::protocol::{BATCH_VERSION, McpLogLevel};
 use super::session::Session;
 use super::subscriptions::Subscriptions;
 use super::tools::ToolRegistry;
@@ -229,16 +229,5 @@ impl Engine {
             );
         }
         Ok(outcome.result)
-    }
-}
-
-/// Sends `notifications/message` when the client asked for this level or a less severe one (LG2).
-fn log_to(session: &Session, level: McpLogLevel, data: Value) {
-    if session.log_level().is_some_and(|min| level >= min) {
-        session.notify(to_json(&json!({
-            "jsonrpc": "2.0",
-            "method": "notifications/message",
-            "params": {"level": logging::level_name(level), "logger": "tinytask", "data": data},
-        })));
     }
 }

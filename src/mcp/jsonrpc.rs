@@ -273,11 +273,6 @@ mod tests {
             Message::Response
         );
     }
-}
-
-#[cfg(test)]
-mod wire_tests {
-    use super::*;
 
     #[test]
     fn responses_serialize_like_the_spec() {

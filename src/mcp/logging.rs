@@ -1,38 +1,10 @@
-//! `logging/setLevel` (LG1): remembers the session's minimum level for `notifications/message`.
-//! Our own enum: rmcp marks its copy deprecated (the 2026 revision drops logging; legacy ones keep it).
+//! `logging/setLevel` (LG1): remembers the session's minimum level, and `notifications/message` (LG2):
+//! sends a log message when the client asked for its level.
 
-use super::jsonrpc::RpcError;
+use super::jsonrpc::{RpcError, to_json};
+pub use super::protocol::{McpLogLevel, level_name};
 use super::session::Session;
-use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// RFC 5424 severities as MCP names them, least severe first (so `Ord` compares severity).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum McpLogLevel {
-    Debug,
-    Info,
-    Notice,
-    Warning,
-    Error,
-    Critical,
-    Alert,
-    Emergency,
-}
-
-/// The wire name of a level.
-pub fn level_name(level: McpLogLevel) -> &'static str {
-    match level {
-        McpLogLevel::Debug => "debug",
-        McpLogLevel::Info => "info",
-        McpLogLevel::Notice => "notice",
-        McpLogLevel::Warning => "warning",
-        McpLogLevel::Error => "error",
-        McpLogLevel::Critical => "critical",
-        McpLogLevel::Alert => "alert",
-        McpLogLevel::Emergency => "emergency",
-    }
-}
 
 const LEVELS: &str = "debug, info, notice, warning, error, critical, alert, emergency";
 
@@ -45,6 +17,17 @@ pub fn set_level(session: &Session, params: &Value) -> Result<Value, RpcError> {
     })?;
     session.set_log_level(level);
     Ok(json!({}))
+}
+
+/// Sends `notifications/message` when the client asked for this level or a less severe one (LG2).
+pub(super) fn log_to(session: &Session, level: McpLogLevel, data: Value) {
+    if session.log_level().is_some_and(|min| level >= min) {
+        session.notify(to_json(&json!({
+            "jsonrpc": "2.0",
+            "method": "notifications/message",
+            "params": {"level": level_name(level), "logger": "tinytask", "data": data},
+        })));
+    }
 }
 
 #[cfg(test)]
@@ -62,13 +45,5 @@ mod tests {
         let err = set_level(&session, &json!({"level": "loud"})).unwrap_err();
         assert_eq!(err.code, -32602);
         assert!(err.message.contains("emergency"));
-    }
-
-    #[test]
-    fn levels_order_by_severity() {
-        assert!(
-            McpLogLevel::Debug < McpLogLevel::Warning
-                && McpLogLevel::Error < McpLogLevel::Emergency
-        );
     }
 }

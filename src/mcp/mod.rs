@@ -5,6 +5,7 @@ mod completion;
 mod engine;
 pub mod jsonrpc;
 mod lifecycle;
+mod log_level;
 pub mod logging;
 pub mod protocol;
 mod resources;

@@ -9,6 +9,8 @@ pub use rmcp::model::{
     ToolsCapability,
 };
 
+pub use super::log_level::{McpLogLevel, level_name};
+
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;

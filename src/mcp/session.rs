@@ -3,7 +3,7 @@
 //! session; shared by the concurrent requests of that connection.
 
 use super::jsonrpc::Json;
-use super::logging::McpLogLevel;
+use super::protocol::McpLogLevel;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc::UnboundedSender;

@@ -6,8 +6,8 @@
 //! each batch, that the path still names the file the pool opened: one `stat`, never an `open` (opening
 //! and closing a handle on the file would release the process's POSIX locks on it).
 
-use super::super::{DomainError, DomainResult};
 use crate::db::DbPool;
+use crate::domain::{DomainError, DomainResult};
 use diesel::RunQueryDsl;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;

@@ -16,11 +16,11 @@
 //! - when the COMMIT itself fails, every write of the batch runs again in a transaction of its own, so
 //!   each caller gets the fate of its own write.
 
-use super::super::changes::{self, Changes};
-use super::super::{DomainError, DomainResult};
 use super::file_guard::FileGuard;
 use super::write_health::WriteHealth;
 use crate::db::DbPool;
+use crate::domain::changes::{self, Changes};
+use crate::domain::{DomainError, DomainResult};
 use diesel::SqliteConnection;
 use diesel::connection::SimpleConnection;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -5,8 +5,8 @@
 //! arena, which keeps its high-water mark — resident memory grew with the thread count, not with the work.
 //! A fixed set of threads fed from one queue bounds both; waiting reads are queued closures, not threads.
 
-use super::super::{DomainError, DomainResult};
 use crate::db::DbPool;
+use crate::domain::{DomainError, DomainResult};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};

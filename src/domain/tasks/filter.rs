@@ -1,8 +1,8 @@
 //! Task list filters shared by `list_tasks`, `get_queue_tasks` and the resources.
 
-use super::super::input::{self, StatusSet};
-use super::super::{DomainError, DomainResult};
 use crate::db::schema::tasks;
+use crate::domain::input::{self, StatusSet};
+use crate::domain::{DomainError, DomainResult};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
 use diesel::sqlite::Sqlite;

@@ -3,7 +3,7 @@
 use super::render;
 use super::uri::{ResourceRef, parse};
 use crate::domain::limits::Cut;
-use crate::domain::{Board, DomainError, agents, comments, links, queues, subtasks, tasks};
+use crate::domain::{Board, Conn, DomainError, agents, comments, links, queues, subtasks, tasks};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{ErrorCode, ReadResourceResult, ResourceContents, to_wire};
 use serde_json::{Value, json};
@@ -83,7 +83,7 @@ fn cut_note(cut: &Cut, shown: usize, uri_hint: String) -> String {
 }
 
 fn render_ref(
-    c: &mut diesel::SqliteConnection,
+    c: &mut Conn,
     target: ResourceRef,
     offset: i64,
 ) -> crate::domain::DomainResult<(&'static str, String)> {

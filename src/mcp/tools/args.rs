@@ -1,6 +1,6 @@
 //! Tool argument decoding with messages that name the parameter and the allowed values.
 
-use super::def::ToolError;
+use super::error::ToolError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

@@ -6,7 +6,7 @@ use crate::domain::{comments, links};
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::write(
+        ToolDef::new(
             "add_comment",
             "Add comment",
             "Add a comment (content, non-blank) to a task, optionally with its author created_by. Returns the \
@@ -14,34 +14,36 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Write,
             comments::add,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "update_comment",
             "Update comment",
             "Replace the text of a comment (content, non-blank). Returns the comment.",
             Effect::IdempotentWrite,
             comments::update,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "delete_comment",
             "Delete comment",
             "Permanently delete a comment. Returns {success, message, id}.",
             Effect::Destructive,
             |c, a: CommentId| comments::delete(c, a.id),
         ),
-        ToolDef::read(
+        ToolDef::new(
             "list_comments",
             "List comments",
             "All comments of a task, oldest first, from the optional offset. Returns {task_id, count, comments}; \
              a result larger than the response size limit is cut and adds has_more: true and next_offset.",
+            Effect::Read,
             comments::list,
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_comment",
             "Get comment",
             "Get one comment by id.",
+            Effect::Read,
             |c, a: CommentId| comments::get(c, a.id),
         ),
-        ToolDef::write(
+        ToolDef::new(
             "move_comment",
             "Move comment",
             "Move a comment to another task: a copy (same content and author) is added to to_task_id and the \
@@ -50,7 +52,7 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Destructive,
             comments::move_to,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "add_link",
             "Add link",
             "Attach a link (url: a URL, file path or other reference; non-blank) to a task, with an optional \
@@ -58,25 +60,26 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Write,
             links::add,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "update_link",
             "Update link",
             "Change a link's url and/or description (null or \"\" clears the description). Returns the link.",
             Effect::IdempotentWrite,
             links::update,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "delete_link",
             "Delete link",
             "Permanently delete a link. Returns {success, message, id}.",
             Effect::Destructive,
             |c, a: LinkId| links::delete(c, a.id),
         ),
-        ToolDef::read(
+        ToolDef::new(
             "list_links",
             "List links",
             "All links of a task, oldest first, from the optional offset. Returns {task_id, count, links}; a \
              result larger than the response size limit is cut and adds has_more: true and next_offset.",
+            Effect::Read,
             links::list,
         ),
     ]

@@ -11,50 +11,53 @@ struct NoArguments {}
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::read(
+        ToolDef::new(
             "list_queues",
             "List queues",
             "Names of all queues that hold at least one non-archived task, sorted. Returns {count, queues}.",
+            Effect::Read,
             |c, _: NoArguments| queues::list(c),
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_queue_stats",
             "Queue statistics",
             "Counts for one queue's non-archived tasks: total_tasks, by_status (idle/working/complete), \
              assigned, unassigned and the agents involved. An unknown queue gives zeros.",
+            Effect::Read,
             |c, a: queues::QueueName| queues::stats(c, &a.queue_name),
         ),
-        ToolDef::write(
+        ToolDef::new(
             "add_task_to_queue",
             "Add task to queue",
             "Put a task into queue_name (at most 255 characters), replacing its current queue. Returns the task.",
             Effect::IdempotentWrite,
             queues::add_task,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "remove_task_from_queue",
             "Remove task from queue",
             "Take a task out of its queue (queue_name becomes null). Returns the task.",
             Effect::IdempotentWrite,
             |c, a: TaskRef| queues::remove_task(c, a.task_id),
         ),
-        ToolDef::write(
+        ToolDef::new(
             "move_task_to_queue",
             "Move task to queue",
             "Move a task to new_queue_name (at most 255 characters). Returns the task.",
             Effect::IdempotentWrite,
             queues::move_task,
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_queue_tasks",
             "Get queue tasks",
             "Tasks of queue_name, most urgent first, with the same optional filters as list_tasks (assigned_to, \
              status, exclude_status, parent_task_id, exclude_subtasks, include_archived, limit, offset). Returns \
              {queue_name, count, filters, tasks}; a result larger than the response size limit is cut and adds \
              has_more: true and next_offset.",
+            Effect::Read,
             queues::tasks,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "clear_queue",
             "Clear queue",
             "Take every non-archived task out of queue_name (the tasks themselves are kept). Returns \

@@ -6,7 +6,7 @@ use crate::domain::{agents, subtasks, tasks};
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
-        ToolDef::write(
+        ToolDef::new(
             "create_task",
             "Create task",
             "Create a task (status idle). Requires title and created_by. Optional: description, assigned_to, \
@@ -16,7 +16,7 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Write,
             tasks::create,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "update_task",
             "Update task",
             "Change some fields of a task; omitted fields stay as they are. null (or \"\") clears description, \
@@ -28,14 +28,15 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::IdempotentWrite,
             tasks::update,
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_task",
             "Get task",
             "Get one task by id with its comments, links and change history (oldest first). When they exceed the \
              response size limit, each keeps its oldest items and relations_truncated names the cut lists.",
+            Effect::Read,
             |c, a: TaskId| tasks::get_with_relations(c, a.id),
         ),
-        ToolDef::write(
+        ToolDef::new(
             "delete_task",
             "Delete task",
             "Permanently delete a task with its comments, links and history. Its subtasks are kept and moved up \
@@ -44,7 +45,7 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Destructive,
             |c, a: TaskId| tasks::delete(c, a.id),
         ),
-        ToolDef::write(
+        ToolDef::new(
             "archive_task",
             "Archive task",
             "Archive a task (any status): it disappears from lists, queues and signup but stays readable with \
@@ -52,7 +53,7 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::IdempotentWrite,
             |c, a: TaskId| tasks::archive(c, a.id),
         ),
-        ToolDef::read(
+        ToolDef::new(
             "list_tasks",
             "List tasks",
             "List tasks, most urgent first (priority desc, then oldest). Filters (all optional, combined): \
@@ -60,18 +61,20 @@ pub fn tools() -> Vec<ToolDef> {
              queue_name, parent_task_id (null = top-level only), exclude_subtasks, include_archived (default \
              false), limit (>= 1) and offset (>= 0), each usable alone. Returns {count, tasks}; a result larger \
              than the response size limit is cut and adds has_more: true and next_offset (pass it as offset).",
+            Effect::Read,
             |c, f: tasks::ListTasks| tasks::list(c, &f),
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_my_queue",
             "Get my queue",
             "The open work of one agent: tasks assigned to agent_name with status idle or working, not \
              archived, most urgent first. Blocked tasks are included; check is_currently_blocked. Returns \
              {agent, count, tasks}, from the optional offset; a result larger than the response size limit is cut \
              and adds has_more: true and next_offset.",
+            Effect::Read,
             agents::my_queue,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "signup_for_task",
             "Claim next task",
             "Atomically claim the agent's most urgent idle task and set it to working. Tasks that are \
@@ -81,7 +84,7 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Write,
             |c, a: agents::AgentName| agents::signup(c, &a.agent_name),
         ),
-        ToolDef::write(
+        ToolDef::new(
             "move_task",
             "Hand over task",
             "Hand a task from current_agent (must be its exact assignee) to new_agent with a hand-off comment \
@@ -90,7 +93,7 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Write,
             agents::move_task,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "create_subtask",
             "Create subtask",
             "Create a subtask under parent_task_id (requires title and created_by). It inherits the parent's \
@@ -99,24 +102,26 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::Write,
             subtasks::create,
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_subtasks",
             "Get subtasks",
             "List the subtasks of parent_task_id: direct children, or all descendants with recursive=true (flat \
              list; parent_task_id of each shows the tree). Archived subtasks only with include_archived=true. \
              Returns {parent_task_id, recursive, count, subtasks}, from the optional offset; a result larger than \
              the response size limit is cut and adds has_more: true and next_offset.",
+            Effect::Read,
             subtasks::list,
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_task_with_subtasks",
             "Get task with subtasks",
             "Get a task plus its non-archived subtasks (direct children, or all descendants with \
              recursive=true) as subtasks and subtask_count. When cut at the response size limit it adds has_more and \
              next_offset (the offset for get_subtasks).",
+            Effect::Read,
             subtasks::with_subtasks,
         ),
-        ToolDef::write(
+        ToolDef::new(
             "move_subtask",
             "Move subtask",
             "Re-parent a task under new_parent_id, or make it top-level when new_parent_id is null or omitted. \
@@ -124,12 +129,13 @@ pub fn tools() -> Vec<ToolDef> {
             Effect::IdempotentWrite,
             subtasks::move_subtask,
         ),
-        ToolDef::read(
+        ToolDef::new(
             "get_task_history",
             "Get task history",
             "The recorded changes of a task (status, assignee, priority, title, queue, parent, blocker, \
              archiving), oldest first, with who made each change, from the optional offset. Returns {task_id, \
              count, history}; a result larger than the response size limit is cut and adds has_more and next_offset.",
+            Effect::Read,
             tasks::history_page,
         ),
     ]

@@ -1,11 +1,11 @@
 //! [`ToolDef`]: one tool — name, texts, annotations, generated schemas and a type-erased handler.
 
 use super::args::parse_arguments;
+use super::error::ToolError;
 use super::schema::schema_for;
-use crate::domain::{Board, DomainError, DomainResult};
+use crate::domain::{Board, Conn, DomainError, DomainResult};
 use crate::mcp::jsonrpc::Json;
 use crate::mcp::protocol::{Tool, ToolAnnotations};
-use diesel::SqliteConnection;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -27,26 +27,6 @@ pub enum Effect {
     Destructive,
 }
 
-/// Why a tool call failed; shown to the agent as the text of an `isError` result.
-#[derive(Debug, thiserror::Error)]
-pub enum ToolError {
-    #[error("Invalid arguments for {tool}: {message}")]
-    Arguments { tool: &'static str, message: String },
-    #[error("{0}")]
-    Domain(#[from] DomainError),
-}
-
-impl ToolError {
-    pub fn log(&self, tool: &str) {
-        match self {
-            ToolError::Domain(e) if !e.is_client_error() => {
-                tracing::error!(tool, error = %e, "tool failed")
-            }
-            _ => tracing::debug!(tool, error = %self, "tool call rejected"),
-        }
-    }
-}
-
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Handler = dyn Fn(Board, Value) -> BoxFuture<Result<Json, ToolError>> + Send + Sync;
 
@@ -61,41 +41,15 @@ pub struct ToolDef {
 }
 
 impl ToolDef {
-    /// A tool whose operation runs in a read transaction.
-    pub fn read<A, O>(
-        name: &'static str,
-        title: &'static str,
-        description: &'static str,
-        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
-    ) -> Self
-    where
-        A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
-        O: Serialize + JsonSchema + Send + 'static,
-    {
-        Self::build(name, title, description, Effect::Read, op)
-    }
-
-    /// A tool whose operation runs in an IMMEDIATE write transaction.
-    pub fn write<A, O>(
+    /// A tool. `effect` is its only statement of what it does: it picks the annotations and the
+    /// transaction (`Effect::Read`: a read transaction on a reader thread; any other effect: an IMMEDIATE
+    /// write transaction on the writer thread), so the two can never disagree.
+    pub fn new<A, O>(
         name: &'static str,
         title: &'static str,
         description: &'static str,
         effect: Effect,
-        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
-    ) -> Self
-    where
-        A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
-        O: Serialize + JsonSchema + Send + 'static,
-    {
-        Self::build(name, title, description, effect, op)
-    }
-
-    fn build<A, O>(
-        name: &'static str,
-        title: &'static str,
-        description: &'static str,
-        effect: Effect,
-        op: fn(&mut SqliteConnection, A) -> DomainResult<O>,
+        op: fn(&mut Conn, A) -> DomainResult<O>,
     ) -> Self
     where
         A: DeserializeOwned + JsonSchema + Clone + Send + 'static,

@@ -1,14 +1,16 @@
 //! The tool registry: every TinyTask tool with its schemas, annotations and handler.
-//! To add a tool: write the domain operation, then one `ToolDef::read/write(...)` line in a catalog file.
+//! To add a tool: write the domain operation, then one `ToolDef::new(...)` entry in a catalog file.
 
 mod args;
 mod catalog_notes;
 mod catalog_queues;
 mod catalog_tasks;
 mod def;
+mod error;
 mod schema;
 
-pub use def::{Effect, ToolDef, ToolError};
+pub use def::{Effect, ToolDef};
+pub use error::ToolError;
 
 use super::jsonrpc::{Json, to_json};
 use super::protocol::tool_success;

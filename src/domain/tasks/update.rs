@@ -1,16 +1,16 @@
 //! Collects the fields an update really changes, writes them in one UPDATE, records history and triggers
 //! parent status propagation. Fields set to their current value are not changes (no timestamp bump).
 
-use super::super::hierarchy;
-use super::super::history::{self, id_text};
-use super::super::rows::TaskRow;
-use super::super::{DomainResult, TaskStatus};
 use super::find_row;
 use super::update_sql::{Changeset, UpdateRow};
+use crate::domain::hierarchy;
+use crate::domain::history::{self, id_text};
+use crate::domain::rows::TaskRow;
+use crate::domain::{DomainResult, TaskStatus};
 use diesel::prelude::*;
 
 /// A pending update of one task.
-pub(crate) struct TaskChanges<'a> {
+pub(crate) struct TaskUpdate<'a> {
     row: &'a TaskRow,
     set: Changeset,
     /// (field, old, new) for task_history.
@@ -19,9 +19,9 @@ pub(crate) struct TaskChanges<'a> {
     propagate: bool,
 }
 
-impl<'a> TaskChanges<'a> {
+impl<'a> TaskUpdate<'a> {
     pub(crate) fn new(row: &'a TaskRow) -> Self {
-        TaskChanges {
+        TaskUpdate {
             row,
             set: Changeset::default(),
             history: Vec::new(),
