@@ -75,8 +75,10 @@ fn check_integer(s: &Setting, value: String, up_to: Option<u64>) -> Result<u64, 
     let (min, max, allowed) = match (s.allowed, up_to) {
         (Allowed::Range(min, max), _) => (min, max, s.allowed.in_error()),
         (Allowed::UpTo(_), Some(max)) => (1, max, format!("an integer from 1 to {max}")),
-        // usize: the setting is a count or size in memory.
-        _ => (1, usize::MAX as u64, s.allowed.in_error()),
+        // usize: the setting is a count or size in memory. (`UpTo` without a bound: its default value,
+        // which `integer_up_to` then lowers to the bound.)
+        (Allowed::Positive | Allowed::UpTo(_), _) => (1, usize::MAX as u64, s.allowed.in_error()),
+        _ => unreachable!("{} is not an integer setting", s.name),
     };
     match value.trim().parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
