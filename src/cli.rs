@@ -8,28 +8,7 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use std::sync::LazyLock;
 
-static ENV_HELP: LazyLock<String> = LazyLock::new(|| {
-    let mut text =
-        String::from("Environment variables (also read from ./.env; real environment wins):\n");
-    // Columns as wide as their longest entry, so every line stays aligned.
-    let name_width = config::ENV_VARS
-        .iter()
-        .map(|v| v.0.len())
-        .max()
-        .unwrap_or(0);
-    let default_width = config::ENV_VARS
-        .iter()
-        .map(|v| v.1.len())
-        .max()
-        .unwrap_or(0);
-    for (name, default, meaning) in config::ENV_VARS {
-        text.push_str(&format!(
-            "  {name:<name_width$} default {default:<default_width$} {meaning}\n"
-        ));
-    }
-    text.push_str("\nInvalid values exit with status 2 and one line naming the variable and the allowed values.");
-    text
-});
+static ENV_HELP: LazyLock<String> = LazyLock::new(config::env_help);
 
 #[derive(Parser, Debug)]
 #[command(name = "tinytask", version, about = "TinyTask: a shared task board for LLM agents, served over MCP", after_help = ENV_HELP.as_str())]

@@ -1,5 +1,6 @@
-//! Parsing of individual environment variables into typed settings, with errors that name the variable.
+//! Typed parsers that read one setting (see `settings.rs`) from a lookup, with errors that name the variable.
 
+use super::setting::{Allowed, Fallback, Setting};
 use std::net::IpAddr;
 use std::str::FromStr;
 
@@ -21,92 +22,80 @@ pub fn load_dotenv() -> Result<(), String> {
     }
 }
 
-/// Parses an enumerated setting; absent means `default`.
-pub(super) fn parse_or<T: FromStr + Copy + AllowedValues>(
-    variable: &'static str,
-    raw: Option<String>,
-    default: T,
-) -> Result<T, ConfigError> {
-    match raw {
-        None => Ok(default),
-        Some(value) => T::from_str(&value).map_err(|_| ConfigError {
-            variable,
-            allowed: T::allowed().trim_end_matches(", ").to_string(),
-            value,
-        }),
+/// A variable lookup that already treats blank values as unset.
+pub(super) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The variable's value when set, else its default value; `None` only for a setting with a derived default.
+fn raw(s: &Setting, get: Lookup) -> Option<String> {
+    get(s.name).or(match s.default {
+        Fallback::Value(v) => Some(v.to_string()),
+        Fallback::Derived(_) => None,
+    })
+}
+
+/// Like [`raw`] for a setting that must have a default value (`settings_are_consistent` checks the table).
+fn raw_or_default(s: &Setting, get: Lookup) -> String {
+    raw(s, get).unwrap_or_else(|| panic!("{} has no default value", s.name))
+}
+
+fn invalid(s: &Setting, value: String, allowed: String) -> ConfigError {
+    ConfigError {
+        variable: s.name,
+        value,
+        allowed,
     }
 }
 
-pub(super) fn parse_port(raw: Option<String>) -> Result<u16, ConfigError> {
-    let Some(value) = raw else { return Ok(3000) };
-    match value.trim().parse::<u16>() {
-        Ok(port) if port > 0 => Ok(port),
-        _ => Err(ConfigError {
-            variable: "TINYTASK_PORT",
-            value,
-            allowed: "an integer from 1 to 65535".into(),
-        }),
+/// An enumerated setting (`Allowed::Choice`).
+pub(super) fn choice<T: FromStr>(s: &Setting, get: Lookup) -> Result<T, ConfigError> {
+    let value = raw_or_default(s, get);
+    T::from_str(&value).map_err(|_| invalid(s, value, s.allowed.in_error()))
+}
+
+/// An integer setting (`Allowed::Range` or `Allowed::Positive`). The error states the range.
+pub(super) fn integer(s: &Setting, get: Lookup) -> Result<u64, ConfigError> {
+    check_integer(s, raw_or_default(s, get), None)
+}
+
+/// An integer setting whose default is derived: `None` when unset.
+pub(super) fn optional_integer(s: &Setting, get: Lookup) -> Result<Option<u64>, ConfigError> {
+    raw(s, get).map(|v| check_integer(s, v, None)).transpose()
+}
+
+/// An `Allowed::UpTo` setting, given the value of the variable it is bounded by. A default above the
+/// bound is lowered to it.
+pub(super) fn integer_up_to(s: &Setting, get: Lookup, max: u64) -> Result<u64, ConfigError> {
+    match get(s.name) {
+        Some(value) => check_integer(s, value, Some(max)),
+        None => Ok(check_integer(s, raw_or_default(s, get), None)?.min(max)),
     }
 }
 
-/// The bind address must be a literal IP: the static binary in the scratch image cannot resolve host names.
-pub(super) fn parse_host(raw: Option<String>) -> Result<String, ConfigError> {
-    let Some(value) = raw else {
-        return Ok("127.0.0.1".into());
+fn check_integer(s: &Setting, value: String, up_to: Option<u64>) -> Result<u64, ConfigError> {
+    let (min, max, allowed) = match (s.allowed, up_to) {
+        (Allowed::Range(min, max), _) => (min, max, s.allowed.in_error()),
+        (Allowed::UpTo(_), Some(max)) => (1, max, format!("an integer from 1 to {max}")),
+        // usize: the setting is a count or size in memory. (`UpTo` without a bound: its default value,
+        // which `integer_up_to` then lowers to the bound.)
+        (Allowed::Positive | Allowed::UpTo(_), _) => (1, usize::MAX as u64, s.allowed.in_error()),
+        _ => unreachable!("{} is not an integer setting", s.name),
     };
-    match value.trim().parse::<IpAddr>() {
-        Ok(ip) => Ok(ip.to_string()),
-        Err(_) => Err(ConfigError {
-            variable: "TINYTASK_HOST",
-            value,
-            allowed: "an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::".into(),
-        }),
-    }
-}
-
-/// Lets `parse_or` name the allowed values of each settings enum.
-pub(super) trait AllowedValues {
-    fn allowed() -> &'static str;
-}
-
-macro_rules! allowed_values {
-    ($($t:ty),*) => {$(impl AllowedValues for $t { fn allowed() -> &'static str { <$t>::ALLOWED } })*};
-}
-
-allowed_values!(super::Mode, super::LogLevel, super::LogFormat);
-
-/// A positive integer setting; absent means `default`.
-pub(super) fn parse_positive(
-    variable: &'static str,
-    raw: Option<String>,
-    default: usize,
-) -> Result<usize, ConfigError> {
-    let Some(value) = raw else { return Ok(default) };
-    match value.trim().parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(ConfigError {
-            variable,
-            value,
-            allowed: "a positive integer".into(),
-        }),
-    }
-}
-
-/// An integer setting within `min..=max`; absent means `default`. The error states the range.
-pub(super) fn parse_range(
-    variable: &'static str,
-    raw: Option<String>,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, ConfigError> {
-    let Some(value) = raw else { return Ok(default) };
     match value.trim().parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(ConfigError {
-            variable,
-            value,
-            allowed: format!("an integer from {min} to {max}"),
-        }),
+        _ => Err(invalid(s, value, allowed)),
     }
+}
+
+/// An `Allowed::IpAddress` setting, normalised (`::0` → `::`).
+pub(super) fn ip_address(s: &Setting, get: Lookup) -> Result<String, ConfigError> {
+    let value = raw_or_default(s, get);
+    match value.trim().parse::<IpAddr>() {
+        Ok(ip) => Ok(ip.to_string()),
+        Err(_) => Err(invalid(s, value, s.allowed.in_error())),
+    }
+}
+
+/// An `Allowed::Text` setting as written (never rejected); `None` when unset and the default is derived.
+pub(super) fn text(s: &Setting, get: Lookup) -> Option<String> {
+    raw(s, get)
 }

@@ -1,6 +1,7 @@
 //! Settings of the HTTP transports (limits, session lifetime, Origin/Host allow-lists, bearer token).
 
-use super::env::{ConfigError, parse_positive, parse_range};
+use super::env::{self, ConfigError, Lookup};
+use super::settings::*;
 use std::time::Duration;
 
 /// An allow-list from a comma-separated variable: unset = the built-in default, `*` = anything.
@@ -52,77 +53,32 @@ pub const MAX_CONNECTIONS_LIMIT: u64 = 1_000_000;
 /// Upper bound of the header and body timeouts: anything longer defeats their purpose.
 pub const MAX_TIMEOUT_SECS: u64 = 3600;
 
+/// The defaults of `settings.rs`, as used when no variable is set.
 impl Default for HttpSettings {
     fn default() -> Self {
-        HttpSettings {
-            max_body_bytes: 4 * 1024 * 1024,
-            session_idle: Duration::from_secs(1800),
-            max_sessions: 1000,
-            allowed_origins: AllowList::Default,
-            allowed_hosts: AllowList::Default,
-            auth_token: None,
-            unused_session: Duration::from_secs(60),
-            header_timeout: Duration::from_secs(10),
-            body_timeout: Duration::from_secs(30),
-            max_connections: None,
-        }
+        HttpSettings::from_lookup(&|_| None).expect("the default values are valid")
     }
 }
 
 impl HttpSettings {
-    pub(super) fn from_lookup(get: &dyn Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let d = HttpSettings::default();
-        let session_idle = Duration::from_secs(parse_positive(
-            "TINYTASK_SESSION_IDLE_SECS",
-            get("TINYTASK_SESSION_IDLE_SECS"),
-            d.session_idle.as_secs() as usize,
-        )? as u64);
-        let secs = |variable: &'static str, default: Duration, max: u64| {
-            parse_range(variable, get(variable), default.as_secs(), 1, max).map(Duration::from_secs)
-        };
+    pub(super) fn from_lookup(get: Lookup) -> Result<Self, ConfigError> {
+        let secs = |s| env::integer(s, get).map(Duration::from_secs);
+        let session_idle = secs(&SESSION_IDLE_SECS)?;
         Ok(HttpSettings {
-            max_body_bytes: parse_positive(
-                "TINYTASK_MAX_BODY_BYTES",
-                get("TINYTASK_MAX_BODY_BYTES"),
-                d.max_body_bytes,
-            )?,
+            max_body_bytes: env::integer(&MAX_BODY_BYTES, get)? as usize,
             session_idle,
-            max_sessions: parse_positive(
-                "TINYTASK_MAX_SESSIONS",
-                get("TINYTASK_MAX_SESSIONS"),
-                d.max_sessions,
-            )?,
-            allowed_origins: AllowList::parse(get("TINYTASK_ALLOWED_ORIGINS")),
-            allowed_hosts: AllowList::parse(get("TINYTASK_ALLOWED_HOSTS")),
-            auth_token: get("TINYTASK_AUTH_TOKEN").map(|t| t.trim().to_string()),
-            // Unused sessions must not outlive used ones, hence the idle timeout as the upper bound.
-            unused_session: secs(
-                "TINYTASK_UNUSED_SESSION_SECS",
-                d.unused_session.min(session_idle),
+            max_sessions: env::integer(&MAX_SESSIONS, get)? as usize,
+            allowed_origins: AllowList::parse(env::text(&ALLOWED_ORIGINS, get)),
+            allowed_hosts: AllowList::parse(env::text(&ALLOWED_HOSTS, get)),
+            auth_token: env::text(&AUTH_TOKEN, get).map(|t| t.trim().to_string()),
+            unused_session: Duration::from_secs(env::integer_up_to(
+                &UNUSED_SESSION_SECS,
+                get,
                 session_idle.as_secs(),
-            )?,
-            header_timeout: secs(
-                "TINYTASK_HEADER_TIMEOUT_SECS",
-                d.header_timeout,
-                MAX_TIMEOUT_SECS,
-            )?,
-            body_timeout: secs(
-                "TINYTASK_BODY_TIMEOUT_SECS",
-                d.body_timeout,
-                MAX_TIMEOUT_SECS,
-            )?,
-            max_connections: get("TINYTASK_MAX_CONNECTIONS")
-                .map(|raw| {
-                    parse_range(
-                        "TINYTASK_MAX_CONNECTIONS",
-                        Some(raw),
-                        0,
-                        1,
-                        MAX_CONNECTIONS_LIMIT,
-                    )
-                })
-                .transpose()?
-                .map(|n| n as usize),
+            )?),
+            header_timeout: secs(&HEADER_TIMEOUT_SECS)?,
+            body_timeout: secs(&BODY_TIMEOUT_SECS)?,
+            max_connections: env::optional_integer(&MAX_CONNECTIONS, get)?.map(|n| n as usize),
         })
     }
 

@@ -201,17 +201,91 @@ fn limits_default_and_parse_within_their_ranges() {
         err.to_string(),
         "invalid TINYTASK_MAX_RESPONSE_BYTES=\"100\": allowed values are an integer from 4096 to 1073741824"
     );
-    for (var, _) in limits::RANGES {
+    use settings::*;
+    for setting in [
+        MAX_TITLE_BYTES,
+        MAX_DESCRIPTION_BYTES,
+        MAX_COMMENT_BYTES,
+        MAX_LINK_BYTES,
+        MAX_TAG_BYTES,
+        MAX_TAGS,
+        MAX_NAME_BYTES,
+        MAX_RESPONSE_BYTES,
+        MAX_SUBSCRIPTIONS_PER_SESSION,
+    ] {
+        let var = setting.name;
         for bad in ["0", "x", "-1", "99999999999"] {
             assert_eq!(
                 config(&[(var, bad)]).unwrap_err().variable,
-                *var,
+                var,
                 "{var}={bad}"
             );
         }
-        assert!(
-            ENV_VARS.iter().any(|(name, _, _)| name == var),
-            "{var} is not documented in ENV_VARS"
-        );
     }
+}
+
+#[test]
+fn settings_are_consistent() {
+    let mut names: Vec<_> = settings::ALL.iter().map(|s| s.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        settings::ALL.len(),
+        "a variable is defined twice"
+    );
+    for s in settings::ALL {
+        assert!(s.name.starts_with("TINYTASK_"), "{}", s.name);
+        // Every default value passes its own validation: the defaults are parsed like set values.
+        if let Fallback::Value(v) = s.default {
+            assert!(config(&[(s.name, v)]).is_ok(), "{} default {v:?}", s.name);
+        }
+        // Only settings that are optional at startup may lack a default value.
+        if let Fallback::Derived(_) = s.default {
+            assert!(
+                matches!(s.allowed, Allowed::Text | Allowed::Range(..)),
+                "{}",
+                s.name
+            );
+        }
+        // Every validated setting is read by `from_lookup`: a bad value is reported under its name.
+        if s.allowed != Allowed::Text {
+            let err = config(&[(s.name, "bogus")]).unwrap_err();
+            assert_eq!(err.variable, s.name);
+            assert!(
+                err.to_string().contains(&*s.allowed.in_error())
+                    || matches!(s.allowed, Allowed::UpTo(_))
+            );
+        }
+    }
+}
+
+#[test]
+fn help_lists_every_setting_with_its_default_in_aligned_columns() {
+    let help = env_help();
+    let lines: Vec<&str> = help
+        .lines()
+        .filter(|l| l.starts_with("  TINYTASK_"))
+        .collect();
+    assert_eq!(lines.len(), settings::ALL.len());
+    let column = lines[0].find(" default ").unwrap();
+    for (line, s) in lines.iter().zip(settings::ALL) {
+        assert_eq!(line.find(" default "), Some(column), "{line}");
+        assert!(
+            line.contains(&format!(" default {} ", s.shown_default())),
+            "{line}"
+        );
+        assert!(line.ends_with(s.help), "{line}");
+    }
+    assert_eq!(
+        lines[2].split_whitespace().collect::<Vec<_>>(),
+        [
+            "TINYTASK_PORT",
+            "default",
+            "3000",
+            "1-65535:",
+            "HTTP",
+            "port"
+        ]
+    );
 }
