@@ -3,8 +3,11 @@
 #   formatting, clippy, Rust unit + integration tests, the official Python MCP SDK driving the real binary
 #   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh), and the Docker
 #   acceptance suite (engine and base images set up by scripts/docker-setup.sh when missing; needs root).
+# Switches (README "Quick start"): TINYTASK_SKIP_DENY=1, TINYTASK_SKIP_DOCKER=1, TINYTASK_SKIP_FUZZ=1,
+# TINYTASK_FUZZ_SECS=<n>. Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -14,20 +17,29 @@ cargo fmt --all --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings
 
+if [ "${TINYTASK_SKIP_DENY:-0}" = 1 ]; then
+    step "dependency policy SKIPPED (TINYTASK_SKIP_DENY=1)"
+else
+    # Licenses, duplicate versions, sources (deny.toml); installs the pinned cargo-deny when missing.
+    # Advisories are not part of it: their database is on github.com (CONTRIBUTING.md, "Dependency policy").
+    step "cargo deny check licenses bans sources (scripts/deny.sh)"
+    scripts/deny.sh
+fi
+
 step "cargo test (unit + integration)"
 cargo test --locked
 
 step "Python SDK integration tests (tests/python)"
 cargo build --locked --bin tinytask
 PY="$(scripts/python-env.sh | tail -n 1)"
-TINYTASK_BIN="$PWD/target/debug/tinytask" "$PY" -m pytest tests/python -q -p no:cacheprovider \
+TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest tests/python -q -p no:cacheprovider \
     --ignore tests/python/test_http_abuse.py
 
 # The abuse tests measure what a legitimate client sees during an attack (p99 < 100 ms): against the binary
 # we ship (release), not the unoptimized debug build, whose timings say nothing about production.
 step "HTTP abuse tests against the release binary (tests/python/test_http_abuse.py)"
 cargo build --locked --release --bin tinytask
-TINYTASK_BIN="$PWD/target/release/tinytask" "$PY" -m pytest tests/python/test_http_abuse.py -q -p no:cacheprovider
+TINYTASK_BIN="$TARGET_DIR/release/tinytask" "$PY" -m pytest tests/python/test_http_abuse.py -q -p no:cacheprovider
 
 if [ "${TINYTASK_SKIP_DOCKER:-0}" = 1 ]; then
     step "Docker acceptance suite SKIPPED (TINYTASK_SKIP_DOCKER=1)"

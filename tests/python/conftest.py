@@ -25,8 +25,10 @@ import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -138,6 +140,43 @@ def server_env(db_path: Path | str, log_level: str = "debug", **extra: str) -> d
     }
     env.update(extra)
     return env
+
+
+# --------------------------------------------------------------------------------------------------------------
+# processes
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether `pid` is a live process (a zombie or a vanished pid counts as dead)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except OSError:
+        return False
+
+
+def kill_process(target: subprocess.Popen | int, timeout: float = 5.0) -> None:
+    """SIGKILL a process and wait (bounded) until it is gone. The one kill helper of the suite: `target` is a
+    ``Popen`` we spawned (reaped with ``wait``) or the pid of a process someone else spawned, e.g. an SDK
+    ``stdio_client`` server (polled through /proc until it is gone or a zombie its parent has not reaped yet).
+    Already-exited processes are fine; a process still alive after `timeout` fails the test."""
+    if isinstance(target, subprocess.Popen):
+        if target.poll() is None:
+            target.kill()
+            try:
+                target.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(f"pid {target.pid} still alive {timeout}s after SIGKILL") from None
+        return
+    try:
+        os.kill(target, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while pid_alive(target) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not pid_alive(target), f"pid {target} still alive {timeout}s after SIGKILL"
 
 
 def compact(obj: Any) -> str:
@@ -546,16 +585,13 @@ class RawServer:
             return ""
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        self.close_stdin()
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self._stderr.close()
+        try:
+            kill_process(self.proc)
+        finally:
+            self.close_stdin()
+            if self.proc.stdout:
+                self.proc.stdout.close()
+            self._stderr.close()
 
 
 @pytest.fixture

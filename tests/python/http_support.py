@@ -48,6 +48,7 @@ from conftest import (
     assert_task_with_relations,
     compact,
     ids,
+    kill_process,
     require_binary,
 )
 
@@ -186,14 +187,11 @@ class HttpServer:
         if self.raw is not None:
             self.raw.kill()
             return
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
-        if self._stderr is not None and not self._stderr.closed:
-            self._stderr.close()
+        try:
+            kill_process(self.proc)
+        finally:
+            if self._stderr is not None and not self._stderr.closed:
+                self._stderr.close()
 
 
 def health_session_count(body: Any) -> int:

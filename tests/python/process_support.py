@@ -1,7 +1,7 @@
 """Helpers for the multi-process and fault tests (``test_multiprocess.py``, ``test_faults.py``).
 
 * stdio servers spawned by the official SDK (``stdio_client``) with a tag in their environment, so the test
-  can find their pid (for ``/proc/locks`` and SIGKILL) without reaching into the SDK;
+  can find their pid (for ``/proc/locks`` and SIGKILL with conftest's ``kill_process``) without reaching into the SDK;
 * the server's POSIX locks on a file, read from ``/proc/locks`` (the regression check for "/health drops the
   server's SQLite locks");
 * an outside process/connection opening and closing the database file (Python's ``sqlite3`` module and the
@@ -20,7 +20,6 @@ import errno
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -62,27 +61,6 @@ def find_pid_by_tag(tag: str, timeout: float = 5.0) -> int:
         if time.monotonic() > deadline:
             raise AssertionError(f"no process with {TAG_VAR}={tag} found within {timeout}s")
         time.sleep(0.02)
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
-    except OSError:
-        return False
-
-
-def sigkill(pid: int, timeout: float = 5.0) -> None:
-    """SIGKILL one process by pid and wait (bounded) until it is gone or a zombie."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert not pid_alive(pid), f"pid {pid} still alive {timeout}s after SIGKILL"
 
 
 class StdioProc:

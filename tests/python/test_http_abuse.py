@@ -24,7 +24,7 @@ import anyio
 import httpx2
 import pytest
 
-from conftest import compact
+from conftest import compact, kill_process
 from http_support import (
     RawLegacyStream,
     init_params,
@@ -73,9 +73,7 @@ class Attack:
         return json.loads(out.strip().splitlines()[-1])
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+        kill_process(self.proc)
 
 
 async def timed_tool_calls(client: httpx2.AsyncClient, url: str, sid: str, task_id: int, until: float,

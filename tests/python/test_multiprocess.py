@@ -32,7 +32,7 @@ from typing import Any
 import anyio
 import pytest
 
-from conftest import TT
+from conftest import TT, kill_process
 from http_support import HttpServer, metric, streamable_session
 from process_support import (
     SQLITE3_CLI,
@@ -42,7 +42,6 @@ from process_support import (
     integrity,
     outside_read,
     query,
-    sigkill,
     sqlite3_cli_read,
     stdio_server,
 )
@@ -309,10 +308,10 @@ async def test_three_processes_32_agents_race_signup_with_health_and_outside_rea
         if not wal.exists():
             problems.append(f"{wal.name} missing while three servers run on the file")
         for what, pid in pids.items():
-            sigkill(pid)
+            kill_process(pid)
     finally:
         for pid in pids.values():
-            sigkill(pid)
+            kill_process(pid)
         server.kill()
         try:
             with anyio.fail_after(20):
