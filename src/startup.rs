@@ -71,6 +71,7 @@ pub struct Application {
 impl Application {
     /// Builds everything `config` asks for. Async only because the HTTP server must be created inside
     /// the runtime that will drive it.
+    #[allow(clippy::unused_async)] // see above: the signature is the guard
     pub async fn build(config: Config) -> Result<Application, StartupError> {
         // Before anything else is printed: an unusable data directory is reported as the only line.
         db::create_parent_dir(&config.db_path).map_err(|e| StartupError::DataDir(e.to_string()))?;

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 mod support;
 use support::*;
 
-fn ping(id: Value) -> Value {
+fn ping(id: &Value) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "ping"})
 }
 
@@ -19,7 +19,7 @@ fn ping(id: Value) -> Value {
 async fn a_flood_of_initializes_never_locks_out_new_clients_or_evicts_active_sessions() {
     let app = TestApp::with(&[("TINYTASK_MAX_SESSIONS", "20")]).await;
     let active = app.open_session("2025-11-25").await;
-    let req = post(&ping(json!(1))).insert_header(("Mcp-Session-Id", active.as_str()));
+    let req = post(&ping(&json!(1))).insert_header(("Mcp-Session-Id", active.as_str()));
     assert_eq!(app.status(req).await, StatusCode::OK);
     let started = Instant::now();
     for _ in 0..500 {
@@ -40,7 +40,7 @@ async fn a_flood_of_initializes_never_locks_out_new_clients_or_evicts_active_ses
         "the cap holds ({flood:?})"
     );
     for (id, n) in [(&active, 2), (&fresh, 3)] {
-        let req = post(&ping(json!(n))).insert_header(("Mcp-Session-Id", id.as_str()));
+        let req = post(&ping(&json!(n))).insert_header(("Mcp-Session-Id", id.as_str()));
         let resp = app.send(req).await;
         assert_eq!(resp.status(), StatusCode::OK, "active sessions survive");
     }
@@ -51,7 +51,7 @@ async fn only_when_every_session_is_used_initialize_and_sse_get_503_with_retry_a
     let app = TestApp::with(&[("TINYTASK_MAX_SESSIONS", "2")]).await;
     for n in 0..2 {
         let id = app.open_session("2025-11-25").await;
-        let req = post(&ping(json!(n))).insert_header(("Mcp-Session-Id", id.as_str()));
+        let req = post(&ping(&json!(n))).insert_header(("Mcp-Session-Id", id.as_str()));
         assert_eq!(app.status(req).await, StatusCode::OK);
     }
     let resp = app.send(post(&init_body("2025-11-25"))).await;
@@ -92,11 +92,11 @@ async fn unused_sessions_expire_after_the_short_timeout_used_ones_do_not() {
     let app = TestApp::with(&[("TINYTASK_UNUSED_SESSION_SECS", "1")]).await;
     let unused = app.open_session("2025-11-25").await;
     let used = app.open_session("2025-11-25").await;
-    let req = post(&ping(json!(1))).insert_header(("Mcp-Session-Id", used.as_str()));
+    let req = post(&ping(&json!(1))).insert_header(("Mcp-Session-Id", used.as_str()));
     assert_eq!(app.status(req).await, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(1300)).await;
     for (id, want) in [(&unused, StatusCode::NOT_FOUND), (&used, StatusCode::OK)] {
-        let req = post(&ping(json!(2))).insert_header(("Mcp-Session-Id", id.as_str()));
+        let req = post(&ping(&json!(2))).insert_header(("Mcp-Session-Id", id.as_str()));
         assert_eq!(app.status(req).await, want);
     }
 }
@@ -206,7 +206,7 @@ async fn transport_rejections_echo_the_request_id() {
     let cases = [
         // bad MCP-Protocol-Version (H30)
         (
-            post(&ping(json!(7)))
+            post(&ping(&json!(7)))
                 .insert_header(("Mcp-Session-Id", session.as_str()))
                 .insert_header(("MCP-Protocol-Version", "1999-01-01")),
             StatusCode::BAD_REQUEST,
@@ -214,19 +214,19 @@ async fn transport_rejections_echo_the_request_id() {
         ),
         // missing session (H22)
         (
-            post(&ping(json!("abc"))),
+            post(&ping(&json!("abc"))),
             StatusCode::BAD_REQUEST,
             json!("abc"),
         ),
         // unknown session (H23)
         (
-            post(&ping(json!(0))).insert_header(("Mcp-Session-Id", "nope")),
+            post(&ping(&json!(0))).insert_header(("Mcp-Session-Id", "nope")),
             StatusCode::NOT_FOUND,
             json!(0),
         ),
         // a batch has no single id
         (
-            post(&json!([ping(json!(1)), ping(json!(2))])),
+            post(&json!([ping(&json!(1)), ping(&json!(2))])),
             StatusCode::BAD_REQUEST,
             Value::Null,
         ),

@@ -6,6 +6,9 @@
 //! diesel single-row insert loop on the same disk (storage). Also: start → healthy, idle RSS, RSS with
 //! 1,000 idle SSE streams, production image size. Prints a markdown report (docs/benchmarks.md).
 
+// The report is this program's output: stdout is its purpose here (the server's stdout rule does not apply).
+#![allow(clippy::print_stdout)]
+
 mod client;
 mod scenarios;
 mod seed;
@@ -19,6 +22,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// How a benchmark worker talks to the server: an MCP session, or raw HTTP for the ceilings.
+enum Client {
+    Mcp(McpSession),
+    Raw(Conn),
+}
 
 fn secs(var: &str, default: f64) -> Duration {
     Duration::from_secs_f64(
@@ -47,10 +56,6 @@ async fn drive(
             let mut rng = Rng::new(i as u64 + 1);
             let mut wf = Workflow::default();
             let agent = i % seed::AGENTS;
-            enum Client {
-                Mcp(McpSession),
-                Raw(Conn),
-            }
             let mut client = match scenario {
                 Some(_) => Client::Mcp(McpSession::open(port).await.expect("open session")),
                 None => Client::Raw(Conn::connect(port).await.expect("connect")),
@@ -85,7 +90,9 @@ async fn drive(
     while !pending.is_empty() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         peak_rss = peak_rss.max(server.rss_mb());
-        let (done, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|h| h.is_finished());
+        let (done, rest): (Vec<_>, Vec<_>) = pending
+            .into_iter()
+            .partition(tokio::task::JoinHandle::is_finished);
         for h in done {
             total.merge(h.await.expect("worker"));
         }
@@ -157,7 +164,7 @@ fn selected(key: &str) -> bool {
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
+    v.sort_by(f64::total_cmp);
     v[v.len() / 2]
 }
 
@@ -327,8 +334,8 @@ fn main() {
     );
     println!(
         "| start → healthy (min / max) | {:.1} / {:.1} ms |",
-        startups.iter().cloned().fold(f64::MAX, f64::min),
-        startups.iter().cloned().fold(0.0, f64::max)
+        startups.iter().copied().fold(f64::MAX, f64::min),
+        startups.iter().copied().fold(0.0, f64::max)
     );
     println!(
         "| idle RSS after start (median) | {:.1} MB |",

@@ -145,7 +145,7 @@ async fn workflow_step(
         (_, None) | (0, _) => {
             let body = s.call("signup_for_task", &format!(r#"{{"agent_name":"{me}"}}"#)).await?;
             wf.task = claimed_id(&body);
-            wf.step = if wf.task.is_some() { 1 } else { 0 };
+            wf.step = usize::from(wf.task.is_some());
             return Ok(());
         }
         (1, Some(id)) => s.call("add_comment", &format!(r#"{{"task_id":{id},"content":"Working on it","created_by":"{me}"}}"#)).await,

@@ -2,6 +2,7 @@
 //! agents and queues, some subtasks and blockers, comments and links.
 
 use diesel::connection::SimpleConnection;
+use std::fmt::Write;
 use std::path::Path;
 
 pub const TASKS: usize = 10_000;
@@ -27,21 +28,24 @@ pub fn seed(db: &Path) {
         } else {
             "NULL".into()
         };
-        sql.push_str(&format!(
+        let _ = writeln!(
+            sql,
             "INSERT INTO tasks (title, description, status, assigned_to, created_by, priority, tags, parent_task_id, \
              queue_name, blocked_by_task_id) VALUES ('Task {i}', 'Seeded task number {i} for the benchmark', '{status}', \
-             'agent-{agent}', 'seed', {}, '[\"bench\",\"q{queue}\"]', {parent}, 'queue-{queue}', {blocker});\n",
+             'agent-{agent}', 'seed', {}, '[\"bench\",\"q{queue}\"]', {parent}, 'queue-{queue}', {blocker});",
             i % 7
-        ));
+        );
         if i % 2 == 0 {
-            sql.push_str(&format!(
-                "INSERT INTO comments (task_id, content, created_by) VALUES ({i}, 'Progress note on task {i}', 'agent-{agent}');\n"
-            ));
+            let _ = writeln!(
+                sql,
+                "INSERT INTO comments (task_id, content, created_by) VALUES ({i}, 'Progress note on task {i}', 'agent-{agent}');"
+            );
         }
         if i % 5 == 0 {
-            sql.push_str(&format!(
-                "INSERT INTO links (task_id, url, description, created_by) VALUES ({i}, 'https://example.test/pr/{i}', 'PR', 'agent-{agent}');\n"
-            ));
+            let _ = writeln!(
+                sql,
+                "INSERT INTO links (task_id, url, description, created_by) VALUES ({i}, 'https://example.test/pr/{i}', 'PR', 'agent-{agent}');"
+            );
         }
     }
     sql.push_str("COMMIT;\nPRAGMA wal_checkpoint(TRUNCATE);\n");

@@ -74,8 +74,7 @@ impl Server {
             .lines()
             .find_map(|l| l.strip_prefix("VmRSS:"))
             .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .unwrap_or(f64::NAN)
+            .map_or(f64::NAN, |kb| kb / 1024.0)
     }
 
     /// CPU time consumed so far (user + system), in seconds.
@@ -83,7 +82,7 @@ impl Server {
         let stat =
             std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
         // Fields after the parenthesised command name; utime and stime are the 12th and 13th of those.
-        let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
         let fields: Vec<&str> = after.split_whitespace().collect();
         let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
             + fields

@@ -26,7 +26,7 @@ pub fn load_dotenv() -> Result<(), String> {
 pub(super) type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// The variable's value when set, else its default value; `None` only for a setting with a derived default.
-fn raw(s: &Setting, get: Lookup) -> Option<String> {
+fn raw(s: &Setting, get: Lookup<'_>) -> Option<String> {
     get(s.name).or(match s.default {
         Fallback::Value(v) => Some(v.to_string()),
         Fallback::Derived(_) => None,
@@ -34,7 +34,7 @@ fn raw(s: &Setting, get: Lookup) -> Option<String> {
 }
 
 /// Like [`raw`] for a setting that must have a default value (`settings_are_consistent` checks the table).
-fn raw_or_default(s: &Setting, get: Lookup) -> String {
+fn raw_or_default(s: &Setting, get: Lookup<'_>) -> String {
     raw(s, get).unwrap_or_else(|| panic!("{} has no default value", s.name))
 }
 
@@ -47,24 +47,24 @@ fn invalid(s: &Setting, value: String, allowed: String) -> ConfigError {
 }
 
 /// An enumerated setting (`Allowed::Choice`).
-pub(super) fn choice<T: FromStr>(s: &Setting, get: Lookup) -> Result<T, ConfigError> {
+pub(super) fn choice<T: FromStr>(s: &Setting, get: Lookup<'_>) -> Result<T, ConfigError> {
     let value = raw_or_default(s, get);
     T::from_str(&value).map_err(|_| invalid(s, value, s.allowed.in_error()))
 }
 
 /// An integer setting (`Allowed::Range` or `Allowed::Positive`). The error states the range.
-pub(super) fn integer(s: &Setting, get: Lookup) -> Result<u64, ConfigError> {
+pub(super) fn integer(s: &Setting, get: Lookup<'_>) -> Result<u64, ConfigError> {
     check_integer(s, raw_or_default(s, get), None)
 }
 
 /// An integer setting whose default is derived: `None` when unset.
-pub(super) fn optional_integer(s: &Setting, get: Lookup) -> Result<Option<u64>, ConfigError> {
+pub(super) fn optional_integer(s: &Setting, get: Lookup<'_>) -> Result<Option<u64>, ConfigError> {
     raw(s, get).map(|v| check_integer(s, v, None)).transpose()
 }
 
 /// An `Allowed::UpTo` setting, given the value of the variable it is bounded by. A default above the
 /// bound is lowered to it.
-pub(super) fn integer_up_to(s: &Setting, get: Lookup, max: u64) -> Result<u64, ConfigError> {
+pub(super) fn integer_up_to(s: &Setting, get: Lookup<'_>, max: u64) -> Result<u64, ConfigError> {
     match get(s.name) {
         Some(value) => check_integer(s, value, Some(max)),
         None => Ok(check_integer(s, raw_or_default(s, get), None)?.min(max)),
@@ -87,7 +87,7 @@ fn check_integer(s: &Setting, value: String, up_to: Option<u64>) -> Result<u64, 
 }
 
 /// An `Allowed::IpAddress` setting, normalised (`::0` → `::`).
-pub(super) fn ip_address(s: &Setting, get: Lookup) -> Result<String, ConfigError> {
+pub(super) fn ip_address(s: &Setting, get: Lookup<'_>) -> Result<String, ConfigError> {
     let value = raw_or_default(s, get);
     match value.trim().parse::<IpAddr>() {
         Ok(ip) => Ok(ip.to_string()),
@@ -96,6 +96,6 @@ pub(super) fn ip_address(s: &Setting, get: Lookup) -> Result<String, ConfigError
 }
 
 /// An `Allowed::Text` setting as written (never rejected); `None` when unset and the default is derived.
-pub(super) fn text(s: &Setting, get: Lookup) -> Option<String> {
+pub(super) fn text(s: &Setting, get: Lookup<'_>) -> Option<String> {
     raw(s, get)
 }

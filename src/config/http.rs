@@ -61,7 +61,7 @@ impl Default for HttpSettings {
 }
 
 impl HttpSettings {
-    pub(super) fn from_lookup(get: Lookup) -> Result<Self, ConfigError> {
+    pub(super) fn from_lookup(get: Lookup<'_>) -> Result<Self, ConfigError> {
         let secs = |s| env::integer(s, get).map(Duration::from_secs);
         let session_idle = secs(&SESSION_IDLE_SECS)?;
         Ok(HttpSettings {

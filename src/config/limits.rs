@@ -4,7 +4,7 @@ use super::env::{ConfigError, Lookup, integer};
 use super::settings::*;
 use crate::domain::limits::Limits;
 
-pub(super) fn from_lookup(get: Lookup) -> Result<Limits, ConfigError> {
+pub(super) fn from_lookup(get: Lookup<'_>) -> Result<Limits, ConfigError> {
     // Every range fits in usize on the 64-bit targets we build for (the largest is 1 GiB).
     let read = |s| integer(s, get).map(|n| n as usize);
     Ok(Limits {

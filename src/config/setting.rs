@@ -1,5 +1,7 @@
 //! What one environment variable is (name, default, allowed values, help) and the `--help` block built from them.
 
+use std::fmt::Write;
+
 /// One `TINYTASK_*` variable. Every setting is one of these in `settings.rs`; parsing (`env.rs`), the error
 /// messages, `--help` and the documentation check (`docs_tests.rs`) all read it from there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,12 +95,13 @@ pub fn env_help() -> String {
         .max()
         .unwrap_or(0);
     for s in all {
-        text.push_str(&format!(
-            "  {:<name_width$} default {:<default_width$} {}\n",
+        let _ = writeln!(
+            text,
+            "  {:<name_width$} default {:<default_width$} {}",
             s.name,
             s.shown_default(),
             s.description()
-        ));
+        );
     }
     text.push_str("\nInvalid values exit with status 2 and one line naming the variable and the allowed values.");
     text

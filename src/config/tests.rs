@@ -201,17 +201,16 @@ fn limits_default_and_parse_within_their_ranges() {
         err.to_string(),
         "invalid TINYTASK_MAX_RESPONSE_BYTES=\"100\": allowed values are an integer from 4096 to 1073741824"
     );
-    use settings::*;
     for setting in [
-        MAX_TITLE_BYTES,
-        MAX_DESCRIPTION_BYTES,
-        MAX_COMMENT_BYTES,
-        MAX_LINK_BYTES,
-        MAX_TAG_BYTES,
-        MAX_TAGS,
-        MAX_NAME_BYTES,
-        MAX_RESPONSE_BYTES,
-        MAX_SUBSCRIPTIONS_PER_SESSION,
+        settings::MAX_TITLE_BYTES,
+        settings::MAX_DESCRIPTION_BYTES,
+        settings::MAX_COMMENT_BYTES,
+        settings::MAX_LINK_BYTES,
+        settings::MAX_TAG_BYTES,
+        settings::MAX_TAGS,
+        settings::MAX_NAME_BYTES,
+        settings::MAX_RESPONSE_BYTES,
+        settings::MAX_SUBSCRIPTIONS_PER_SESSION,
     ] {
         let var = setting.name;
         for bad in ["0", "x", "-1", "99999999999"] {

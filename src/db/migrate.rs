@@ -10,7 +10,10 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Applies every pending migration; returns the versions applied.
 pub(super) fn run_pending(conn: &mut SqliteConnection) -> Result<Vec<String>, BoxError> {
     let applied = conn.run_pending_migrations(MIGRATIONS)?;
-    let versions: Vec<String> = applied.iter().map(|v| v.to_string()).collect();
+    let versions: Vec<String> = applied
+        .iter()
+        .map(std::string::ToString::to_string)
+        .collect();
     if !versions.is_empty() {
         tracing::info!(migrations = ?versions, "applied database migrations");
     }

@@ -116,7 +116,7 @@ thread_local! {
 /// The limits in force (the defaults until [`install`] is called).
 pub fn current() -> Limits {
     #[cfg(test)]
-    if let Some(l) = OVERRIDE.with(|o| o.get()) {
+    if let Some(l) = OVERRIDE.with(std::cell::Cell::get) {
         return l;
     }
     INSTALLED.get().copied().unwrap_or_default()

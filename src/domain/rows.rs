@@ -123,6 +123,7 @@ mod tests {
     use crate::domain::limits::json_len;
     use crate::domain::views::{Comment, HistoryEntry, Link, Task};
 
+    #[allow(clippy::unnecessary_wraps)] // shaped like the nullable columns it fills
     fn s(v: &str) -> Option<String> {
         Some(v.to_string())
     }

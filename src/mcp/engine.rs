@@ -99,7 +99,7 @@ impl Engine {
                 replies.push(reply);
             }
         }
-        (!replies.is_empty()).then(|| jsonrpc::batch(replies))
+        (!replies.is_empty()).then(|| jsonrpc::batch(&replies))
     }
 
     async fn handle_one(
@@ -113,7 +113,7 @@ impl Engine {
             Err((id, err)) => Some(jsonrpc::failure(&id, &err)),
             Ok(Message::Response) => None,
             Ok(Message::Notification { method, .. }) => {
-                self.notification(session, &method);
+                Self::notification(session, &method);
                 None
             }
             Ok(Message::Request { id, method, params }) => {
@@ -148,7 +148,7 @@ impl Engine {
         }
     }
 
-    fn notification(&self, session: &Session, method: &str) {
+    fn notification(session: &Session, method: &str) {
         match method {
             "notifications/initialized" => session.mark_initialized(),
             // Requests finish quickly and are not interruptible; a late cancel is simply ignored (PP2).
@@ -219,13 +219,13 @@ impl Engine {
             log_to(
                 session,
                 McpLogLevel::Warning,
-                json!({"tool": name, "error": message}),
+                &json!({"tool": name, "error": message}),
             );
         } else {
             log_to(
                 session,
                 McpLogLevel::Debug,
-                json!({"tool": name, "elapsed_ms": elapsed_ms}),
+                &json!({"tool": name, "elapsed_ms": elapsed_ms}),
             );
         }
         Ok(outcome.result)

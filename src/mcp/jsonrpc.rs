@@ -206,7 +206,7 @@ pub fn failure(id: &Value, error: &RpcError) -> Reply {
 }
 
 /// Several replies as one JSON array (a batch response).
-pub fn batch(replies: Vec<Reply>) -> Reply {
+pub fn batch(replies: &[Reply]) -> Reply {
     let parts: Vec<&str> = replies.iter().map(|r| r.json.get()).collect();
     let array = format!("[{}]", parts.join(","));
     Reply {
@@ -288,7 +288,7 @@ mod tests {
             json!({"jsonrpc": "2.0", "id": "a", "error": {"code": -32601, "message": "Method not found: x", "data": {"m": 1}}})
         );
         assert_eq!(err.error_code, Some(-32601));
-        let both = batch(vec![ok, err]);
+        let both = batch(&[ok, err]);
         assert_eq!(
             serde_json::from_str::<Value>(both.json.get())
                 .unwrap()

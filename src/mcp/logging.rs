@@ -20,7 +20,7 @@ pub fn set_level(session: &Session, params: &Value) -> Result<Value, RpcError> {
 }
 
 /// Sends `notifications/message` when the client asked for this level or a less severe one (LG2).
-pub(super) fn log_to(session: &Session, level: McpLogLevel, data: Value) {
+pub(super) fn log_to(session: &Session, level: McpLogLevel, data: &Value) {
     if session.log_level().is_some_and(|min| level >= min) {
         session.notify(to_json(&json!({
             "jsonrpc": "2.0",

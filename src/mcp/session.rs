@@ -38,7 +38,7 @@ impl Default for Session {
 
 /// Locks ignoring poisoning: the guarded data are plain values that a panic cannot leave half-written.
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Session {

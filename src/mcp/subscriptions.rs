@@ -96,7 +96,9 @@ fn affected(changes: &Changes) -> impl Iterator<Item = ResourceRef> + '_ {
 
 impl Subscriptions {
     fn index(&self) -> std::sync::MutexGuard<'_, Index> {
-        self.index.lock().unwrap_or_else(|e| e.into_inner())
+        self.index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn subscribe(&self, session: &Arc<Session>, params: &Value) -> Result<Value, RpcError> {
@@ -229,13 +231,19 @@ mod tests {
     fn changes(tasks: &[i32], agents: &[&str], queues: &[&str]) -> Changes {
         Changes {
             tasks: tasks.iter().copied().collect(),
-            agents: agents.iter().map(|s| s.to_string()).collect(),
-            queues: queues.iter().map(|s| s.to_string()).collect(),
+            agents: agents
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
+            queues: queues
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
         }
     }
 
-    fn uri_of(message: crate::mcp::jsonrpc::Json) -> String {
-        let message: &serde_json::value::RawValue = &message;
+    fn uri_of(message: &crate::mcp::jsonrpc::Json) -> String {
+        let message: &serde_json::value::RawValue = message;
         let v: Value = serde_json::from_str(message.get()).unwrap();
         v["params"]["uri"].as_str().unwrap().to_string()
     }
@@ -253,11 +261,11 @@ mod tests {
         subs.subscribe(&b, &json!({"uri": "queue://code%20agent"}))
             .unwrap();
         subs.dispatch(&changes(&[7], &["someone"], &[]));
-        assert_eq!(uri_of(rx_a.try_recv().unwrap()), "task://7");
+        assert_eq!(uri_of(&rx_a.try_recv().unwrap()), "task://7");
         assert!(rx_b.try_recv().is_err());
         subs.dispatch(&changes(&[8], &["code agent"], &[]));
         assert!(rx_a.try_recv().is_err());
-        assert_eq!(uri_of(rx_b.try_recv().unwrap()), "queue://code%20agent");
+        assert_eq!(uri_of(&rx_b.try_recv().unwrap()), "queue://code%20agent");
         subs.unsubscribe(&b, &json!({"uri": "queue://code%20agent"}))
             .unwrap();
         subs.dispatch(&changes(&[8], &["code agent"], &[]));

@@ -25,8 +25,7 @@ pub fn check_writable_dir(db_path: &Path) -> Result<(), String> {
             let uid = unsafe { libc::geteuid() };
             let gid = unsafe { libc::getegid() };
             let owner = std::fs::metadata(&dir)
-                .map(|m| format!("{}:{}", m.uid(), m.gid()))
-                .unwrap_or_else(|_| "unknown".into());
+                .map_or_else(|_| "unknown".into(), |m| format!("{}:{}", m.uid(), m.gid()));
             Err(format!(
                 "database directory {} is not writable ({e}); it is owned by {owner} and tinytask runs as uid {uid} \
                  gid {gid}; fix: chown {uid}:{gid} {} (or mount a writable volume there)",

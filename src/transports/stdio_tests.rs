@@ -22,14 +22,14 @@ async fn exchange(input: Vec<u8>) -> (Vec<Value>, tempfile::TempDir) {
     (lines, dir)
 }
 
-fn line(v: Value) -> Vec<u8> {
+fn line(v: &Value) -> Vec<u8> {
     let mut bytes = v.to_string().into_bytes();
     bytes.push(b'\n');
     bytes
 }
 
 fn initialize(id: i64) -> Vec<u8> {
-    line(json!({"jsonrpc": "2.0", "id": id, "method": "initialize",
+    line(&json!({"jsonrpc": "2.0", "id": id, "method": "initialize",
                 "params": {"protocolVersion": "2025-11-25", "capabilities": {},
                            "clientInfo": {"name": "t", "version": "1"}}}))
 }
@@ -44,7 +44,7 @@ fn reply(lines: &[Value], id: i64) -> &Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_before_a_pipelined_initialize_is_judged_uninitialized_every_time() {
     for _ in 0..20 {
-        let call = line(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        let call = line(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
                                "params": {"name": "list_tasks", "arguments": {}}}));
         let input = [call, initialize(2)].concat();
         let (lines, _dir) = exchange(input).await;
@@ -60,9 +60,9 @@ async fn invalid_utf8_is_a_parse_error_and_stores_nothing() {
     bad.extend_from_slice(b"\xff\xfe");
     bad.extend_from_slice(br#"","created_by":"t"}}}"#);
     bad.push(b'\n');
-    let list = line(json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+    let list = line(&json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
                            "params": {"name": "list_tasks", "arguments": {}}}));
-    let initialized = line(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    let initialized = line(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
     let (lines, _dir) = exchange([initialize(1), initialized, bad, list].concat()).await;
     let parse_error = lines
         .iter()

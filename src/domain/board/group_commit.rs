@@ -107,14 +107,14 @@ pub(super) fn start(
     let file = FileGuard::new(&pool);
     std::thread::Builder::new()
         .name("tinytask-writer".into())
-        .spawn(move || writer_loop(&pool, file, &rx, &health, &publish))
+        .spawn(move || writer_loop(&pool, file.as_ref(), &rx, &health, &publish))
         .expect("spawn the database writer thread");
     tx
 }
 
 fn writer_loop(
     pool: &DbPool,
-    file: Option<FileGuard>,
+    file: Option<&FileGuard>,
     rx: &Receiver<Job>,
     health: &WriteHealth,
     publish: &dyn Fn(&Changes),
@@ -122,7 +122,7 @@ fn writer_loop(
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter().take(MAX_BATCH - 1));
-        if let Some(Err(e)) = file.as_ref().map(FileGuard::check) {
+        if let Some(Err(e)) = file.map(FileGuard::check) {
             health.failed(&e.to_string());
             batch.into_iter().for_each(|job| job.answer(Err(&e)));
             continue;

@@ -49,8 +49,8 @@ impl Board {
         let write_health = Arc::new(WriteHealth::default());
         let writer = {
             let listeners = Arc::clone(&listeners);
-            group_commit::start(pool.clone(), Arc::clone(&write_health), move |changes| {
-                publish(&listeners, changes)
+            group_commit::start(pool, Arc::clone(&write_health), move |changes| {
+                publish(&listeners, changes);
             })
         };
         Board {

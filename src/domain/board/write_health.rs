@@ -34,7 +34,9 @@ pub struct WriteHealth {
 
 impl WriteHealth {
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<WriteFailure>> {
-        self.failing.lock().unwrap_or_else(|e| e.into_inner())
+        self.failing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A write committed: the write path works again.
@@ -82,7 +84,10 @@ impl WriteHealth {
         if self.current().is_none_or(|f| f.age() < after) {
             return false;
         }
-        let mut last = self.last_probe.lock().unwrap_or_else(|e| e.into_inner());
+        let mut last = self
+            .last_probe
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if last.is_some_and(|t| t.elapsed() < every) {
             return false;
         }

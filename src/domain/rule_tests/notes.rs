@@ -142,7 +142,7 @@ fn links_crud() {
         &mut c,
         UpdateLink {
             id: link.id,
-            url: Some("".into()),
+            url: Some(String::new()),
             description: None,
         },
     )

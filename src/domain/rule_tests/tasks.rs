@@ -11,7 +11,7 @@ fn create_trims_text_defaults_status_and_priority() {
         tasks::CreateTask {
             title: "  Write spec  ".into(),
             description: Some("   ".into()),
-            tags: Some(vec![" a ".into(), "".into()]),
+            tags: Some(vec![" a ".into(), String::new()]),
             ..new_task("")
         },
     );

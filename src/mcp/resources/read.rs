@@ -72,7 +72,7 @@ fn parse_paged(uri: &str) -> Option<(ResourceRef, i64)> {
 }
 
 /// The last line of a text resource whose task list was cut.
-fn cut_note(cut: &Cut, shown: usize, uri_hint: String) -> String {
+fn cut_note(cut: &Cut, shown: usize, uri_hint: &str) -> String {
     match cut.next_offset {
         Some(next) if cut.is_cut() => format!(
             "\n(cut after {shown} tasks to stay within the response size limit, TINYTASK_MAX_RESPONSE_BYTES; \
@@ -119,7 +119,7 @@ fn render_ref(
             text += &cut_note(
                 &descendants.cut,
                 descendants.items.len(),
-                format!("get_subtasks parent_task_id={id} recursive=true offset="),
+                &format!("get_subtasks parent_task_id={id} recursive=true offset="),
             );
             (TEXT, text)
         }
@@ -142,7 +142,7 @@ fn render_ref(
             let page = queues::all_tasks(c, &queue, offset)?;
             let mut text = render::queue_tasks(&queue, &page.items);
             let hint = format!("queue://tasks/{}?offset=", encode(&queue));
-            text += &cut_note(&page.cut, page.items.len(), hint);
+            text += &cut_note(&page.cut, page.items.len(), &hint);
             (TEXT, text)
         }
     })

@@ -16,7 +16,7 @@ impl ToolError {
     pub fn log(&self, tool: &str) {
         match self {
             ToolError::Domain(e) if !e.is_client_error() => {
-                tracing::error!(tool, error = %e, "tool failed")
+                tracing::error!(tool, error = %e, "tool failed");
             }
             _ => tracing::debug!(tool, error = %self, "tool call rejected"),
         }

@@ -54,7 +54,9 @@ fn every_schema_is_an_object_with_properties_and_sane_required() {
         for schema in [tool.input_schema(), tool.output_schema()] {
             assert_eq!(schema.get("type"), Some(&json!("object")), "{name}");
             assert!(
-                schema.get("properties").is_some_and(|p| p.is_object()),
+                schema
+                    .get("properties")
+                    .is_some_and(serde_json::Value::is_object),
                 "{name}"
             );
             assert!(

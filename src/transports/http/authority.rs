@@ -104,7 +104,8 @@ pub fn parse_origin(value: &str) -> Option<Origin> {
         return None;
     }
     if !matches!(
-        uri.path_and_query().map(|p| p.as_str()),
+        uri.path_and_query()
+            .map(actix_web::http::uri::PathAndQuery::as_str),
         None | Some("" | "/")
     ) {
         return None;

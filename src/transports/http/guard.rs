@@ -90,7 +90,7 @@ fn forbidden_host(host: Option<String>) -> HttpError {
 }
 
 /// Answers `req` with `error` before it reaches a handler.
-fn reject(req: ServiceRequest, error: HttpError) -> ServiceResponse<BoxBody> {
+fn reject(req: ServiceRequest, error: &HttpError) -> ServiceResponse<BoxBody> {
     req.into_response(error.error_response())
 }
 
@@ -111,19 +111,19 @@ pub async fn guard(
         // No auth or Origin check (monitoring), but the Host allow-list: through DNS rebinding a web
         // page could otherwise read the database path and session counts.
         if !health_host_allowed(&state, host.as_deref()) {
-            return Ok(reject(req, forbidden_host(host)));
+            return Ok(reject(req, &forbidden_host(host)));
         }
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     if !host_allowed(&state, host.as_deref()) {
-        return Ok(reject(req, forbidden_host(host)));
+        return Ok(reject(req, &forbidden_host(host)));
     }
     let origin = req
         .headers()
         .get(header::ORIGIN)
         .map(|v| v.to_str().unwrap_or("\u{fffd}").to_string());
     if let Some(o) = origin.as_deref().filter(|o| !origin_allowed(&state, o)) {
-        return Ok(reject(req, HttpError::ForbiddenOrigin(o.to_string())));
+        return Ok(reject(req, &HttpError::ForbiddenOrigin(o.to_string())));
     }
     if req.method() == Method::OPTIONS {
         let mut preflight = HttpResponse::NoContent();
@@ -139,7 +139,7 @@ pub async fn guard(
         return Ok(req.into_response(preflight.finish()));
     }
     if !token_ok(&state, &req) {
-        return Ok(reject(req, HttpError::Unauthorized));
+        return Ok(reject(req, &HttpError::Unauthorized));
     }
     let mut response = next.call(req).await?.map_into_boxed_body();
     if let Some(o) = origin {

@@ -37,13 +37,16 @@ pub struct HttpSession {
 
 impl HttpSession {
     fn touch(&self) {
-        *self.last_seen.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        *self
+            .last_seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Instant::now();
     }
 
     fn idle_for(&self) -> Duration {
         self.last_seen
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .elapsed()
     }
 
@@ -144,7 +147,9 @@ impl SessionStore {
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, Inner> {
-        self.inner.write().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     pub fn max(&self) -> usize {
@@ -208,7 +213,10 @@ impl SessionStore {
     /// reaper has not run yet.
     pub fn get(&self, id: &str, kind: Kind) -> Option<Arc<HttpSession>> {
         let session = {
-            let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+            let inner = self
+                .inner
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let found = inner
                 .map
                 .get(id)
@@ -280,7 +288,10 @@ impl SessionStore {
 
     /// (streamable, legacy) counts.
     pub fn counts(&self) -> (usize, usize) {
-        let inner = self.inner.read().unwrap_or_else(|e| e.into_inner());
+        let inner = self
+            .inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let legacy = inner
             .map
             .values()
@@ -293,7 +304,7 @@ impl SessionStore {
     pub fn unused_count(&self) -> usize {
         self.inner
             .read()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .unused
             .len()
     }
