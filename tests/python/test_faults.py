@@ -61,6 +61,19 @@ async def health(server: HttpServer) -> tuple[int, object]:
     return await anyio.to_thread.run_sync(server.health)
 
 
+async def expect_recovery(c, server: HttpServer, acked: dict[int, str], problems: list[str], title: str,
+                          after: str) -> None:
+    """Once the cause is gone, the next write is acknowledged and /health is 200 again."""
+    out = await c.tool("create_task", {"title": title, "created_by": "recovery"})
+    if out.kind == "ok":
+        acked[out.data["id"]] = title
+    else:
+        problems.append(f"the first write after {after} failed: {out!r}")
+    status, body = await health(server)
+    if status != 200:
+        problems.append(f"/health still {status} after {after} and a successful write: {str(body)[:300]}")
+
+
 def require_mount(mnt: Path | None) -> Path:
     if mnt is None:
         pytest.skip(f"cannot mount a tmpfs for the data directory here ({getattr(tmpfs, 'last_error', '?')}); "
@@ -139,14 +152,7 @@ async def test_disk_full_writes_fail_with_the_cause_health_503_and_recovery(tmp_
                 assert server.proc.poll() is None, f"server died with the disk full: {server.stderr_tail()}"
 
                 filler.unlink()
-                out = await c.tool("create_task", {"title": "after space freed", "created_by": "df"})
-                if out.kind == "ok":
-                    acked[out.data["id"]] = "after space freed"
-                else:
-                    problems.append(f"the first write after freeing the space failed: {out!r}")
-                status, body = await health(server)
-                if status != 200:
-                    problems.append(f"/health still {status} after a write succeeded again: {str(body)[:300]}")
+                await expect_recovery(c, server, acked, problems, "after space freed", "freeing the space")
             server.kill()  # SIGKILL
             problems += check_durable(db, acked, [t for t, _ in failed])
             # a restarted server reads them all back
@@ -585,14 +591,7 @@ async def test_database_made_read_only_writes_fail_health_503_then_recover(tmp_p
                                         f"{str(body)[:200]}")
             finally:
                 chattr("-i", *files)
-            out = await c.tool("create_task", {"title": "writable again", "created_by": "ro"})
-            if out.kind == "ok":
-                acked[out.data["id"]] = "writable again"
-            else:
-                problems.append(f"the first write after the files became writable again failed: {out!r}")
-            status, body = await health(server)
-            if status != 200:
-                problems.append(f"/health {status} after a write succeeded again: {str(body)[:200]}")
+            await expect_recovery(c, server, acked, problems, "writable again", "the files became writable again")
         assert server.proc.poll() is None, f"server died: {server.stderr_tail()}"
         server.kill()
         problems += check_durable(db, acked, failed_titles)
