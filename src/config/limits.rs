@@ -2,7 +2,37 @@
 
 use super::env::{ConfigError, Lookup, integer};
 use super::settings::*;
-use crate::domain::limits::Limits;
+
+/// Every size limit (each variable and its default in `settings.rs`; what they do in `domain::limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// `title` of tasks and subtasks.
+    pub title_bytes: usize,
+    /// `description` of tasks and subtasks.
+    pub description_bytes: usize,
+    /// Comment `content` and the hand-off `comment` of `move_task`.
+    pub comment_bytes: usize,
+    /// Link `url` and link `description`.
+    pub link_bytes: usize,
+    /// One tag.
+    pub tag_bytes: usize,
+    /// Tags per task.
+    pub max_tags: usize,
+    /// Agent and person names: `created_by`, `assigned_to`, `changed_by`, `current_agent`, `new_agent`.
+    pub name_bytes: usize,
+    /// Largest JSON result of a list-shaped tool or resource before it is cut at an item boundary.
+    pub response_bytes: usize,
+    /// Resource subscriptions one session may hold at once.
+    pub subscriptions_per_session: usize,
+}
+
+impl Default for Limits {
+    /// The defaults written in `settings.rs`, parsed as if every variable were unset.
+    fn default() -> Self {
+        from_lookup(&|_| None)
+            .expect("every default passes its own validation (tests::settings_are_consistent)")
+    }
+}
 
 pub(super) fn from_lookup(get: Lookup<'_>) -> Result<Limits, ConfigError> {
     // Every range fits in usize on the 64-bit targets we build for (the largest is 1 GiB).

@@ -9,6 +9,7 @@ mod values;
 
 pub use env::{ConfigError, load_dotenv};
 pub use http::{AllowList, HttpSettings, MAX_CONNECTIONS_LIMIT};
+pub use limits::Limits;
 pub use setting::{Allowed, Fallback, Setting, env_help};
 pub use values::{LogFormat, LogLevel, Mode};
 
@@ -25,7 +26,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub http: HttpSettings,
     /// Sizes of texts, responses and subscriptions (installed into `domain::limits` at startup).
-    pub limits: crate::domain::limits::Limits,
+    pub limits: Limits,
 }
 
 impl Config {

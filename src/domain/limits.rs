@@ -10,7 +10,7 @@
 
 use super::{DomainError, DomainResult};
 use serde::Serialize;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 /// A limit on one kind of text: its size in bytes (UTF-8) and the variable that configures it (named in
 /// errors, so the caller knows what to raise).
@@ -20,46 +20,9 @@ pub struct TextLimit {
     pub variable: &'static str,
 }
 
-/// Every size limit (defaults in [`Limits::default`]; documented in README.md and docs/TOOLS.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// `title` of tasks and subtasks.
-    pub title_bytes: usize,
-    /// `description` of tasks and subtasks.
-    pub description_bytes: usize,
-    /// Comment `content` and the hand-off `comment` of `move_task`.
-    pub comment_bytes: usize,
-    /// Link `url` and link `description`.
-    pub link_bytes: usize,
-    /// One tag.
-    pub tag_bytes: usize,
-    /// Tags per task.
-    pub max_tags: usize,
-    /// Agent and person names: `created_by`, `assigned_to`, `changed_by`, `current_agent`, `new_agent`.
-    pub name_bytes: usize,
-    /// Largest JSON result of a list-shaped tool or resource before it is cut at an item boundary.
-    pub response_bytes: usize,
-    /// Resource subscriptions one session may hold at once.
-    pub subscriptions_per_session: usize,
-}
-
-impl Default for Limits {
-    /// Generous defaults: far above what agents write on a normal board (a 64 KiB description is about 30
-    /// pages of text), small enough that a full response stays a few MiB.
-    fn default() -> Self {
-        Limits {
-            title_bytes: 4096,
-            description_bytes: 65536,
-            comment_bytes: 65536,
-            link_bytes: 8192,
-            tag_bytes: 256,
-            max_tags: 100,
-            name_bytes: 1024,
-            response_bytes: 4 * 1024 * 1024,
-            subscriptions_per_session: 1000,
-        }
-    }
-}
+/// Every size limit: the type and its defaults belong to the configuration (`config/settings.rs` defines
+/// each value once); what the limits mean for the board's texts and lists is here.
+pub use crate::config::Limits;
 
 impl Limits {
     pub fn title(&self) -> TextLimit {
@@ -101,6 +64,8 @@ impl Limits {
 }
 
 static INSTALLED: OnceLock<Limits> = OnceLock::new();
+/// What [`current`] answers before [`install`] (tests, fuzzing): parsed once, not per call.
+static DEFAULTS: LazyLock<Limits> = LazyLock::new(Limits::default);
 
 /// Sets the process-wide limits (once, at startup, before the first request). A second call is ignored
 /// and returns false: the limits never change while requests run.
@@ -119,7 +84,7 @@ pub fn current() -> Limits {
     if let Some(l) = OVERRIDE.with(std::cell::Cell::get) {
         return l;
     }
-    INSTALLED.get().copied().unwrap_or_default()
+    INSTALLED.get().copied().unwrap_or_else(|| *DEFAULTS)
 }
 
 /// Runs `f` with `limits` in force on this thread (tests only).
