@@ -7,7 +7,7 @@
 #                                        also the RustSec advisories check (needs github.com: the advisory
 #                                        database is a git repository there; not reachable on our machines)
 #
-# Idempotent: the install (cargo install --locked, ~400 crates: 23 min wall here on 2 busy cores, 6 min of
+# Idempotent: the install (cargo install --locked, ~400 crates: 4 min wall on 2 idle cores, 5 min of
 # CPU; once per machine) only runs when
 # `cargo deny --version` is not the pinned version. Needs crates.io (the install, and cargo metadata for
 # fuzz/, whose Cargo.lock is derived from ours as scripts/fuzz.sh does). Exit status non-zero on any
