@@ -4,7 +4,7 @@ use super::blocking;
 use super::hierarchy;
 use super::history;
 use super::input;
-use super::limits::{self, Cut, Page, Paged};
+use super::limits::{self, Cut, Paged, impl_paged};
 use super::rows::{CommentRow, TaskRow};
 use super::tasks::{self, find_row};
 use super::text;
@@ -80,14 +80,7 @@ pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<Agen
     Ok(shell.paged(tasks, offset, cap))
 }
 
-impl Paged for AgentQueue {
-    type Item = Task;
-    fn set_page(&mut self, page: Page<Task>) {
-        self.count = page.items.len();
-        self.tasks = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(AgentQueue, Task, tasks, count);
 
 /// Status and priority of each of the agent's open tasks (for `queue://{agent_name}/summary`, which
 /// counts them: two small columns per task instead of whole tasks, so it needs no cut).

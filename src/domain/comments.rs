@@ -1,7 +1,7 @@
 //! Comments on tasks.
 
 use super::input;
-use super::limits::{self, Cut, Page, Paged};
+use super::limits::{self, Cut, Paged, impl_paged};
 use super::rows::CommentRow;
 use super::tasks::TaskItems;
 use super::tasks::find_row;
@@ -152,14 +152,7 @@ pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<Commen
     Ok(shell.paged(items, offset, cap))
 }
 
-impl Paged for CommentList {
-    type Item = Comment;
-    fn set_page(&mut self, page: Page<Comment>) {
-        self.count = page.items.len();
-        self.comments = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(CommentList, Comment, comments, count);
 
 /// Copies the comment to another task and leaves a forwarding note in place of the original.
 pub fn move_to(conn: &mut SqliteConnection, args: MoveComment) -> DomainResult<Comment> {

@@ -239,6 +239,22 @@ pub trait Paged: Serialize + Sized {
     }
 }
 
+/// `impl Paged` for a list view whose page is its list field `$items`, that list's length `$count` and
+/// `cut`: `impl_paged!(CommentList, Comment, comments, count)`.
+macro_rules! impl_paged {
+    ($view:ty, $item:ty, $items:ident, $count:ident) => {
+        impl $crate::domain::limits::Paged for $view {
+            type Item = $item;
+            fn set_page(&mut self, page: $crate::domain::limits::Page<$item>) {
+                self.$count = page.items.len();
+                self.$items = page.items;
+                self.cut = page.cut;
+            }
+        }
+    };
+}
+pub(crate) use impl_paged;
+
 /// An `offset` argument: absent = 0, negative is rejected naming the parameter.
 pub fn offset(value: Option<i64>) -> DomainResult<i64> {
     match value {

@@ -2,7 +2,7 @@
 
 use super::comments::DeletedItem;
 use super::input;
-use super::limits::{self, Cut, Page, Paged};
+use super::limits::{self, Cut, Paged, impl_paged};
 use super::rows::LinkRow;
 use super::tasks::TaskItems;
 use super::tasks::find_row;
@@ -141,11 +141,4 @@ pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<LinkLi
     Ok(shell.paged(items, offset, cap))
 }
 
-impl Paged for LinkList {
-    type Item = Link;
-    fn set_page(&mut self, page: Page<Link>) {
-        self.count = page.items.len();
-        self.links = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(LinkList, Link, links, count);

@@ -4,7 +4,7 @@
 use super::DomainResult;
 use super::history;
 use super::input;
-use super::limits::{Cut, Page, Paged};
+use super::limits::{Cut, Page, Paged, impl_paged};
 use super::tasks::{self, TaskFilter, find_row};
 use super::text;
 use super::views::Task;
@@ -110,14 +110,7 @@ pub struct QueueTaskList {
     pub cut: Cut,
 }
 
-impl Paged for QueueTaskList {
-    type Item = Task;
-    fn set_page(&mut self, page: Page<Task>) {
-        self.count = page.items.len();
-        self.tasks = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(QueueTaskList, Task, tasks, count);
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct QueueCleared {

@@ -4,7 +4,7 @@ use super::DomainResult;
 use super::blocking;
 use super::hierarchy;
 use super::input;
-use super::limits::{self, Cut, Page, Paged};
+use super::limits::{self, Cut, Page, Paged, impl_paged};
 use super::rows::TaskRow;
 use super::tasks::{self, CreateTask, UpdateTask, find_row};
 use super::views::Task;
@@ -191,14 +191,7 @@ pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<Subt
     Ok(result)
 }
 
-impl Paged for SubtaskList {
-    type Item = Task;
-    fn set_page(&mut self, page: Page<Task>) {
-        self.count = page.items.len();
-        self.subtasks = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(SubtaskList, Task, subtasks, count);
 
 pub fn with_subtasks(
     conn: &mut SqliteConnection,
@@ -219,14 +212,7 @@ pub fn with_subtasks(
     Ok(result)
 }
 
-impl Paged for TaskWithSubtasks {
-    type Item = Task;
-    fn set_page(&mut self, page: Page<Task>) {
-        self.subtask_count = page.items.len();
-        self.subtasks = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(TaskWithSubtasks, Task, subtasks, subtask_count);
 
 /// Re-parents a task (or makes it top-level), with the same checks as `update_task`.
 pub fn move_subtask(conn: &mut SqliteConnection, args: MoveSubtask) -> DomainResult<Task> {

@@ -11,7 +11,7 @@ use super::blocking::{self, check_blocker};
 use super::hierarchy::{self, check_parent};
 use super::history::{self, id_text};
 use super::input;
-use super::limits::{self, Cut, Page, Paged};
+use super::limits::{self, Cut, Page, Paged, impl_paged};
 use super::rows::{CommentRow, LinkRow, TaskRow};
 use super::text;
 use super::views::{Comment, Link, Task, TaskWithRelations};
@@ -396,14 +396,7 @@ impl TaskList {
     }
 }
 
-impl Paged for TaskList {
-    type Item = Task;
-    fn set_page(&mut self, page: Page<Task>) {
-        self.count = page.items.len();
-        self.tasks = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(TaskList, Task, tasks, count);
 
 /// Filtered, ordered list of tasks, cut to fit the response limit with `overhead` bytes around it.
 pub fn list_page(
@@ -468,14 +461,7 @@ pub fn history_page(conn: &mut SqliteConnection, args: TaskItems) -> DomainResul
     Ok(shell.paged(entries, offset, cap))
 }
 
-impl Paged for HistoryList {
-    type Item = super::views::HistoryEntry;
-    fn set_page(&mut self, page: Page<Self::Item>) {
-        self.count = page.items.len();
-        self.history = page.items;
-        self.cut = page.cut;
-    }
-}
+impl_paged!(HistoryList, super::views::HistoryEntry, history, count);
 
 /// The change history of a task, oldest first (as much as fits in one response).
 pub fn history(
