@@ -130,10 +130,6 @@ impl Application {
         self.address
     }
 
-    pub fn engine(&self) -> &Arc<Engine> {
-        &self.engine
-    }
-
     /// The state every HTTP worker shares, for in-process requests in tests (None without HTTP).
     pub fn http_state(&self) -> Option<web::Data<AppState>> {
         self.http.as_ref().map(|running| running.state.clone())
