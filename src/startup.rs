@@ -172,6 +172,12 @@ impl Application {
                 std::future::pending::<()>().await;
             }
         };
+        // Lease expiry and event retention run beside the transports, in every mode.
+        let board = engine.board().clone();
+        let upkeep = [
+            tokio::spawn(domain::upkeep::expire_leases(board.clone())),
+            tokio::spawn(domain::upkeep::prune_events(board.clone())),
+        ];
         let mut outcome = Ok(());
         tokio::select! {
             _ = stdio => {}
@@ -183,7 +189,10 @@ impl Application {
                 }));
             }
         }
-        // Tell every SSE stream to end (clients reconnect later), then let in-flight requests finish.
+        // Waiting calls answer now (claiming nothing), every SSE stream ends (clients reconnect later),
+        // then in-flight requests finish.
+        board.stop_waiters();
+        upkeep.iter().for_each(tokio::task::JoinHandle::abort);
         let _ = shutdown_tx.send(true);
         if let Some(handle) = http_handle {
             handle.stop(true).await;

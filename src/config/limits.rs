@@ -1,4 +1,5 @@
-//! Size limits of stored texts, responses and subscriptions (see `domain::limits`).
+//! Size limits of stored texts, responses and subscriptions (see `domain::limits`), and the two board
+//! policies the domain reads the same way: lease length and event retention.
 
 use super::env::{ConfigError, Lookup, integer};
 use super::settings::*;
@@ -24,6 +25,10 @@ pub struct Limits {
     pub response_bytes: usize,
     /// Resource subscriptions one session may hold at once.
     pub subscriptions_per_session: usize,
+    /// Default length of a claim's lease in seconds (0: leases off).
+    pub lease_secs: u64,
+    /// Days events stay in the feed (0: forever).
+    pub event_retention_days: u32,
 }
 
 impl Default for Limits {
@@ -47,13 +52,17 @@ pub(super) fn from_lookup(get: Lookup<'_>) -> Result<Limits, ConfigError> {
         name_bytes: read(&MAX_NAME_BYTES)?,
         response_bytes: read(&MAX_RESPONSE_BYTES)?,
         subscriptions_per_session: read(&MAX_SUBSCRIPTIONS_PER_SESSION)?,
+        lease_secs: integer(&LEASE_SECS, get)?,
+        // The table bounds it to 36,500.
+        event_retention_days: integer(&EVENT_RETENTION_DAYS, get)? as u32,
     })
 }
 
 pub(super) fn summary(l: &Limits) -> String {
     format!(
         " max_title_bytes={} max_description_bytes={} max_comment_bytes={} max_link_bytes={} max_tag_bytes={} \
-         max_tags={} max_name_bytes={} max_response_bytes={} max_subscriptions_per_session={}",
+         max_tags={} max_name_bytes={} max_response_bytes={} max_subscriptions_per_session={} lease_secs={} \
+         event_retention_days={}",
         l.title_bytes,
         l.description_bytes,
         l.comment_bytes,
@@ -62,6 +71,8 @@ pub(super) fn summary(l: &Limits) -> String {
         l.max_tags,
         l.name_bytes,
         l.response_bytes,
-        l.subscriptions_per_session
+        l.subscriptions_per_session,
+        l.lease_secs,
+        l.event_retention_days
     )
 }

@@ -93,4 +93,12 @@ settings! {
         "largest JSON result of a list before it is cut (has_more, next_offset)";
     MAX_SUBSCRIPTIONS_PER_SESSION = "TINYTASK_MAX_SUBSCRIPTIONS_PER_SESSION", Value("1000"),
         Allowed::Range(1, 1_000_000), "resource subscriptions one session may hold";
+
+    // --- agent coordination (domain::leases, domain::events) ---
+    /// 0 turns leases off: claims then behave exactly as in TinyTask 2.x (held until the agent acts).
+    LEASE_SECS = "TINYTASK_LEASE_SECS", Value("1800"), Allowed::Range(0, 604_800),
+        "seconds a claim (signup_for_task, wait_for_task) lasts without a heartbeat; 0 turns leases off";
+    /// 0 keeps every event forever.
+    EVENT_RETENTION_DAYS = "TINYTASK_EVENT_RETENTION_DAYS", Value("30"), Allowed::Range(0, 36_500),
+        "days the event feed (get_events) keeps events before pruning them; 0 keeps them forever";
 }

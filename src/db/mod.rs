@@ -1,6 +1,7 @@
 //! Storage: the SQLite schema (diesel), embedded migrations, adoption of Node-era databases and the pool.
 
 mod adopt;
+pub mod capture;
 mod migrate;
 mod pool;
 pub mod schema;

@@ -4,7 +4,11 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use std::path::Path;
+use std::sync::LazyLock;
 use std::time::Duration;
+
+/// The change-capture triggers (see `capture`), expanded once.
+static CAPTURE: LazyLock<String> = LazyLock::new(super::capture::capture_sql);
 
 pub type DbPool = Pool<ConnectionManager<SqliteConnection>>;
 pub type DbConn = PooledConnection<ConnectionManager<SqliteConnection>>;
@@ -29,38 +33,13 @@ pub(super) fn apply_pragmas(conn: &mut SqliteConnection) -> QueryResult<()> {
     PRAGMAS.iter().try_for_each(|p| conn.batch_execute(p))
 }
 
-/// Per-connection TEMP triggers recording which tasks (and which agents' and queues' task lists) each write
-/// touches; read by `domain::changes` to push `notifications/resources/updated`. TEMP objects live only in
-/// this connection, so they never reach the database file.
-pub const CHANGE_TRIGGERS: &str = "
-CREATE TEMP TABLE IF NOT EXISTS tinytask_changes (task_id INTEGER NOT NULL, agent TEXT, queue TEXT);
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_task_inserted AFTER INSERT ON main.tasks BEGIN
-  INSERT INTO tinytask_changes VALUES (NEW.id, NEW.assigned_to, NEW.queue_name); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_task_updated AFTER UPDATE ON main.tasks BEGIN
-  INSERT INTO tinytask_changes VALUES (NEW.id, NEW.assigned_to, NEW.queue_name), (OLD.id, OLD.assigned_to, OLD.queue_name); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_task_deleted AFTER DELETE ON main.tasks BEGIN
-  INSERT INTO tinytask_changes VALUES (OLD.id, OLD.assigned_to, OLD.queue_name); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_inserted AFTER INSERT ON main.comments BEGIN
-  INSERT INTO tinytask_changes VALUES (NEW.task_id, NULL, NULL); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_updated AFTER UPDATE ON main.comments BEGIN
-  INSERT INTO tinytask_changes VALUES (NEW.task_id, NULL, NULL); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_deleted AFTER DELETE ON main.comments BEGIN
-  INSERT INTO tinytask_changes VALUES (OLD.task_id, NULL, NULL); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_inserted AFTER INSERT ON main.links BEGIN
-  INSERT INTO tinytask_changes VALUES (NEW.task_id, NULL, NULL); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_updated AFTER UPDATE ON main.links BEGIN
-  INSERT INTO tinytask_changes VALUES (NEW.task_id, NULL, NULL); END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_deleted AFTER DELETE ON main.links BEGIN
-  INSERT INTO tinytask_changes VALUES (OLD.task_id, NULL, NULL); END;
-";
-
 #[derive(Debug)]
 struct SqlitePragmas;
 
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         apply_pragmas(conn).map_err(diesel::r2d2::Error::QueryError)?;
-        conn.batch_execute(CHANGE_TRIGGERS)
+        conn.batch_execute(&CAPTURE)
             .map_err(diesel::r2d2::Error::QueryError)
     }
 }

@@ -58,4 +58,50 @@ diesel::joinable!(comments -> tasks (task_id));
 diesel::joinable!(links -> tasks (task_id));
 diesel::joinable!(task_history -> tasks (task_id));
 
-diesel::allow_tables_to_appear_in_same_query!(comments, links, task_history, tasks,);
+// Coordination tables (migrations/2026-12-01-000000_coordination), written by hand like the above.
+diesel::table! {
+    task_leases (task_id) {
+        task_id -> Integer,
+        agent -> Text,
+        token -> Text,
+        expires_at -> BigInt,
+        pooled -> Integer,
+        duration_ms -> BigInt,
+        claimed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    task_dependencies (task_id, depends_on_task_id) {
+        task_id -> Integer,
+        depends_on_task_id -> Integer,
+        created_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    task_events (cursor) {
+        cursor -> BigInt,
+        at -> Text,
+        kind -> Text,
+        task_id -> Nullable<Integer>,
+        actor -> Nullable<Text>,
+        assignee -> Nullable<Text>,
+        prior_assignee -> Nullable<Text>,
+        queue -> Nullable<Text>,
+        prior_queue -> Nullable<Text>,
+        fields -> Text,
+    }
+}
+
+diesel::joinable!(task_leases -> tasks (task_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    comments,
+    links,
+    task_history,
+    tasks,
+    task_leases,
+    task_dependencies,
+    task_events,
+);

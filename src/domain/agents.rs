@@ -1,28 +1,23 @@
 //! What agents do with their work: read their queue, claim the next task, hand a task over.
 
 use super::blocking;
+use super::claims::{self, Signup};
+use super::events::context::{self, Intent};
 use super::hierarchy;
 use super::history;
 use super::input;
+use super::leases;
 use super::limits::{self, Cut, Paged, impl_paged};
 use super::rows::{CommentRow, TaskRow};
 use super::tasks::{self, find_row};
 use super::text;
-use super::views::{Comment, Task, TaskWithRelations};
+use super::views::{Comment, Task};
 use super::{DomainError, DomainResult, TaskStatus};
 use crate::db::schema::{comments, tasks as t};
 use diesel::dsl::now;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-
-/// Arguments of `signup_for_task`.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AgentName {
-    /// The agent's name, exactly as tasks are assigned to it.
-    pub agent_name: String,
-}
 
 /// Arguments of `get_my_queue`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -94,69 +89,15 @@ pub fn open_work_counts(
         .load(conn)?)
 }
 
-/// Result of `signup_for_task`.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Signup {
-    pub agent: String,
-    /// Whether a task was claimed.
-    pub claimed: bool,
-    /// The claimed task (now `working`), with its comments, links and history; null when none was free.
-    pub task: Option<TaskWithRelations>,
-    pub message: String,
-}
-
-/// Claims the agent's most urgent idle task that is not blocked by an unfinished task. Runs inside the
-/// caller's IMMEDIATE transaction, so two agents can never claim the same task.
+/// `signup_for_task` with only the 2.x argument (see `claims::signup`).
 pub fn signup(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<Signup> {
-    // Stored as `changed_by` of the status change, so bounded like every name.
-    let agent = text::required_max("agent_name", agent_name, limits::current().name())?;
-    // The most urgent idle task whose blocker (if any) is complete or gone, in one query. The cursor is
-    // dropped after the first row instead of `LIMIT 1`: a bound LIMIT makes SQLite re-prepare each time.
-    let blocker = diesel::alias!(t as blocker);
-    let open_blocker = blocker
-        .filter(blocker.field(t::id).nullable().eq(t::blocked_by_task_id))
-        .filter(blocker.field(t::status).ne(TaskStatus::Complete.as_str()));
-    let candidate = t::table
-        .filter(t::assigned_to.eq(&agent))
-        .filter(t::status.eq(TaskStatus::Idle.as_str()))
-        .filter(t::archived_at.is_null())
-        .filter(diesel::dsl::not(diesel::dsl::exists(open_blocker)))
-        .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
-        .select(t::id)
-        .load_iter::<Option<i32>, diesel::connection::DefaultLoadingMode>(conn)?
-        .next()
-        .transpose()?
-        .flatten();
-    let Some(id) = candidate else {
-        return Ok(Signup {
-            message: format!("No idle, unblocked tasks available for agent {agent}"),
-            agent,
-            claimed: false,
-            task: None,
-        });
-    };
-    let row = find_row(conn, "Task", id)?;
-    diesel::update(t::table.filter(t::id.eq(id)))
-        .set((
-            t::status.eq(TaskStatus::Working.as_str()),
-            t::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    history::record(
+    claims::signup(
         conn,
-        id,
-        "status",
-        Some(row.status),
-        Some("working".into()),
-        Some(&agent),
-    )?;
-    hierarchy::propagate_status(conn, row.parent_task_id)?;
-    Ok(Signup {
-        message: format!("Task {id} claimed by {agent} and set to working"),
-        claimed: true,
-        task: Some(tasks::get_with_relations(conn, id)?),
-        agent,
-    })
+        claims::Claim {
+            agent_name: agent_name.to_string(),
+            ..claims::Claim::default()
+        },
+    )
 }
 
 /// Arguments of `move_task`.
@@ -173,6 +114,10 @@ pub struct MoveTask {
     pub new_agent: String,
     /// Hand-off note for the new agent (required, non-blank); stored as a comment by current_agent.
     pub comment: String,
+    /// current_agent's claim token: the move is rejected when it is no longer the task's current lease.
+    /// The hand-over ends current_agent's lease (the task is idle for new_agent).
+    #[serde(default)]
+    pub lease_token: Option<String>,
 }
 
 /// Result of `move_task`.
@@ -189,6 +134,7 @@ pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Mo
     let new_agent = text::required_max("new_agent", &args.new_agent, limits.name())?;
     let note = text::required_max("comment", &args.comment, limits.comment())?;
     let row = find_row(conn, "Task", args.task_id)?;
+    leases::check_token(conn, args.task_id, args.lease_token.as_deref())?;
     if row.assigned_to.as_deref() != Some(current.as_str()) {
         return Err(DomainError::Rule(format!(
             "Task {} is not assigned to {current} (currently assigned to: {})",
@@ -202,6 +148,7 @@ pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Mo
             args.task_id
         )));
     }
+    context::act(conn, Some(&current), Some((Intent::Moved, args.task_id)))?;
     diesel::update(t::table.filter(t::id.eq(args.task_id)))
         .set((
             t::assigned_to.eq(&new_agent),
@@ -235,6 +182,7 @@ pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Mo
         .returning(CommentRow::as_returning())
         .get_result(conn)?;
     hierarchy::propagate_status(conn, row.parent_task_id)?;
+    leases::settle(conn, args.task_id)?;
     Ok(Moved {
         task: tasks::get(conn, args.task_id)?,
         comment: comment.into(),

@@ -1,17 +1,20 @@
-//! Blocking: `blocked_by_task_id` links, their cycle check and the batched `is_currently_blocked` flag.
+//! Blocking: the batched `is_currently_blocked` flag (the blocker and every dependency) and lease of task
+//! views, and the `blocked_by_task_id` check.
 
 use super::rows::TaskRow;
 use super::views::Task;
 use super::{DomainError, DomainResult};
 use crate::db::schema::tasks;
 use diesel::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 /// Turns rows into views, computing `is_currently_blocked` for all of them with one query.
 pub fn to_views(conn: &mut SqliteConnection, rows: Vec<TaskRow>) -> DomainResult<Vec<Task>> {
     let blocker_ids: HashSet<i32> = rows.iter().filter_map(|r| r.blocked_by_task_id).collect();
+    // Open = neither complete nor archived (an archived blocker no longer holds anything up).
     let open = tasks::table
         .filter(tasks::status.ne("complete"))
+        .filter(tasks::archived_at.is_null())
         .select(tasks::id);
     let found: Vec<Option<i32>> = match blocker_ids.len() {
         0 => Vec::new(),
@@ -22,13 +25,24 @@ pub fn to_views(conn: &mut SqliteConnection, rows: Vec<TaskRow>) -> DomainResult
         _ => open.filter(tasks::id.eq_any(blocker_ids)).load(conn)?,
     };
     let open_blockers: HashSet<i32> = found.into_iter().flatten().collect();
+    let ids: Vec<i32> = rows.iter().map(TaskRow::id).collect();
+    let blocked_by_dependency = super::dependencies::blocked_among(conn, &ids)?;
+    // Only working tasks can hold a lease: the common lists of idle tasks skip the query.
+    let working: Vec<i32> = rows
+        .iter()
+        .filter(|r| r.status == "working")
+        .map(TaskRow::id)
+        .collect();
+    let mut leases = super::leases::infos(conn, &working)?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let blocked = r
                 .blocked_by_task_id
-                .is_some_and(|b| open_blockers.contains(&b));
-            Task::from_row(r, blocked)
+                .is_some_and(|b| open_blockers.contains(&b))
+                || blocked_by_dependency.contains(&r.id());
+            let lease = leases.remove(&r.id());
+            Task::from_row(r, blocked, lease)
         })
         .collect())
 }
@@ -38,7 +52,7 @@ pub fn to_view(conn: &mut SqliteConnection, row: TaskRow) -> DomainResult<Task> 
 }
 
 /// Checks that `task_id` may be blocked by `blocker_id`: the blocker exists, is not the task itself, and
-/// following the blocker's own chain never leads back to the task (cycles of any length, not only 1 hop).
+/// does not already depend on the task at any depth, through blockers or dependencies.
 pub fn check_blocker(
     conn: &mut SqliteConnection,
     task_id: Option<i32>,
@@ -50,35 +64,20 @@ pub fn check_blocker(
             "a task cannot be blocked by itself",
         ));
     }
-    let blockers: HashMap<i32, Option<i32>> = tasks::table
-        .filter(
-            tasks::blocked_by_task_id
-                .is_not_null()
-                .or(tasks::id.eq(blocker_id)),
-        )
-        .select((tasks::id, tasks::blocked_by_task_id))
-        .load::<(Option<i32>, Option<i32>)>(conn)?
-        .into_iter()
-        .filter_map(|(id, b)| id.map(|id| (id, b)))
-        .collect();
-    if !blockers.contains_key(&blocker_id) {
+    if tasks::table
+        .filter(tasks::id.eq(blocker_id))
+        .count()
+        .get_result::<i64>(conn)?
+        == 0
+    {
         return Err(DomainError::not_found("Blocking task", blocker_id));
     }
-    let Some(task_id) = task_id else {
-        return Ok(());
-    };
-    let mut seen = HashSet::new();
-    let mut current = Some(blocker_id);
-    while let Some(id) = current {
-        if id == task_id {
-            return Err(DomainError::Rule(format!(
+    super::dependencies::check_edge(conn, task_id, blocker_id, "blocked_by_task_id").map_err(|e| {
+        match (e, task_id) {
+            (DomainError::Rule(_), Some(task_id)) => DomainError::Rule(format!(
                 "Cannot block task {task_id} by task {blocker_id}: it would create a circular blocking chain"
-            )));
+            )),
+            (e, _) => e,
         }
-        if !seen.insert(id) {
-            break;
-        }
-        current = blockers.get(&id).copied().flatten();
-    }
-    Ok(())
+    })
 }

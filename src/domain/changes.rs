@@ -1,17 +1,18 @@
-//! Change capture for live push: which tasks, agents and queues a committed write touched.
+//! Change capture, read back: what one write changed, for live push and for the event feed.
 //!
-//! Every pooled connection carries TEMP triggers (see `db::pool::CHANGE_TRIGGERS`) that append a row to the
-//! connection's `temp.tinytask_changes` table for each insert/update/delete on tasks, comments and links —
-//! including the rows changed by cascades and parent-status propagation, which no tool-level bookkeeping
-//! would see. `Board::write` drains the table inside the same transaction, so a rolled-back write reports
-//! nothing, and hands the result to the listeners after the commit.
+//! Every pooled connection carries TEMP triggers (`db::capture`) that append a row to the connection's
+//! `temp.tinytask_changes` table for each insert/update/delete on tasks, comments, links, leases and
+//! dependencies — including the rows changed by cascades and parent-status propagation. The writer calls
+//! [`flush`] at the end of each write, inside that write's savepoint: the write's events are appended to
+//! the feed in its own transaction (a rolled-back write leaves neither rows nor events), and what it
+//! touched is returned for the listeners, who hear of it after the commit.
 
 use super::DomainResult;
+use super::events::{self, Captured};
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text};
 use std::collections::BTreeSet;
 
-/// What one committed write touched.
+/// What one committed write (or batch of writes) touched.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
     pub tasks: BTreeSet<i32>,
@@ -19,37 +20,51 @@ pub struct Changes {
     pub agents: BTreeSet<String>,
     /// Queues before and after.
     pub queues: BTreeSet<String>,
+    /// Events appended to the feed.
+    pub events: usize,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
     }
+
+    /// Adds what `other` touched.
+    pub fn merge(&mut self, other: Changes) {
+        self.tasks.extend(other.tasks);
+        self.agents.extend(other.agents);
+        self.queues.extend(other.queues);
+        self.events += other.events;
+    }
+
+    fn note(&mut self, row: &Captured) {
+        self.tasks.insert(row.task_id);
+        for agent in [&row.agent, &row.prior_agent].into_iter().flatten() {
+            self.agents.insert(agent.clone());
+        }
+        for queue in [&row.queue, &row.prior_queue].into_iter().flatten() {
+            self.queues.insert(queue.clone());
+        }
+    }
 }
 
-#[derive(QueryableByName)]
-struct ChangeRow {
-    #[diesel(sql_type = Integer)]
-    task_id: i32,
-    #[diesel(sql_type = Nullable<Text>)]
-    agent: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    queue: Option<String>,
-}
-
-/// Reads and clears the connection's change rows (call inside the write transaction).
-pub(crate) fn drain(conn: &mut SqliteConnection) -> DomainResult<Changes> {
-    let rows: Vec<ChangeRow> =
-        diesel::sql_query("SELECT task_id, agent, queue FROM temp.tinytask_changes").load(conn)?;
+/// Reads and clears the connection's captured rows and write context, appends the events they make to the
+/// feed, and returns what they touched. Call inside the write's transaction, after the write.
+pub(crate) fn flush(conn: &mut SqliteConnection) -> DomainResult<Changes> {
+    let rows: Vec<Captured> = diesel::sql_query(
+        "SELECT seq, tbl, op, task_id, row_id, agent, prior_agent, queue, prior_queue, old, new, actor, intent \
+         FROM temp.tinytask_changes ORDER BY seq",
+    )
+    .load(conn)?;
+    events::context::clear(conn)?;
     if rows.is_empty() {
         return Ok(Changes::default());
     }
     diesel::sql_query("DELETE FROM temp.tinytask_changes").execute(conn)?;
     let mut changes = Changes::default();
-    for row in rows {
-        changes.tasks.insert(row.task_id);
-        changes.agents.extend(row.agent);
-        changes.queues.extend(row.queue);
-    }
+    rows.iter().for_each(|row| changes.note(row));
+    let drafts = events::derive::events(&rows);
+    events::append(conn, &drafts)?;
+    changes.events = drafts.len();
     Ok(changes)
 }

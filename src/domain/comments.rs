@@ -71,7 +71,7 @@ fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<CommentRow> {
         .ok_or(DomainError::not_found("Comment", id))
 }
 
-fn insert(
+pub(crate) fn insert(
     conn: &mut SqliteConnection,
     task_id: i32,
     content: String,
@@ -93,6 +93,11 @@ pub fn add(conn: &mut SqliteConnection, args: AddComment) -> DomainResult<Commen
     let content = text::required_max("content", &args.content, limits.comment())?;
     let by = text::optional_max("created_by", args.created_by.as_deref(), limits.name())?;
     find_row(conn, "Task", args.task_id)?;
+    super::events::context::act(conn, by.as_deref(), None)?;
+    if let Some(by) = by.as_deref() {
+        // A comment by the lease holder is a sign of life.
+        super::leases::renew_if_holder(conn, args.task_id, by)?;
+    }
     insert(conn, args.task_id, content, by)
 }
 

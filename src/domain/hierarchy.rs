@@ -156,12 +156,17 @@ pub fn propagate_status(conn: &mut SqliteConnection, parent_id: Option<i32>) -> 
         if current == target.as_str() {
             return Ok(());
         }
-        diesel::update(tasks::table.filter(tasks::id.eq(pid)))
-            .set((
-                tasks::status.eq(target.as_str()),
-                tasks::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)?;
+        // The feed names TinyTask itself as the actor of derived changes.
+        super::events::context::as_actor(conn, PROPAGATION_ACTOR, |conn| {
+            diesel::update(tasks::table.filter(tasks::id.eq(pid)))
+                .set((
+                    tasks::status.eq(target.as_str()),
+                    tasks::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)?;
+            // A parent that is no longer `working` cannot stay claimed.
+            super::leases::settle(conn, pid)
+        })?;
         history::record(
             conn,
             pid,

@@ -73,6 +73,11 @@ pub fn add(conn: &mut SqliteConnection, args: AddLink) -> DomainResult<Link> {
         text::optional_max("description", args.description.as_deref(), limits.link())?;
     let by = text::optional_max("created_by", args.created_by.as_deref(), limits.name())?;
     find_row(conn, "Task", args.task_id)?;
+    super::events::context::act(conn, by.as_deref(), None)?;
+    if let Some(by) = by.as_deref() {
+        // A link added by the lease holder is a sign of life.
+        super::leases::renew_if_holder(conn, args.task_id, by)?;
+    }
     let row: LinkRow = diesel::insert_into(l::table)
         .values((
             l::task_id.eq(args.task_id),

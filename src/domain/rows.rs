@@ -150,7 +150,7 @@ mod tests {
                 updated_at: None,
                 archived_at: None,
             };
-            assert!(task.min_json() <= json_len(&Task::from_row(task.clone(), false)));
+            assert!(task.min_json() <= json_len(&Task::from_row(task.clone(), false, None)));
             let comment = CommentRow {
                 id: Some(1),
                 task_id: 1,

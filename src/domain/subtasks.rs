@@ -123,6 +123,7 @@ pub fn create(conn: &mut SqliteConnection, args: CreateSubtask) -> DomainResult<
             parent_task_id: Some(args.parent_task_id),
             queue_name: args.queue_name,
             blocked_by_task_id: None,
+            depends_on: None,
         },
     )
 }

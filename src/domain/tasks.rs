@@ -8,9 +8,11 @@ pub use filter::{ListTasks, TaskFilter};
 
 use self::update::TaskUpdate;
 use super::blocking::{self, check_blocker};
+use super::events::context;
 use super::hierarchy::{self, check_parent};
 use super::history::{self, id_text};
 use super::input;
+use super::leases;
 use super::limits::{self, Cut, Page, Paged, impl_paged};
 use super::rows::{CommentRow, LinkRow, TaskRow};
 use super::text;
@@ -54,6 +56,9 @@ pub struct CreateTask {
     #[serde(default, deserialize_with = "input::opt_id")]
     #[schemars(with = "Option<i32>")]
     pub blocked_by_task_id: Option<i32>,
+    /// Ids of further tasks that must be complete (or archived) before this one can be claimed.
+    #[serde(default)]
+    pub depends_on: Option<Vec<i32>>,
 }
 
 /// Arguments of `update_task`: only the given fields change.
@@ -98,9 +103,17 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "input::patch_id")]
     #[schemars(with = "Option<i32>")]
     pub blocked_by_task_id: Option<Option<i32>>,
-    /// Who makes the change (recorded in the task history).
+    /// Who makes the change (recorded in the task history). When it holds the task's lease, the write
+    /// renews it.
     #[serde(default)]
     pub changed_by: Option<String>,
+    /// Replaces the task's dependencies besides blocked_by_task_id; [] or null removes them all.
+    #[serde(default, deserialize_with = "input::patch")]
+    #[schemars(with = "Option<Vec<i32>>")]
+    pub depends_on: Option<Option<Vec<i32>>>,
+    /// The claim's token: the update is rejected when it is no longer the task's current lease.
+    #[serde(default)]
+    pub lease_token: Option<String>,
 }
 
 /// Result of `delete_task`.
@@ -168,6 +181,8 @@ pub fn get_with_relations(conn: &mut SqliteConnection, id: i32) -> DomainResult<
         comments: Vec::new(),
         links: Vec::new(),
         history: Vec::new(),
+        depends_on: super::dependencies::depends_on(conn, id)?,
+        dependents: super::dependencies::dependents(conn, id)?,
         relations_truncated: None,
     };
     let base = limits::json_len(&result);
@@ -234,6 +249,10 @@ pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Tas
     if let Some(blocker) = args.blocked_by_task_id {
         check_blocker(conn, None, blocker)?;
     }
+    for dep in args.depends_on.iter().flatten() {
+        super::dependencies::check_edge(conn, None, *dep, "depends_on")?;
+    }
+    context::act(conn, Some(&created_by), None)?;
     let row: TaskRow = diesel::insert_into(tasks::table)
         .values((
             tasks::title.eq(title),
@@ -249,6 +268,9 @@ pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Tas
         ))
         .returning(TaskRow::as_returning())
         .get_result(conn)?;
+    if let Some(deps) = &args.depends_on {
+        super::dependencies::replace(conn, row.id(), deps)?;
+    }
     hierarchy::propagate_status(conn, row.parent_task_id)?;
     blocking::to_view(conn, row)
 }
@@ -258,6 +280,8 @@ pub fn update(conn: &mut SqliteConnection, args: UpdateTask) -> DomainResult<Tas
     let limits = limits::current();
     let row = find_row(conn, "Task", args.id)?;
     let changed_by = text::optional_max("changed_by", args.changed_by.as_deref(), limits.name())?;
+    leases::check_token(conn, args.id, args.lease_token.as_deref())?;
+    context::act(conn, changed_by.as_deref(), None)?;
     let mut changes = TaskUpdate::new(&row);
     if let Some(title) = &args.title {
         changes.title(text::required_max("title", title, limits.title())?);
@@ -301,7 +325,19 @@ pub fn update(conn: &mut SqliteConnection, args: UpdateTask) -> DomainResult<Tas
         changes.blocker(blocker);
     }
     let updated = changes.apply(conn, changed_by.as_deref())?;
-    blocking::to_view(conn, updated.unwrap_or(row))
+    if let Some(deps) = &args.depends_on {
+        super::dependencies::replace(conn, args.id, deps.as_deref().unwrap_or_default())?;
+    }
+    // The holder's writes renew its lease; a write that ends the claim (complete, re-assign) ends it.
+    if let Some(by) = changed_by.as_deref() {
+        leases::renew_if_holder(conn, args.id, by)?;
+    }
+    leases::settle(conn, args.id)?;
+    let updated = match updated {
+        Some(row) if args.depends_on.is_none() => row,
+        _ => find_row(conn, "Task", args.id)?,
+    };
+    blocking::to_view(conn, updated)
 }
 
 /// Archives a task (any status). Archiving twice keeps the first `archived_at`.
@@ -321,6 +357,7 @@ pub fn archive(conn: &mut SqliteConnection, id: i32) -> DomainResult<Task> {
             None,
         )?;
         hierarchy::propagate_status(conn, row.parent_task_id)?;
+        leases::settle(conn, id)?;
     }
     get(conn, id)
 }

@@ -26,8 +26,10 @@ pub struct Task {
     pub updated_at: Option<String>,
     /// Null while the task is active.
     pub archived_at: Option<String>,
-    /// The blocker exists and is not complete.
+    /// A dependency (the blocker or any of depends_on) exists and is open: neither complete nor archived.
     pub is_currently_blocked: bool,
+    /// The claim's lease (holder, expires_at) while the task is claimed with one; null otherwise.
+    pub lease: Option<super::leases::LeaseInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -70,6 +72,10 @@ pub struct TaskWithRelations {
     pub comments: Vec<Comment>,
     pub links: Vec<Link>,
     pub history: Vec<HistoryEntry>,
+    /// The tasks this one waits for (its blocked_by_task_id included), each with id, title, status.
+    pub depends_on: Vec<super::dependencies::TaskRef>,
+    /// The tasks waiting for this one.
+    pub dependents: Vec<super::dependencies::TaskRef>,
     /// Only present when comments, links or history were cut to stay within the response size limit
     /// (TINYTASK_MAX_RESPONSE_BYTES): the names of the cut lists, which keep their oldest items. Read the
     /// rest with list_comments, list_links or get_task_history and `offset`.
@@ -105,7 +111,11 @@ fn parse_tags(raw: Option<String>) -> Vec<String> {
 impl Task {
     /// Builds the view; `blocked` is whether the blocker exists and is incomplete (computed by the caller in
     /// one batched query, not one query per row as 2.x did).
-    pub(super) fn from_row(row: TaskRow, blocked: bool) -> Task {
+    pub(super) fn from_row(
+        row: TaskRow,
+        blocked: bool,
+        lease: Option<super::leases::LeaseInfo>,
+    ) -> Task {
         Task {
             id: row.id(),
             title: row.title,
@@ -124,6 +134,7 @@ impl Task {
             updated_at: iso8601(row.updated_at),
             archived_at: iso8601(row.archived_at),
             is_currently_blocked: blocked,
+            lease,
         }
     }
 }

@@ -9,6 +9,7 @@ use super::subscriptions::Subscriptions;
 use super::tools::ToolRegistry;
 use super::{completion, lifecycle, logging, resources};
 use crate::domain::Board;
+use crate::domain::waiting::Stop;
 use serde_json::{Value, json};
 use std::sync::{Arc, Weak};
 
@@ -36,8 +37,9 @@ impl Engine {
         })
     }
 
-    /// Forgets a session that ended (its subscriptions stop).
+    /// Forgets a session that ended (its subscriptions stop, its waiting calls end without claiming).
     pub fn end_session(&self, session: &Session) {
+        session.close();
         self.subscriptions.forget(session);
     }
 
@@ -57,6 +59,17 @@ impl Engine {
             value.get("method").and_then(Value::as_str),
             Some("initialize" | "notifications/initialized")
         )
+    }
+
+    /// Whether a message is a call of a tool that may wait for the board to change (wait_for_task,
+    /// get_events): a transport that answers messages in order must run it aside (legacy SSE does).
+    pub fn may_wait(&self, value: &Value) -> bool {
+        value.get("method").and_then(Value::as_str) == Some("tools/call")
+            && value
+                .pointer("/params/name")
+                .and_then(Value::as_str)
+                .and_then(|name| self.tools.get(name))
+                .is_some_and(|tool| tool.waits)
     }
 
     /// Handles a decoded message or batch. `None` means nothing to send back (notifications, responses).
@@ -112,8 +125,8 @@ impl Engine {
         match jsonrpc::decode(value) {
             Err((id, err)) => Some(jsonrpc::failure(&id, &err)),
             Ok(Message::Response) => None,
-            Ok(Message::Notification { method, .. }) => {
-                Self::notification(session, &method);
+            Ok(Message::Notification { method, params }) => {
+                Self::notification(session, &method, &params);
                 None
             }
             Ok(Message::Request { id, method, params }) => {
@@ -129,8 +142,13 @@ impl Engine {
                 let session = Arc::clone(session);
                 let method_name = method.clone();
                 let version = version.clone();
+                // Dropped with this future: a request whose transport gave up on it stops waiting.
+                let (cancelled, _guard) = session.track_request(&id);
+                let in_task = Arc::clone(&session);
                 let outcome = tokio::spawn(async move {
-                    engine.request(&session, &method, params, version).await
+                    engine
+                        .request(&in_task, &method, params, version, cancelled)
+                        .await
                 })
                 .await;
                 Some(match outcome {
@@ -148,11 +166,16 @@ impl Engine {
         }
     }
 
-    fn notification(session: &Session, method: &str) {
+    fn notification(session: &Session, method: &str, params: &Value) {
         match method {
             "notifications/initialized" => session.mark_initialized(),
-            // Requests finish quickly and are not interruptible; a late cancel is simply ignored (PP2).
-            "notifications/cancelled" => {}
+            // Waiting calls (wait_for_task, get_events) stop; others finish quickly, and a cancel that
+            // arrives late or names an unknown request is ignored (PP2).
+            "notifications/cancelled" => {
+                if let Some(id) = params.get("requestId") {
+                    session.cancel_request(id);
+                }
+            }
             other => tracing::debug!(method = other, "ignoring notification"),
         }
     }
@@ -163,6 +186,7 @@ impl Engine {
         method: &str,
         params: Value,
         version_at_arrival: Option<String>,
+        cancelled: tokio::sync::watch::Receiver<bool>,
     ) -> Result<Json, RpcError> {
         match method {
             "initialize" => return lifecycle::initialize(session, &params).map(|v| to_json(&v)),
@@ -180,7 +204,8 @@ impl Engine {
             });
         };
         if method == "tools/call" {
-            return self.call_tool(session, params, &version).await;
+            let stop = Stop::new(vec![cancelled, session.closed()]);
+            return self.call_tool(session, params, &version, stop).await;
         }
         let result = match method {
             "tools/list" => Ok(self.tools.list(&version)),
@@ -201,6 +226,7 @@ impl Engine {
         session: &Session,
         params: Value,
         version: &str,
+        stop: Stop,
     ) -> Result<Json, RpcError> {
         let name = params.get("name").and_then(Value::as_str).ok_or_else(|| {
             RpcError::invalid_params("Invalid params: tools/call requires a string \"name\"")
@@ -211,7 +237,10 @@ impl Engine {
         })?;
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
         let started = std::time::Instant::now();
-        let outcome = self.tools.call(tool, &self.board, arguments, version).await;
+        let outcome = self
+            .tools
+            .call(tool, &self.board, arguments, version, stop)
+            .await;
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         let failed = outcome.error.is_some();
         tracing::debug!(tool = name, failed, elapsed_ms, "tools/call");

@@ -4,9 +4,12 @@
 
 use super::jsonrpc::Json;
 use super::protocol::McpLogLevel;
+use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -24,6 +27,10 @@ pub struct Session {
     state: Mutex<State>,
     /// Where notifications go: stdout for stdio, the SSE stream for HTTP (None while no stream is open).
     outbound: Mutex<Option<UnboundedSender<Json>>>,
+    /// Turns true when the session ends (waiting calls then stop without claiming).
+    closed: watch::Sender<bool>,
+    /// In-flight requests by JSON-RPC id (as JSON text), for `notifications/cancelled`.
+    cancels: Mutex<HashMap<String, watch::Sender<bool>>>,
 }
 
 impl Default for Session {
@@ -32,6 +39,29 @@ impl Default for Session {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             state: Mutex::default(),
             outbound: Mutex::default(),
+            closed: watch::channel(false).0,
+            cancels: Mutex::default(),
+        }
+    }
+}
+
+/// Cancels its request when dropped: when the request finished this changes nothing, and when the
+/// transport dropped it unfinished (its client disconnected) the request's waiting stops.
+pub struct RequestGuard<'a> {
+    session: &'a Session,
+    key: String,
+    cancel: watch::Sender<bool>,
+}
+
+impl Drop for RequestGuard<'_> {
+    fn drop(&mut self) {
+        self.cancel.send_replace(true);
+        let mut cancels = lock(&self.session.cancels);
+        if cancels
+            .get(&self.key)
+            .is_some_and(|c| c.same_channel(&self.cancel))
+        {
+            cancels.remove(&self.key);
         }
     }
 }
@@ -85,6 +115,39 @@ impl Session {
         lock(&self.outbound)
             .as_ref()
             .is_some_and(|tx| !tx.is_closed())
+    }
+
+    /// Ends the session for waiting calls: they stop without claiming.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Turns true when the session ends.
+    pub fn closed(&self) -> watch::Receiver<bool> {
+        self.closed.subscribe()
+    }
+
+    /// Registers an in-flight request: the receiver turns true when the client cancels it
+    /// (`notifications/cancelled`) or when the guard is dropped.
+    pub fn track_request(&self, id: &Value) -> (watch::Receiver<bool>, RequestGuard<'_>) {
+        let (cancel, cancelled) = watch::channel(false);
+        let key = id.to_string();
+        lock(&self.cancels).insert(key.clone(), cancel.clone());
+        (
+            cancelled,
+            RequestGuard {
+                session: self,
+                key,
+                cancel,
+            },
+        )
+    }
+
+    /// `notifications/cancelled` for `id`: a request still running stops waiting.
+    pub fn cancel_request(&self, id: &Value) {
+        if let Some(cancel) = lock(&self.cancels).get(&id.to_string()) {
+            cancel.send_replace(true);
+        }
     }
 
     /// Sends a server-initiated message; returns false when no stream is connected.

@@ -239,6 +239,7 @@ mod tests {
                 .iter()
                 .map(std::string::ToString::to_string)
                 .collect(),
+            events: 0,
         }
     }
 

@@ -82,8 +82,9 @@ where
         // Reap finished requests so the set does not grow without bound on long sessions.
         while in_flight.try_join_next().is_some() {}
     }
-    while in_flight.join_next().await.is_some() {}
+    // The client is gone: waiting calls end without claiming, then every request still running finishes.
     engine.end_session(&session);
+    while in_flight.join_next().await.is_some() {}
     session.set_outbound(None);
     drop(tx);
     writer.await.map_err(std::io::Error::other)??;

@@ -24,18 +24,20 @@ struct DatabaseFile {
     file: String,
 }
 
+/// The main database file of `pool`; `None` for an in-memory database.
+pub(super) fn database_path(pool: &DbPool) -> Option<PathBuf> {
+    let mut conn = pool.get().ok()?;
+    let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .get_result::<DatabaseFile>(&mut conn)
+        .ok()?
+        .file;
+    (!file.is_empty()).then(|| PathBuf::from(file))
+}
+
 impl FileGuard {
     /// The guard for the main database file of `pool`; `None` for an in-memory database.
     pub(super) fn new(pool: &DbPool) -> Option<Self> {
-        let mut conn = pool.get().ok()?;
-        let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
-            .get_result::<DatabaseFile>(&mut conn)
-            .ok()?
-            .file;
-        if file.is_empty() {
-            return None;
-        }
-        let path = PathBuf::from(file);
+        let path = database_path(pool)?;
         let meta = std::fs::metadata(&path).ok()?;
         Some(FileGuard {
             path,

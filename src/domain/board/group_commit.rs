@@ -37,6 +37,8 @@ pub(super) trait QueuedWrite: Send {
     /// Runs the write and keeps its result. `false` when the transaction did not survive it: SQLite
     /// rolled everything back, and the batch must start over.
     fn run(&mut self, conn: &mut SqliteConnection) -> bool;
+    /// What the last successful run changed (empty after a failed one).
+    fn take_changes(&mut self) -> Changes;
     /// How the kept result bears on the write path: `Some(Ok)` it succeeded, `Some(Err)` it failed
     /// because of the database, `None` it failed because of its input (or has not run).
     fn storage_outcome(&self) -> Option<Result<(), String>>;
@@ -49,6 +51,7 @@ pub(super) type Job = Box<dyn QueuedWrite>;
 struct Write<T, F> {
     op: F,
     result: Option<DomainResult<T>>,
+    changes: Changes,
     reply: oneshot::Sender<DomainResult<T>>,
 }
 
@@ -61,6 +64,7 @@ where
     Box::new(Write {
         op,
         result: None,
+        changes: Changes::default(),
         reply,
     })
 }
@@ -71,8 +75,16 @@ where
 {
     fn run(&mut self, conn: &mut SqliteConnection) -> bool {
         let (result, intact) = in_savepoint(conn, &mut self.op);
-        self.result = Some(result);
+        self.changes = match &result {
+            Ok((_, changes)) => changes.clone(),
+            Err(_) => Changes::default(),
+        };
+        self.result = Some(result.map(|(value, _)| value));
         intact
+    }
+
+    fn take_changes(&mut self) -> Changes {
+        std::mem::take(&mut self.changes)
     }
 
     fn storage_outcome(&self) -> Option<Result<(), String>> {
@@ -220,8 +232,8 @@ impl From<diesel::result::Error> for Abort {
     }
 }
 
-/// One IMMEDIATE transaction over the whole batch; on commit returns what it changed (drained from the
-/// connection's change-capture table, which savepoint rollbacks keep accurate).
+/// One IMMEDIATE transaction over the whole batch; on commit returns what it changed (what each write's
+/// `changes::flush` read from the change-capture table, which savepoint rollbacks keep accurate).
 fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
     let mut conn = match pool.get() {
         Ok(conn) => conn,
@@ -230,6 +242,7 @@ fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
     let (mut started, mut lost) = (false, None);
     let result = conn.immediate_transaction(|c| {
         started = true;
+        let mut changes = Changes::default();
         for (i, job) in batch.iter_mut().enumerate() {
             if !job.run(c) {
                 // Noted outside the closure too: diesel reports its own failed ROLLBACK (SQLite has
@@ -237,8 +250,9 @@ fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
                 lost = Some(i);
                 return Err(Abort::Lost(i));
             }
+            changes.merge(job.take_changes());
         }
-        changes::drain(c).map_err(Abort::Failed)
+        Ok::<_, Abort>(changes)
     });
     match (result, lost) {
         (_, Some(i)) | (Err(Abort::Lost(i)), None) => Attempt::Lost(i),
@@ -258,11 +272,15 @@ fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
 fn in_savepoint<T>(
     conn: &mut SqliteConnection,
     op: &mut impl FnMut(&mut SqliteConnection) -> DomainResult<T>,
-) -> (DomainResult<T>, bool) {
+) -> (DomainResult<(T, Changes)>, bool) {
     if let Err(e) = conn.batch_execute("SAVEPOINT tinytask_write") {
         return (Err(e.into()), false);
     }
-    let result = catch_unwind(AssertUnwindSafe(|| op(conn))).unwrap_or_else(|_| {
+    // The write's events are appended inside its own savepoint: they commit or roll back with it.
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        op(conn).and_then(|value| Ok((value, changes::flush(conn)?)))
+    }))
+    .unwrap_or_else(|_| {
         Err(DomainError::Unavailable(
             "the write failed unexpectedly and was rolled back".into(),
         ))

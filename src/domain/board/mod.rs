@@ -2,6 +2,7 @@
 //! group-commit writer thread. Neither ever runs on an async executor thread.
 
 mod file_guard;
+mod foreign;
 mod group_commit;
 mod probe;
 mod readers;
@@ -17,13 +18,26 @@ use group_commit::Job;
 use readers::ReadJob;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, RwLock};
-use tokio::sync::oneshot;
+use tokio::sync::{broadcast, oneshot, watch};
 use write_health::WriteHealth;
 
 /// Called after each committed write that changed something (on the writer thread; must not block).
 pub type ChangeListener = Box<dyn Fn(&Changes) + Send + Sync>;
 
 type Listeners = Arc<RwLock<Vec<ChangeListener>>>;
+
+/// What wakes a waiting call (wait_for_task, get_events with wait_secs) to look again.
+#[derive(Debug, Clone)]
+pub enum Wake {
+    /// A write of this process committed these changes.
+    Local(Arc<Changes>),
+    /// Another process (or connection) committed something: what, is unknown.
+    Foreign,
+}
+
+/// Wake-ups kept for a waiter that is busy looking; one that falls further behind is told it lagged and
+/// looks again, which is what it would have done anyway.
+const WAKE_BACKLOG: usize = 256;
 
 /// The shared task board. Cheap to clone (it holds the queues of its threads; the threads hold the pool);
 /// every transport uses the same one.
@@ -39,6 +53,10 @@ pub struct Board {
     readers: Sender<ReadJob>,
     /// What the writer saw of the write path (for `/health`).
     write_health: Arc<WriteHealth>,
+    /// Every committed change, for the waiting calls (see [`Wake`]).
+    wake: Arc<broadcast::Sender<Wake>>,
+    /// Turns true when the server stops: waiting calls end without claiming.
+    stopping: Arc<watch::Sender<bool>>,
 }
 
 impl Board {
@@ -47,10 +65,24 @@ impl Board {
         let readers = readers::start(&pool, (pool.max_size() as usize).saturating_sub(1).max(1));
         let listeners = Listeners::default();
         let write_health = Arc::new(WriteHealth::default());
+        let wake = Arc::new(broadcast::channel(WAKE_BACKLOG).0);
+        let own_events = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        foreign::start(
+            file_guard::database_path(&pool),
+            foreign::Shared {
+                wake: Arc::downgrade(&wake),
+                own_events: Arc::clone(&own_events),
+            },
+        );
         let writer = {
             let listeners = Arc::clone(&listeners);
+            let wake = Arc::clone(&wake);
             group_commit::start(pool, Arc::clone(&write_health), move |changes| {
+                own_events.fetch_add(changes.events as u64, std::sync::atomic::Ordering::Release);
                 publish(&listeners, changes);
+                if !changes.is_empty() && wake.receiver_count() > 0 {
+                    let _ = wake.send(Wake::Local(Arc::new(changes.clone())));
+                }
             })
         };
         Board {
@@ -58,7 +90,38 @@ impl Board {
             writer,
             readers,
             write_health,
+            wake,
+            stopping: Arc::new(watch::channel(false).0),
         }
+    }
+
+    /// Wake-ups for a waiting call; subscribe before looking, so no change between the look and the wait
+    /// is missed.
+    pub fn wakeups(&self) -> broadcast::Receiver<Wake> {
+        self.wake.subscribe()
+    }
+
+    /// Tells waiting calls that something changed that this process did not write (see
+    /// `db::commit_watch`).
+    pub fn wake_foreign(&self) {
+        if self.wake.receiver_count() > 0 {
+            let _ = self.wake.send(Wake::Foreign);
+        }
+    }
+
+    /// Whether any call is waiting (the commit watcher only runs while one is).
+    pub fn has_waiters(&self) -> bool {
+        self.wake.receiver_count() > 0
+    }
+
+    /// Turns true when the server stops.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
+    }
+
+    /// Ends every waiting call (server shutdown): they answer without claiming.
+    pub fn stop_waiters(&self) {
+        self.stopping.send_replace(true);
     }
 
     /// The failure of the most recent write that reached the database, if it failed because of the

@@ -90,6 +90,7 @@ fn move_task_hands_over_with_a_comment() {
             current_agent: "bob".into(),
             new_agent: "carol".into(),
             comment: " please review ".into(),
+            lease_token: None,
         },
     )
     .unwrap();
@@ -112,6 +113,7 @@ fn move_task_rules() {
                 current_agent: from.into(),
                 new_agent: "carol".into(),
                 comment: note.into(),
+                lease_token: None,
             },
         )
         .map_err(|e| e.to_string())
@@ -145,6 +147,7 @@ fn move_task_rules() {
             current_agent: "a".into(),
             new_agent: "b".into(),
             comment: "c".into(),
+            lease_token: None,
         },
     )
     .unwrap_err();

@@ -226,7 +226,8 @@ fn every_write_checks_its_text_limits() {
                     task_id: t.id,
                     current_agent: "a".into(),
                     new_agent: "b".into(),
-                    comment: long(31)
+                    comment: long(31),
+                    lease_token: None,
                 }
             )),
             over("comment", 31, 30, "TINYTASK_MAX_COMMENT_BYTES")

@@ -403,7 +403,15 @@ fn get_with_relations_includes_history() {
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(keys.first().map(|k| k.as_str()), Some("id"));
     assert_eq!(
-        &keys[keys.len() - 4..],
-        ["is_currently_blocked", "comments", "links", "history"]
+        &keys[keys.len() - 7..],
+        [
+            "is_currently_blocked",
+            "lease",
+            "comments",
+            "links",
+            "history",
+            "depends_on",
+            "dependents"
+        ]
     );
 }

@@ -2,7 +2,7 @@
 
 use super::def::{Effect, ToolDef};
 use crate::domain::input::TaskId;
-use crate::domain::{agents, subtasks, tasks};
+use crate::domain::{agents, claims, subtasks, tasks};
 
 pub fn tools() -> Vec<ToolDef> {
     vec![
@@ -78,11 +78,14 @@ pub fn tools() -> Vec<ToolDef> {
             "signup_for_task",
             "Claim next task",
             "Atomically claim the agent's most urgent idle task and set it to working. Tasks that are \
-             currently blocked (their blocker is not complete) are skipped. Safe when many agents call it at \
-             once: each task is claimed exactly once. Returns {agent, claimed, task, message}; claimed is false \
-             and task null when nothing is available (not an error).",
+             currently blocked (a dependency is neither complete nor archived) are skipped. With queue_name, claim \
+             from that queue's pool instead: its most urgent idle, unblocked task that is unassigned or assigned \
+             to agent_name (it becomes assigned to the agent). Safe when many agents and processes call it at \
+             once: each task is claimed exactly once. The claim takes a lease of lease_secs (default \
+             TINYTASK_LEASE_SECS; renew it with heartbeat). Returns {agent, claimed, task, message, lease}; claimed \
+             is false and task null when nothing is available (not an error).",
             Effect::Write,
-            |c, a: agents::AgentName| agents::signup(c, &a.agent_name),
+            claims::signup,
         ),
         ToolDef::new(
             "move_task",

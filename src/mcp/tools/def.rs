@@ -3,6 +3,7 @@
 use super::args::parse_arguments;
 use super::error::ToolError;
 use super::schema::schema_for;
+use crate::domain::waiting::Stop;
 use crate::domain::{Board, Conn, DomainError, DomainResult};
 use crate::mcp::jsonrpc::Json;
 use crate::mcp::protocol::{Tool, ToolAnnotations};
@@ -27,17 +28,31 @@ pub enum Effect {
     Destructive,
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-type Handler = dyn Fn(Board, Value) -> BoxFuture<Result<Json, ToolError>> + Send + Sync;
+type Handler = dyn Fn(Board, Value, Stop) -> BoxFuture<Result<Json, ToolError>> + Send + Sync;
+
+/// A tool that may wait for the board to change (wait_for_task, get_events): it gets the board itself,
+/// and the [`Stop`] that ends its wait when its client goes away.
+pub type WaitingOp<A, O> = fn(Board, A, Stop) -> BoxFuture<DomainResult<O>>;
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 pub struct ToolDef {
     pub name: &'static str,
     pub title: &'static str,
     pub description: &'static str,
     pub effect: Effect,
+    /// Whether calls may wait for the board to change (transports must not hold other work behind them).
+    pub waits: bool,
     input_schema: Arc<Map<String, Value>>,
     output_schema: Arc<Map<String, Value>>,
     handler: Arc<Handler>,
+}
+
+/// Straight to text: no intermediate `Value` tree for (possibly large) results.
+fn to_json_result<O: Serialize>(out: &O) -> Result<Json, ToolError> {
+    serde_json::value::to_raw_value(out).map_err(|e| {
+        ToolError::Domain(DomainError::Unavailable(format!("serializing result: {e}")))
+    })
 }
 
 impl ToolDef {
@@ -55,30 +70,66 @@ impl ToolDef {
         A: DeserializeOwned + JsonSchema + Clone + Send + 'static,
         O: Serialize + JsonSchema + Send + 'static,
     {
-        let handler = move |board: Board, arguments: Value| -> BoxFuture<Result<Json, ToolError>> {
+        let handler =
+            move |board: Board, arguments: Value, _: Stop| -> BoxFuture<Result<Json, ToolError>> {
+                Box::pin(async move {
+                    let args: A = parse_arguments(name, arguments)?;
+                    let out = if effect == Effect::Read {
+                        board.read(move |conn| op(conn, args)).await
+                    } else {
+                        // A write may run again after another write aborted its batch (group_commit), so
+                        // each run gets its own copy of the arguments.
+                        board.write(move |conn| op(conn, args.clone())).await
+                    }?;
+                    to_json_result(&out)
+                })
+            };
+        Self::build::<A, O>(name, title, description, effect, Arc::new(handler), false)
+    }
+
+    /// A tool that may wait (see [`WaitingOp`]); `effect` only drives its annotations, since the operation
+    /// runs its own reads and writes through the board.
+    pub fn waiting<A, O>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        effect: Effect,
+        op: WaitingOp<A, O>,
+    ) -> Self
+    where
+        A: DeserializeOwned + JsonSchema + Send + 'static,
+        O: Serialize + JsonSchema + Send + 'static,
+    {
+        let handler = move |board: Board,
+                            arguments: Value,
+                            stop: Stop|
+              -> BoxFuture<Result<Json, ToolError>> {
             Box::pin(async move {
                 let args: A = parse_arguments(name, arguments)?;
-                let out = if effect == Effect::Read {
-                    board.read(move |conn| op(conn, args)).await
-                } else {
-                    // A write may run again after another write aborted its batch (group_commit), so
-                    // each run gets its own copy of the arguments.
-                    board.write(move |conn| op(conn, args.clone())).await
-                }?;
-                // Straight to text: no intermediate `Value` tree for (possibly large) results.
-                serde_json::value::to_raw_value(&out).map_err(|e| {
-                    ToolError::Domain(DomainError::Unavailable(format!("serializing result: {e}")))
-                })
+                let out = op(board, args, stop).await?;
+                to_json_result(&out)
             })
         };
+        Self::build::<A, O>(name, title, description, effect, Arc::new(handler), true)
+    }
+
+    fn build<A: JsonSchema, O: JsonSchema>(
+        name: &'static str,
+        title: &'static str,
+        description: &'static str,
+        effect: Effect,
+        handler: Arc<Handler>,
+        waits: bool,
+    ) -> Self {
         ToolDef {
             name,
             title,
             description,
             effect,
+            waits,
             input_schema: Arc::new(schema_for::<A>()),
             output_schema: Arc::new(schema_for::<O>()),
-            handler: Arc::new(handler),
+            handler,
         }
     }
 
@@ -90,8 +141,13 @@ impl ToolDef {
         &self.output_schema
     }
 
-    pub(super) async fn invoke(&self, board: &Board, arguments: Value) -> Result<Json, ToolError> {
-        (self.handler)(board.clone(), arguments).await
+    pub(super) async fn invoke(
+        &self,
+        board: &Board,
+        arguments: Value,
+        stop: Stop,
+    ) -> Result<Json, ToolError> {
+        (self.handler)(board.clone(), arguments, stop).await
     }
 
     /// The `tools/list` entry.

@@ -2,6 +2,7 @@
 //! To add a tool: write the domain operation, then one `ToolDef::new(...)` entry in a catalog file.
 
 mod args;
+mod catalog_coordination;
 mod catalog_notes;
 mod catalog_queues;
 mod catalog_tasks;
@@ -18,6 +19,7 @@ use super::protocol::{
     CallToolResult, ContentBlock, ListToolsResult, has_structured_content, to_wire,
 };
 use crate::domain::Board;
+use crate::domain::waiting::Stop;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -33,6 +35,7 @@ impl ToolRegistry {
             .into_iter()
             .chain(catalog_queues::tools())
             .chain(catalog_notes::tools())
+            .chain(catalog_coordination::tools())
             .collect();
         let by_name = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();
         ToolRegistry { tools, by_name }
@@ -63,8 +66,9 @@ impl ToolRegistry {
         board: &Board,
         arguments: Value,
         version: &str,
+        stop: Stop,
     ) -> ToolOutcome {
-        match tool.invoke(board, arguments).await {
+        match tool.invoke(board, arguments, stop).await {
             Ok(output) => ToolOutcome {
                 result: tool_success(&output, has_structured_content(version)),
                 error: None,

@@ -1,8 +1,8 @@
 use super::*;
 use serde_json::json;
 
-/// The 30 tools of TinyTask 2.x plus get_task_history.
-const EXPECTED: [&str; 31] = [
+/// The 30 tools of TinyTask 2.x plus get_task_history, then the coordination tools (issue 11).
+const EXPECTED: [&str; 38] = [
     "create_task",
     "update_task",
     "get_task",
@@ -34,6 +34,13 @@ const EXPECTED: [&str; 31] = [
     "update_link",
     "delete_link",
     "list_links",
+    "wait_for_task",
+    "heartbeat",
+    "release_task",
+    "list_ready_tasks",
+    "add_dependency",
+    "remove_dependency",
+    "get_events",
 ];
 
 #[test]

@@ -87,13 +87,29 @@ pub async fn post_message(
     let body = read_json(payload, &state.settings).await?;
     label(req, &body);
     state.note_use(&session, &body);
+    // A call that may wait (wait_for_task, get_events with wait_secs) answers on the stream when it is
+    // done; the POST is accepted at once, as clients time POSTs out after a few seconds.
+    if state.engine.may_wait(&body) {
+        let handled = state.engine.handle_value(&session.mcp, body);
+        let mcp = Arc::clone(&session.mcp);
+        tokio::spawn(async move {
+            if let Some(reply) = handled.await {
+                mcp.notify(reply.json);
+            }
+        });
+        return Ok(accepted());
+    }
     // Handled before answering 202 so messages of one client are processed in the order it sent them.
     if let Some(reply) = state.engine.handle_value(&session.mcp, body).await
         && !session.mcp.notify(reply.json)
     {
         return Err(HttpError::LegacyStreamClosed);
     }
-    Ok(HttpResponse::Accepted()
+    Ok(accepted())
+}
+
+fn accepted() -> HttpResponse {
+    HttpResponse::Accepted()
         .content_type("text/plain")
-        .body("Accepted"))
+        .body("Accepted")
 }

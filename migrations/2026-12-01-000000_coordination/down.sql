@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS task_events;
+DROP TABLE IF EXISTS task_dependencies;
+DROP TABLE IF EXISTS task_leases;

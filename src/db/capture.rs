@@ -1,0 +1,148 @@
+//! Change capture: per-connection TEMP triggers that record every row change of a write, for two readers
+//! in `domain::changes` — live push (which tasks, agents and queues a commit touched) and the durable event
+//! feed (what changed, old → new, by whom).
+//!
+//! TEMP objects live only in their connection and never reach the database file, so the Node originals
+//! (and older TinyTask versions) opening the same file see nothing of this. Triggers see every change,
+//! including rows changed by foreign-key cascades and by parent-status propagation, which no tool-level
+//! bookkeeping would see. The capture table is transactional like any table: a write rolled back to its
+//! savepoint leaves no rows behind.
+//!
+//! `tinytask_context` holds at most one row, set by the domain for the write in progress (who acts, and
+//! for which task it means a claim, release, hand-over…); each captured row copies it at capture time.
+
+/// Run on every pooled connection (after the migrations created the tables the triggers watch).
+pub const CAPTURE_SQL: &str = "
+CREATE TEMP TABLE IF NOT EXISTS tinytask_context (actor TEXT, intent TEXT, task_id INTEGER);
+CREATE TEMP TABLE IF NOT EXISTS tinytask_changes (
+  seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, task_id INTEGER NOT NULL, row_id INTEGER,
+  agent TEXT, prior_agent TEXT, queue TEXT, prior_queue TEXT, old TEXT, new TEXT, actor TEXT, intent TEXT);
+
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_task_inserted AFTER INSERT ON main.tasks BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, new, actor, intent)
+  VALUES ('tasks', 'insert', NEW.id, NEW.id, NEW.assigned_to, NEW.queue_name, TASK_NEW,
+          (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context WHERE task_id = NEW.id));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_task_updated AFTER UPDATE ON main.tasks BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, prior_agent, queue, prior_queue, old, new, actor, intent)
+  VALUES ('tasks', 'update', NEW.id, NEW.id, NEW.assigned_to, OLD.assigned_to, NEW.queue_name, OLD.queue_name,
+          TASK_OLD, TASK_NEW,
+          (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context WHERE task_id = NEW.id));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_task_deleted AFTER DELETE ON main.tasks BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, prior_agent, prior_queue, old, actor, intent)
+  VALUES ('tasks', 'delete', OLD.id, OLD.id, OLD.assigned_to, OLD.queue_name, TASK_OLD,
+          (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context WHERE task_id = OLD.id));
+END;
+-- A task that closes (completes or is archived) or reopens changes whether its dependents are blocked:
+-- their subscribers, assignees' queues and queues are told, and waiting claims re-check.
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_dependents_touched AFTER UPDATE OF status, archived_at ON main.tasks
+WHEN (OLD.status = 'complete' OR OLD.archived_at IS NOT NULL) <> (NEW.status = 'complete' OR NEW.archived_at IS NOT NULL)
+BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue)
+  SELECT 'dependents', 'touch', d.id, NEW.id, d.assigned_to, d.queue_name FROM main.tasks d
+  WHERE d.blocked_by_task_id = NEW.id
+     OR d.id IN (SELECT task_id FROM main.task_dependencies WHERE depends_on_task_id = NEW.id);
+END;
+
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_inserted AFTER INSERT ON main.comments BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, new, actor)
+  VALUES ('comments', 'insert', NEW.task_id, NEW.id, NOTE_NEW, (SELECT actor FROM tinytask_context));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_updated AFTER UPDATE ON main.comments BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, new, actor)
+  VALUES ('comments', 'update', NEW.task_id, NEW.id, NOTE_OLD, NOTE_NEW, (SELECT actor FROM tinytask_context));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_deleted AFTER DELETE ON main.comments BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, actor)
+  VALUES ('comments', 'delete', OLD.task_id, OLD.id, NOTE_OLD, (SELECT actor FROM tinytask_context));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_inserted AFTER INSERT ON main.links BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, new, actor)
+  VALUES ('links', 'insert', NEW.task_id, NEW.id, LINK_NEW, (SELECT actor FROM tinytask_context));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_updated AFTER UPDATE ON main.links BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, new, actor)
+  VALUES ('links', 'update', NEW.task_id, NEW.id, LINK_OLD, LINK_NEW, (SELECT actor FROM tinytask_context));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_deleted AFTER DELETE ON main.links BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, actor)
+  VALUES ('links', 'delete', OLD.task_id, OLD.id, LINK_OLD, (SELECT actor FROM tinytask_context));
+END;
+
+-- Leases: the token is a secret of its holder and is never captured.
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_lease_inserted AFTER INSERT ON main.task_leases BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, new, actor, intent)
+  VALUES ('task_leases', 'insert', NEW.task_id, NEW.task_id, LEASE_NEW, (SELECT actor FROM tinytask_context),
+          (SELECT intent FROM tinytask_context WHERE task_id = NEW.task_id));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_lease_updated AFTER UPDATE ON main.task_leases BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, new, actor, intent)
+  VALUES ('task_leases', 'update', NEW.task_id, NEW.task_id, LEASE_OLD, LEASE_NEW, (SELECT actor FROM tinytask_context),
+          (SELECT intent FROM tinytask_context WHERE task_id = NEW.task_id));
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_lease_deleted AFTER DELETE ON main.task_leases BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, actor, intent)
+  VALUES ('task_leases', 'delete', OLD.task_id, OLD.task_id, LEASE_OLD, (SELECT actor FROM tinytask_context),
+          (SELECT intent FROM tinytask_context WHERE task_id = OLD.task_id));
+END;
+
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_dependency_inserted AFTER INSERT ON main.task_dependencies BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, new, actor)
+  SELECT 'task_dependencies', 'insert', NEW.task_id, NEW.depends_on_task_id, t.assigned_to, t.queue_name,
+         json_object('depends_on_task_id', NEW.depends_on_task_id), (SELECT actor FROM tinytask_context)
+  FROM main.tasks t WHERE t.id = NEW.task_id;
+END;
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_dependency_deleted AFTER DELETE ON main.task_dependencies BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, actor)
+  VALUES ('task_dependencies', 'delete', OLD.task_id, OLD.depends_on_task_id,
+          (SELECT assigned_to FROM main.tasks WHERE id = OLD.task_id),
+          (SELECT queue_name FROM main.tasks WHERE id = OLD.task_id),
+          json_object('depends_on_task_id', OLD.depends_on_task_id), (SELECT actor FROM tinytask_context));
+END;
+";
+
+/// The columns each trigger captures as JSON (timestamps and ids are left out: they are not "fields
+/// changed"; the row's id is the event's subject).
+const TASK_COLUMNS: &[&str] = &[
+    "title",
+    "description",
+    "status",
+    "assigned_to",
+    "previous_assigned_to",
+    "created_by",
+    "priority",
+    "tags",
+    "parent_task_id",
+    "queue_name",
+    "blocked_by_task_id",
+    "archived_at",
+];
+const NOTE_COLUMNS: &[&str] = &["task_id", "content", "created_by"];
+const LINK_COLUMNS: &[&str] = &["task_id", "url", "description", "created_by"];
+const LEASE_COLUMNS: &[&str] = &["agent", "expires_at", "pooled"];
+
+/// `json_object('a', ROW.a, …)` for the row alias `OLD` or `NEW`.
+fn json_of(row: &str, columns: &[&str]) -> String {
+    let pairs: Vec<String> = columns
+        .iter()
+        .map(|c| format!("'{c}', {row}.{c}"))
+        .collect();
+    format!("json_object({})", pairs.join(", "))
+}
+
+/// [`CAPTURE_SQL`] with its JSON placeholders expanded.
+pub fn capture_sql() -> String {
+    let mut sql = CAPTURE_SQL.to_string();
+    for (name, columns) in [
+        ("TASK", TASK_COLUMNS),
+        ("NOTE", NOTE_COLUMNS),
+        ("LINK", LINK_COLUMNS),
+        ("LEASE", LEASE_COLUMNS),
+    ] {
+        sql = sql
+            .replace(&format!("{name}_OLD"), &json_of("OLD", columns))
+            .replace(&format!("{name}_NEW"), &json_of("NEW", columns));
+    }
+    sql
+}

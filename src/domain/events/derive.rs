@@ -1,0 +1,261 @@
+//! Captured rows → events: one event per task, comment, link or dependency a write changed, with the
+//! fields that changed (old → new). Pure logic over the rows, so every rule is unit-tested below.
+
+use super::Captured;
+use serde_json::{Map, Value, json};
+
+/// An event before it is stored (the cursor and time are the database's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub kind: &'static str,
+    pub task_id: i32,
+    pub actor: Option<String>,
+    pub assignee: Option<String>,
+    pub prior_assignee: Option<String>,
+    pub queue: Option<String>,
+    pub prior_queue: Option<String>,
+    pub fields: Map<String, Value>,
+}
+
+/// What a group of captured rows is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    /// The task row and its lease (a claim changes both: one event).
+    Task(i32),
+    Comment(i32),
+    Link(i32),
+    /// Each dependency row change is its own event.
+    Dependency(i64),
+    /// Dependents whose blockers closed or reopened: live push only, no event.
+    Touched,
+}
+
+fn subject(row: &Captured) -> Subject {
+    let id = row.row_id.unwrap_or(row.task_id);
+    match row.tbl.as_str() {
+        "tasks" | "task_leases" => Subject::Task(row.task_id),
+        "comments" => Subject::Comment(id),
+        "links" => Subject::Link(id),
+        "task_dependencies" => Subject::Dependency(row.seq),
+        _ => Subject::Touched,
+    }
+}
+
+/// The events of one write's captured rows, in the order their subjects were first changed.
+pub fn events(rows: &[Captured]) -> Vec<Draft> {
+    let mut groups: Vec<(Subject, Vec<&Captured>)> = Vec::new();
+    for row in rows {
+        let s = subject(row);
+        if s == Subject::Touched {
+            continue;
+        }
+        match groups.iter_mut().find(|(g, _)| *g == s) {
+            Some((_, members)) => members.push(row),
+            None => groups.push((s, vec![row])),
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|(s, members)| match s {
+            Subject::Task(_) => task_event(&members),
+            Subject::Comment(_) => item_event(&members, "comment"),
+            Subject::Link(_) => item_event(&members, "link"),
+            Subject::Dependency(_) => Some(dependency_event(members[0])),
+            Subject::Touched => None,
+        })
+        .collect()
+}
+
+fn parse(json: Option<&str>) -> Option<Map<String, Value>> {
+    json.and_then(|s| serde_json::from_str(s).ok())
+}
+
+/// `field → {old, new}` for every field whose value differs (a missing side counts as null).
+fn diff(old: Option<&Map<String, Value>>, new: Option<&Map<String, Value>>) -> Map<String, Value> {
+    let empty = Map::new();
+    let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.dedup();
+    let mut out = Map::new();
+    for key in keys {
+        if out.contains_key(key) {
+            continue;
+        }
+        let (o, n) = (
+            old.get(key).unwrap_or(&Value::Null),
+            new.get(key).unwrap_or(&Value::Null),
+        );
+        if o != n {
+            out.insert(key.clone(), json!({"old": o, "new": n}));
+        }
+    }
+    out
+}
+
+/// Tags are stored as JSON array text; events show them as arrays (unparseable text stays text).
+fn tags_as_array(map: &mut Map<String, Value>) {
+    if let Some(Value::String(s)) = map.get("tags")
+        && let Ok(v @ Value::Array(_)) = serde_json::from_str::<Value>(s)
+    {
+        map.insert("tags".into(), v);
+    }
+}
+
+/// A lease as events show it: holder and expiry (ISO 8601), never the token.
+fn lease_view(map: Option<Map<String, Value>>) -> Value {
+    let Some(m) = map else { return Value::Null };
+    let expires = m
+        .get("expires_at")
+        .and_then(Value::as_i64)
+        .map(crate::domain::leases::iso_millis);
+    json!({"holder": m.get("agent"), "expires_at": expires, "pooled": m.get("pooled").and_then(Value::as_i64) == Some(1)})
+}
+
+fn task_event(members: &[&Captured]) -> Option<Draft> {
+    let first = members[0];
+    let task_rows: Vec<&&Captured> = members.iter().filter(|r| r.tbl == "tasks").collect();
+    let lease_rows: Vec<&&Captured> = members.iter().filter(|r| r.tbl == "task_leases").collect();
+    let created = task_rows.iter().any(|r| r.op == "insert");
+    let deleted = task_rows.iter().any(|r| r.op == "delete");
+    let mut old = task_rows.first().and_then(|r| parse(r.old.as_deref()));
+    let mut new = task_rows.last().and_then(|r| parse(r.new.as_deref()));
+    if let Some(m) = old.as_mut() {
+        tags_as_array(m);
+    }
+    if let Some(m) = new.as_mut() {
+        tags_as_array(m);
+    }
+    let mut fields = diff(old.as_ref(), new.as_ref());
+    if !deleted && let (Some(f), Some(l)) = (lease_rows.first(), lease_rows.last()) {
+        let (o, n) = (
+            lease_view(parse(f.old.as_deref())),
+            lease_view(parse(l.new.as_deref())),
+        );
+        if o != n {
+            fields.insert("lease".into(), json!({"old": o, "new": n}));
+        }
+    }
+    let intent = members.iter().find_map(|r| r.intent.as_deref());
+    let archived = fields
+        .get("archived_at")
+        .is_some_and(|c| c["old"].is_null() && !c["new"].is_null());
+    let kind = if created {
+        "task_created"
+    } else if deleted {
+        "task_deleted"
+    } else if let Some(kind) = intent.and_then(intent_kind) {
+        kind
+    } else if archived {
+        "task_archived"
+    } else if task_rows.is_empty() {
+        "lease_renewed"
+    } else {
+        "task_updated"
+    };
+    if fields.is_empty() && !created && !deleted && intent.is_none() {
+        return None; // e.g. only updated_at changed
+    }
+    let (agent, prior_agent) = endpoints(&task_rows, |r| (&r.agent, &r.prior_agent));
+    let (queue, prior_queue) = endpoints(&task_rows, |r| (&r.queue, &r.prior_queue));
+    Some(Draft {
+        kind,
+        task_id: first.task_id,
+        actor: first.actor.clone(),
+        assignee: agent,
+        prior_assignee: prior_agent,
+        queue,
+        prior_queue,
+        fields,
+    })
+}
+
+/// The value after the write (before it, for a deleted task) and, when it changed, the value before.
+fn endpoints<'a>(
+    rows: &[&&'a Captured],
+    pick: impl Fn(&'a Captured) -> (&'a Option<String>, &'a Option<String>),
+) -> (Option<String>, Option<String>) {
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return (None, None);
+    };
+    let before = if first.op == "insert" {
+        None
+    } else {
+        pick(first).1.clone()
+    };
+    let after = if last.op == "delete" {
+        before.clone()
+    } else {
+        pick(last).0.clone()
+    };
+    let prior = if before != after { before } else { None };
+    (after, prior)
+}
+
+fn intent_kind(intent: &str) -> Option<&'static str> {
+    use super::context::Intent::*;
+    [Claimed, Released, LeaseExpired, Moved]
+        .into_iter()
+        .map(super::context::Intent::kind)
+        .find(|k| *k == intent)
+}
+
+/// A comment or link event: added, changed, moved (to another task) or deleted.
+fn item_event(members: &[&Captured], what: &'static str) -> Option<Draft> {
+    let (first, last) = (members[0], members[members.len() - 1]);
+    let created = members.iter().any(|r| r.op == "insert");
+    let deleted = members.iter().any(|r| r.op == "delete");
+    if created && deleted {
+        return None; // added and removed within one write: nothing happened
+    }
+    let old = parse(first.old.as_deref());
+    let new = parse(last.new.as_deref());
+    let mut fields = diff(old.as_ref(), new.as_ref());
+    let moved = fields.contains_key("task_id") && !created && !deleted;
+    if !created && !deleted && fields.is_empty() {
+        return None;
+    }
+    let id = first.row_id;
+    fields.insert(
+        "id".into(),
+        json!({"old": if created { None } else { id }, "new": if deleted { None } else { id }}),
+    );
+    let kind = match (what, created, deleted, moved) {
+        ("comment", true, _, _) => "comment_added",
+        ("comment", _, true, _) => "comment_deleted",
+        ("comment", _, _, true) => "comment_moved",
+        ("comment", ..) => "comment_changed",
+        (_, true, _, _) => "link_added",
+        (_, _, true, _) => "link_deleted",
+        (_, _, _, true) => "link_moved",
+        _ => "link_changed",
+    };
+    Some(Draft {
+        kind,
+        task_id: last.task_id,
+        actor: first.actor.clone(),
+        assignee: None,
+        prior_assignee: None,
+        queue: None,
+        prior_queue: None,
+        fields,
+    })
+}
+
+fn dependency_event(row: &Captured) -> Draft {
+    let (kind, old, new) = match row.op.as_str() {
+        "insert" => ("dependency_added", Value::Null, json!(row.row_id)),
+        _ => ("dependency_removed", json!(row.row_id), Value::Null),
+    };
+    let mut fields = Map::new();
+    fields.insert("depends_on_task_id".into(), json!({"old": old, "new": new}));
+    Draft {
+        kind,
+        task_id: row.task_id,
+        actor: row.actor.clone(),
+        assignee: row.agent.clone(),
+        prior_assignee: None,
+        queue: row.queue.clone(),
+        prior_queue: None,
+        fields,
+    }
+}

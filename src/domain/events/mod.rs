@@ -1,0 +1,269 @@
+//! The durable event feed: every change, appended in the transaction of the change (see
+//! `domain::changes::flush`), read back in cursor order by `get_events`, pruned after the retention period.
+//!
+//! `task_history` stays what it was in 2.x — the per-task audit of chosen fields, in its own shape — and is
+//! written by the domain as before; the feed is the board-wide, ordered log of everything, derived from
+//! the row changes themselves, so no operation can forget to report one.
+
+pub mod context;
+pub mod derive;
+
+use super::limits;
+use super::{DomainError, DomainResult, input};
+use crate::db::schema::task_events as e;
+use derive::Draft;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One captured row change (see `db::capture`).
+#[derive(Debug, Clone, Default, QueryableByName)]
+pub struct Captured {
+    #[diesel(sql_type = BigInt)]
+    pub seq: i64,
+    #[diesel(sql_type = Text)]
+    pub tbl: String,
+    #[diesel(sql_type = Text)]
+    pub op: String,
+    #[diesel(sql_type = Integer)]
+    pub task_id: i32,
+    #[diesel(sql_type = Nullable<Integer>)]
+    pub row_id: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub agent: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub prior_agent: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub queue: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub prior_queue: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub old: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub new: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub actor: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub intent: Option<String>,
+}
+
+/// Appends events to the feed (inside the write's transaction).
+pub(crate) fn append(conn: &mut SqliteConnection, drafts: &[Draft]) -> DomainResult<()> {
+    for d in drafts {
+        diesel::insert_into(e::table)
+            .values((
+                e::kind.eq(d.kind),
+                e::task_id.eq(d.task_id),
+                e::actor.eq(&d.actor),
+                e::assignee.eq(&d.assignee),
+                e::prior_assignee.eq(&d.prior_assignee),
+                e::queue.eq(&d.queue),
+                e::prior_queue.eq(&d.prior_queue),
+                e::fields.eq(Value::Object(d.fields.clone()).to_string()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// One event of the feed.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Event {
+    /// Strictly increasing position in the feed; pass the last one seen as `after`.
+    pub cursor: i64,
+    /// When the change committed (ISO 8601 UTC, milliseconds).
+    pub at: String,
+    /// task_created, task_updated, task_claimed, task_released, lease_expired, lease_renewed, task_moved,
+    /// task_archived, task_deleted, comment_added/changed/moved/deleted, link_added/changed/moved/deleted,
+    /// dependency_added, dependency_removed.
+    pub kind: String,
+    pub task_id: Option<i32>,
+    /// Who made the change (null when the tool names no one; tinytask:propagation, tinytask:lease for
+    /// changes TinyTask makes itself).
+    pub actor: Option<String>,
+    /// The task's assignee after the change (before it, for a deletion).
+    pub assignee: Option<String>,
+    /// The assignee before the change, when it changed.
+    pub prior_assignee: Option<String>,
+    /// The task's queue after the change (before it, for a deletion).
+    pub queue: Option<String>,
+    /// The queue before the change, when it changed.
+    pub prior_queue: Option<String>,
+    /// Each changed field: {"old": …, "new": …}.
+    pub fields: Map<String, Value>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = e)]
+struct EventRow {
+    cursor: i64,
+    at: String,
+    kind: String,
+    task_id: Option<i32>,
+    actor: Option<String>,
+    assignee: Option<String>,
+    prior_assignee: Option<String>,
+    queue: Option<String>,
+    prior_queue: Option<String>,
+    fields: String,
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Event {
+            cursor: r.cursor,
+            at: r.at,
+            kind: r.kind,
+            task_id: r.task_id,
+            actor: r.actor,
+            assignee: r.assignee,
+            prior_assignee: r.prior_assignee,
+            queue: r.queue,
+            prior_queue: r.prior_queue,
+            fields: serde_json::from_str(&r.fields).unwrap_or_default(),
+        }
+    }
+}
+
+/// Arguments of `get_events`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetEvents {
+    /// Return events after this cursor (default 0: from the oldest retained event). Pass next_cursor.
+    #[serde(default, deserialize_with = "input::opt_int")]
+    #[schemars(with = "Option<i64>")]
+    pub after: Option<i64>,
+    /// Most events to return, 1-1000 (default 100).
+    #[serde(default, deserialize_with = "input::opt_int")]
+    #[schemars(with = "Option<i64>")]
+    pub limit: Option<i64>,
+    /// Only events of this task.
+    #[serde(default, deserialize_with = "input::opt_id")]
+    #[schemars(with = "Option<i32>")]
+    pub task_id: Option<i32>,
+    /// Only events this agent made or that concern a task assigned to it (before or after the change).
+    #[serde(default)]
+    pub agent_name: Option<String>,
+    /// Only events of tasks in this queue (before or after the change).
+    #[serde(default)]
+    pub queue_name: Option<String>,
+    /// When no event matches yet, wait up to this many seconds (0-300, default 0) for one to commit.
+    #[serde(default, deserialize_with = "input::opt_int")]
+    #[schemars(with = "Option<i64>")]
+    pub wait_secs: Option<i64>,
+}
+
+pub const MAX_WAIT_SECS: i64 = 300;
+const DEFAULT_LIMIT: i64 = 100;
+const MAX_LIMIT: i64 = 1000;
+
+impl GetEvents {
+    /// Checks every argument (before any waiting), naming the parameter and its allowed values.
+    pub fn validate(&self) -> DomainResult<()> {
+        if let Some(a) = self.after.filter(|a| *a < 0) {
+            return Err(DomainError::invalid(
+                "after",
+                format!("must be a cursor ≥ 0, got {a}"),
+            ));
+        }
+        if let Some(l) = self.limit.filter(|l| !(1..=MAX_LIMIT).contains(l)) {
+            return Err(DomainError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}, got {l}"),
+            ));
+        }
+        if let Some(w) = self.wait_secs.filter(|w| !(0..=MAX_WAIT_SECS).contains(w)) {
+            return Err(DomainError::invalid(
+                "wait_secs",
+                format!("must be between 0 and {MAX_WAIT_SECS}, got {w}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Result of `get_events`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct EventPage {
+    pub count: usize,
+    pub events: Vec<Event>,
+    /// Pass as `after` to continue: the last returned event, or (when none matched) the newest event the
+    /// read saw, so filtered reads do not scan the same events again.
+    pub next_cursor: i64,
+    /// More matching events follow (the limit or the response size limit was reached).
+    pub has_more: bool,
+    /// The oldest event still retained (older ones were pruned); null when the feed is empty. An `after`
+    /// below oldest_cursor - 1 means events were missed.
+    pub oldest_cursor: Option<i64>,
+}
+
+/// Events matching `args` after `args.after`, in cursor order.
+pub fn page(conn: &mut SqliteConnection, args: &GetEvents) -> DomainResult<EventPage> {
+    args.validate()?;
+    let after = args.after.unwrap_or(0);
+    let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
+    let mut query = e::table
+        .filter(e::cursor.gt(after))
+        .order(e::cursor.asc())
+        .select(EventRow::as_select())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(task) = args.task_id {
+        query = query.filter(e::task_id.eq(task));
+    }
+    if let Some(agent) = args.agent_name.as_deref() {
+        query = query.filter(
+            e::actor
+                .eq(agent)
+                .or(e::assignee.eq(agent))
+                .or(e::prior_assignee.eq(agent)),
+        );
+    }
+    if let Some(queue) = args.queue_name.as_deref() {
+        query = query.filter(e::queue.eq(queue).or(e::prior_queue.eq(queue)));
+    }
+    let rows: Vec<EventRow> = query.load(conn)?;
+    let (newest, oldest): (Option<i64>, Option<i64>) = e::table
+        .select((diesel::dsl::max(e::cursor), diesel::dsl::min(e::cursor)))
+        .get_result(conn)?;
+    let mut events: Vec<Event> = rows.into_iter().map(Event::from).collect();
+    let mut has_more = events.len() as i64 > limit;
+    events.truncate(limit as usize);
+    let cap = limits::current().response_bytes;
+    has_more |= limits::fit(&mut events, 160, cap);
+    let next_cursor = match events.last() {
+        Some(last) if has_more => last.cursor,
+        Some(last) => last.cursor.max(newest.unwrap_or(0)),
+        None => after.max(newest.unwrap_or(0)),
+    };
+    Ok(EventPage {
+        count: events.len(),
+        events,
+        next_cursor,
+        has_more,
+        oldest_cursor: oldest,
+    })
+}
+
+/// The newest cursor (0 when the feed is empty).
+pub fn newest(conn: &mut SqliteConnection) -> DomainResult<i64> {
+    Ok(e::table
+        .select(diesel::dsl::max(e::cursor))
+        .get_result::<Option<i64>>(conn)?
+        .unwrap_or(0))
+}
+
+/// Deletes up to `batch` events older than `days` days, oldest first; returns how many. Cursor order is
+/// time order, so the scan stops at the first `batch` events instead of reading the whole feed.
+pub fn prune(conn: &mut SqliteConnection, days: u32, batch: i64) -> DomainResult<usize> {
+    Ok(diesel::sql_query(
+        "DELETE FROM task_events WHERE cursor IN (SELECT cursor FROM \
+           (SELECT cursor, at FROM task_events ORDER BY cursor LIMIT ?) \
+         WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))",
+    )
+    .bind::<BigInt, _>(batch)
+    .bind::<Text, _>(format!("-{days} days"))
+    .execute(conn)?)
+}
