@@ -56,9 +56,9 @@ STATUSES = ("idle", "working", "complete")
 TASK_KEYS = [
     "id", "title", "description", "status", "assigned_to", "previous_assigned_to", "created_by", "priority",
     "tags", "parent_task_id", "queue_name", "blocked_by_task_id", "created_at", "updated_at", "archived_at",
-    "is_currently_blocked",
+    "is_currently_blocked", "lease",
 ]
-TASK_WITH_RELATIONS_KEYS = TASK_KEYS + ["comments", "links", "history"]
+TASK_WITH_RELATIONS_KEYS = TASK_KEYS + ["comments", "links", "history", "depends_on", "dependents"]
 TASK_WITH_SUBTASKS_KEYS = TASK_KEYS + ["subtasks", "subtask_count"]
 COMMENT_KEYS = ["id", "task_id", "content", "created_by", "created_at", "updated_at"]
 LINK_KEYS = ["id", "task_id", "url", "description", "created_by", "created_at"]
@@ -69,17 +69,17 @@ HISTORY_KEYS = ["id", "task_id", "field_name", "old_value", "new_value", "change
 # (for paging a list cut at the response size limit); 2.x had none.
 TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "create_task": (["title", "created_by"], ["description", "assigned_to", "priority", "tags", "parent_task_id",
-                                              "queue_name", "blocked_by_task_id"]),
+                                              "queue_name", "blocked_by_task_id", "depends_on"]),
     "update_task": (["id"], ["title", "description", "status", "assigned_to", "priority", "tags", "parent_task_id",
-                             "queue_name", "blocked_by_task_id", "changed_by"]),
+                             "queue_name", "blocked_by_task_id", "changed_by", "depends_on", "lease_token"]),
     "get_task": (["id"], []),
     "delete_task": (["id"], []),
     "archive_task": (["id"], []),
     "list_tasks": ([], ["assigned_to", "status", "exclude_status", "include_archived", "limit", "offset",
                         "queue_name", "parent_task_id", "exclude_subtasks"]),
     "get_my_queue": (["agent_name"], ["offset"]),
-    "signup_for_task": (["agent_name"], []),
-    "move_task": (["task_id", "current_agent", "new_agent", "comment"], []),
+    "signup_for_task": (["agent_name"], ["queue_name", "lease_secs"]),
+    "move_task": (["task_id", "current_agent", "new_agent", "comment"], ["lease_token"]),
     "create_subtask": (["parent_task_id", "title", "created_by"], ["description", "assigned_to", "priority", "tags",
                                                                    "queue_name"]),
     "get_subtasks": (["parent_task_id"], ["recursive", "include_archived", "offset"]),
@@ -104,14 +104,25 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "delete_link": (["id"], []),
     "list_links": (["task_id"], ["offset"]),
     "get_task_history": (["task_id"], ["offset"]),
+    # Agent coordination (issue 11; docs/TOOLS.md "Coordination").
+    "wait_for_task": (["agent_name"], ["queue_name", "timeout_secs", "lease_secs"]),
+    "heartbeat": (["task_id", "agent_name"], ["lease_token"]),
+    "release_task": (["task_id", "agent_name"], ["comment", "lease_token"]),
+    "list_ready_tasks": ([], ["agent_name", "queue_name", "limit"]),
+    "add_dependency": (["task_id", "depends_on_task_id"], ["changed_by"]),
+    "remove_dependency": (["task_id", "depends_on_task_id"], ["changed_by"]),
+    "get_events": ([], ["after", "limit", "task_id", "agent_name", "queue_name", "wait_secs"]),
 }
-assert len(TOOL_PARAMS) == 31
+# The 31 tools of TinyTask 2.x (with get_task_history) and the coordination tools.
+TOOL_COUNT = 38
+assert len(TOOL_PARAMS) == TOOL_COUNT
 
 READ_ONLY_TOOLS = {
     "get_task", "list_tasks", "get_my_queue", "get_subtasks", "get_task_with_subtasks", "list_queues",
     "get_queue_stats", "get_queue_tasks", "list_comments", "get_comment", "list_links", "get_task_history",
+    "list_ready_tasks", "get_events",
 }
-DELETE_TOOLS = {"delete_task", "delete_comment", "delete_link"}
+DELETE_TOOLS = {"delete_task", "delete_comment", "delete_link", "remove_dependency"}
 
 RESOURCES = {"tasks://active", "tasks://archived", "queue://list"}
 RESOURCE_TEMPLATES = {

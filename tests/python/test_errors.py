@@ -21,10 +21,10 @@ pytestmark = pytest.mark.anyio
 UNKNOWN = 987654  # an id that never exists in this module's database
 
 ID_PARAMS = {"id", "task_id", "parent_task_id", "blocked_by_task_id", "subtask_id", "new_parent_id", "comment_id",
-             "to_task_id"}
-INT_PARAMS = {"priority", "limit", "offset"}
+             "to_task_id", "depends_on_task_id"}
+INT_PARAMS = {"priority", "limit", "offset", "lease_secs", "timeout_secs", "after", "wait_secs"}
 BOOL_PARAMS = {"include_archived", "exclude_subtasks", "recursive"}
-ARRAY_PARAMS = {"tags", "exclude_status"}
+ARRAY_PARAMS = {"tags", "exclude_status", "depends_on"}
 
 # Valid arguments per tool ("$X" placeholders are replaced by the ids created in the fixture).
 BASE_ARGS: dict[str, dict[str, Any]] = {
@@ -59,6 +59,13 @@ BASE_ARGS: dict[str, dict[str, Any]] = {
     "delete_link": {"id": "$VL"},
     "list_links": {"task_id": "$T1"},
     "get_task_history": {"task_id": "$T1"},
+    "wait_for_task": {"agent_name": "nobody", "timeout_secs": 0},
+    "heartbeat": {"task_id": "$T1", "agent_name": "nobody"},
+    "release_task": {"task_id": "$T1", "agent_name": "nobody"},
+    "list_ready_tasks": {},
+    "add_dependency": {"task_id": "$T1", "depends_on_task_id": "$T2"},
+    "remove_dependency": {"task_id": "$T1", "depends_on_task_id": "$T2"},
+    "get_events": {},
 }
 assert set(BASE_ARGS) == set(TOOL_PARAMS)
 
@@ -130,9 +137,16 @@ def _cases() -> list[Any]:
         ("delete_link", {"id": UNKNOWN}),
         ("list_links", {"task_id": UNKNOWN}),
         ("get_task_history", {"task_id": UNKNOWN}),
+        ("heartbeat", {"task_id": UNKNOWN, "agent_name": "a"}),
+        ("release_task", {"task_id": UNKNOWN, "agent_name": "a"}),
+        ("add_dependency", {"task_id": UNKNOWN, "depends_on_task_id": "$T2"}),
+        ("add_dependency", {"task_id": "$T1", "depends_on_task_id": UNKNOWN}),
+        ("remove_dependency", {"task_id": UNKNOWN, "depends_on_task_id": "$T2"}),
+        ("create_task", {"title": "x", "created_by": "x", "depends_on": [UNKNOWN]}),
+        ("update_task", {"id": "$T1", "depends_on": [UNKNOWN]}),
     ]
     for tool, args in unknown_id_cases:
-        param = next(k for k, v in args.items() if v == UNKNOWN)
+        param = next(k for k, v in args.items() if v in (UNKNOWN, [UNKNOWN]))
         add(f"{tool}-unknown-id-{param}", tool, args, [str(UNKNOWN)])
 
     # bad enum values: the message names the parameter and lists the allowed values

@@ -11,7 +11,7 @@ import anyio
 import httpx2
 import pytest
 
-from conftest import LATEST_VERSION, assert_task, compact
+from conftest import LATEST_VERSION, TOOL_COUNT, assert_task, compact
 from http_support import (
     RawLegacyStream,
     http_server,  # noqa: F401  (fixture)
@@ -38,7 +38,7 @@ async def test_legacy_sdk_client_runs_the_workflow(http_server, path):
             got = await run_workflow(tt, f"legacy{path.replace('/', '-')}")
             # tools/list and ping over the legacy transport too
             tools = (await tt.session.list_tools()).tools
-            assert len(tools) == 31
+            assert len(tools) == TOOL_COUNT
             assert await tt.session.send_ping() is not None
     # the same board through Streamable HTTP
     async with streamable_session(http_server) as other:

@@ -11,7 +11,7 @@ import httpx2
 import pytest
 from mcp import Client
 
-from conftest import LATEST_VERSION, TOOL_PARAMS, assert_task, assert_task_with_relations, compact
+from conftest import LATEST_VERSION, TOOL_COUNT, TOOL_PARAMS, assert_task, assert_task_with_relations, compact
 from http_support import (
     ACCEPT_BOTH,
     http_server,  # noqa: F401  (fixture)
@@ -42,7 +42,7 @@ async def test_streamable_tools_list_has_the_31_tools(http_server):
         with anyio.fail_after(10):
             tools = (await tt.session.list_tools()).tools
         names = [t.name for t in tools]
-        assert len(names) == 31 and set(names) == set(TOOL_PARAMS), sorted(names)
+        assert len(names) == TOOL_COUNT and set(names) == set(TOOL_PARAMS), sorted(names)
 
 
 async def test_streamable_multi_agent_workflow(http_server):

@@ -17,6 +17,7 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.types import ResourceTemplateReference
 
 from conftest import (
+    TOOL_COUNT,
     DELETE_TOOLS,
     LATEST_VERSION,
     LEGACY_VERSIONS,
@@ -54,7 +55,7 @@ async def test_sdk_negotiates_latest_version_and_declares_capabilities(tt):
 async def test_tools_list_has_exactly_the_31_tools(tt):
     tools = (await tt.session.list_tools()).tools
     names = [t.name for t in tools]
-    assert len(names) == 31 and len(set(names)) == 31
+    assert len(names) == TOOL_COUNT and len(set(names)) == TOOL_COUNT
     assert set(names) == set(TOOL_PARAMS)
 
 
@@ -288,7 +289,7 @@ def test_initialize_negotiates_protocol_version(raw, requested, expected):
     assert isinstance(result["capabilities"], dict) and "tools" in result["capabilities"]
     assert result["serverInfo"]["name"] and result["serverInfo"]["version"]
     assert s.result("ping") == {}
-    assert len(s.result("tools/list")["tools"]) == 31
+    assert len(s.result("tools/list")["tools"]) == TOOL_COUNT
 
 
 def test_server_discover_before_initialize_is_an_error_not_silence(raw):
@@ -398,7 +399,7 @@ def test_batch_accepted_when_2025_03_26_negotiated(raw):
     by_id = {r["id"]: r for r in resp}
     assert sorted(by_id) == [1, 2], resp
     assert by_id[1]["result"] == {}
-    assert len(by_id[2]["result"]["tools"]) == 31
+    assert len(by_id[2]["result"]["tools"]) == TOOL_COUNT
 
 
 @pytest.mark.parametrize("version", ["2024-11-05", "2025-06-18", "2025-11-25"])

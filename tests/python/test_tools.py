@@ -661,9 +661,10 @@ async def test_get_task_history_shape(tt):
 
 
 def test_this_module_calls_every_tool():
-    """Guards the '31 tools at least once' promise of this module."""
+    """Guards the '31 tools at least once' promise of this module (the coordination tools have their own
+    modules, test_coordination_*.py)."""
     from conftest import TOOL_PARAMS
 
     source = open(__file__, encoding="utf-8").read()
-    missing = [name for name in TOOL_PARAMS if f'"{name}"' not in source]
+    missing = [name for name in list(TOOL_PARAMS)[:31] if f'"{name}"' not in source]
     assert missing == [], f"tools never called in test_tools.py: {missing}"
