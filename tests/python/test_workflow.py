@@ -164,12 +164,16 @@ async def test_completing_blocker_unblocks_and_signup_then_claims_it(tt):
     assert claim["task"]["status"] == "working"
 
 
-async def test_archived_incomplete_blocker_still_blocks(tt):
+async def test_archived_blocker_no_longer_blocks(tt):
+    # 2.x kept an archived-but-incomplete blocker blocking forever; issue 11 counts archiving among what
+    # closes a dependency (docs/TOOLS.md, Objects), for blocked_by_task_id as for depends_on.
     a = await tt.create("A", ARCHITECT)
     b = await tt.create("B", ARCHITECT, assigned_to=CODER, blocked_by_task_id=a["id"])
-    await tt.call("archive_task", {"id": a["id"]})
-    assert (await tt.get(b["id"]))["is_currently_blocked"] is True
     assert (await tt.call("signup_for_task", {"agent_name": CODER}))["claimed"] is False
+    await tt.call("archive_task", {"id": a["id"]})
+    assert (await tt.get(b["id"]))["is_currently_blocked"] is False
+    claim = await tt.call("signup_for_task", {"agent_name": CODER})
+    assert claim["claimed"] is True and claim["task"]["id"] == b["id"]
 
 
 async def test_get_my_queue_includes_blocked_tasks(tt):
@@ -189,7 +193,7 @@ async def test_signup_claims_highest_priority_idle_task_and_sets_working(tt):
     high = await tt.create("high", ARCHITECT, assigned_to=CODER, priority=8)
     await tt.create("other agent", ARCHITECT, assigned_to=REVIEWER, priority=99)
     claim = await tt.call("signup_for_task", {"agent_name": CODER})
-    assert list(claim.keys()) == ["agent", "claimed", "task", "message"]
+    assert list(claim.keys()) == ["agent", "claimed", "task", "message", "lease"]
     assert claim["agent"] == CODER and claim["claimed"] is True and isinstance(claim["message"], str)
     assert_task_with_relations(claim["task"], id=high["id"], status="working", assigned_to=CODER)
     assert (await tt.get(low["id"]))["status"] == "idle"

@@ -2,6 +2,7 @@
 
 mod agents;
 mod blocking;
+mod coordination;
 mod hierarchy;
 mod limits;
 mod notes;
