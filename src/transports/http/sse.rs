@@ -2,7 +2,7 @@
 //! channel become `event: message` events; keep-alive comments every 15 s (P3); the stream ends when the
 //! client goes away, the session is closed, or the server shuts down (so clients reconnect later).
 
-use crate::mcp::jsonrpc::Json;
+use crate::mcp::jsonrpc::{Json, Reply};
 use actix_web::HttpResponse;
 use actix_web::Responder;
 use actix_web_lab::sse;
@@ -11,6 +11,36 @@ use tokio::sync::{mpsc, watch};
 
 /// Keep-alive comment interval: well under common proxy (60 s) and client (300 s) idle timeouts.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Keep-alive of a waiting call's answer stream: short, so a client that went away is noticed (its
+/// stream's write fails) within a few seconds.
+pub const WAITING_KEEP_ALIVE: Duration = Duration::from_secs(1);
+
+/// The answer to a POST whose call may wait (wait_for_task, get_events with wait_secs) as an SSE stream:
+/// comments keep it alive until the reply is one `message` event. When the client goes away, actix drops
+/// the stream, and with it `handled`: the call stops waiting and claims nothing.
+pub fn waiting_answer(
+    req: &actix_web::HttpRequest,
+    handled: impl std::future::Future<Output = Option<Reply>> + Send + 'static,
+) -> HttpResponse {
+    let (tx, rx) = mpsc::channel::<sse::Event>(1);
+    tokio::spawn(async move {
+        tokio::select! {
+            reply = handled => if let Some(reply) = reply {
+                let event = sse::Data::new(String::from(Box::<str>::from(reply.json))).event("message");
+                let _ = tx.send(event.into()).await;
+            },
+            () = tx.closed() => {}
+        }
+    });
+    sse::Sse::from_infallible_receiver(rx)
+        .with_keep_alive(WAITING_KEEP_ALIVE)
+        .customize()
+        .insert_header(("Cache-Control", "no-cache, no-transform"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .respond_to(req)
+        .map_into_boxed_body()
+}
 
 /// Builds the streaming response. `first` is sent before any message (the legacy `endpoint` event);
 /// `on_close` runs once when the stream ends, whatever the reason.

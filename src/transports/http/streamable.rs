@@ -78,7 +78,8 @@ pub async fn post(
     }
     require_json(&req)?;
     check_length(&req, state.settings.max_body_bytes)?;
-    let format = match accepts(&req) {
+    let accept = accepts(&req);
+    let format = match &accept {
         a if a.json => Format::Json,
         a if a.sse => Format::Sse,
         _ => return Err(HttpError::AcceptsNeither),
@@ -91,6 +92,12 @@ pub async fn post(
     let (session, created) = session_for(&req, &state, &body, id)?;
     // A session this POST created holds nothing but this initialize, which never shows use.
     state.note_use(&session, &body);
+    // A call that may wait is answered as a stream (H9 allows SSE for any request), so a client that
+    // goes away is noticed and its wait claims nothing.
+    if accept.sse && !created && state.engine.may_wait(&body) {
+        let handled = state.engine.handle_value(&session.mcp, body);
+        return Ok(sse::waiting_answer(&req, handled));
+    }
     let post = Post::new(Arc::clone(&session), created, &body, format);
     let reply = state.engine.handle_value(&session.mcp, body).await;
     Ok(post.answer(&state, reply))
