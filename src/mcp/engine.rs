@@ -143,7 +143,7 @@ impl Engine {
                 let method_name = method.clone();
                 let version = version.clone();
                 // Dropped with this future: a request whose transport gave up on it stops waiting.
-                let (cancelled, _guard) = session.track_request(&id);
+                let (cancelled, guard) = session.track_request(&id);
                 let in_task = Arc::clone(&session);
                 let outcome = tokio::spawn(async move {
                     engine
@@ -151,6 +151,11 @@ impl Engine {
                         .await
                 })
                 .await;
+                // PP2: the receiver of a cancelled request SHOULD NOT respond to it.
+                if guard.cancelled_by_client() {
+                    tracing::debug!(method = %method_name, "request cancelled by the client; not answered");
+                    return None;
+                }
                 Some(match outcome {
                     Ok(Ok(result)) => jsonrpc::success(&id, &result),
                     Ok(Err(err)) => jsonrpc::failure(&id, &err),

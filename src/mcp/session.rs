@@ -53,6 +53,13 @@ pub struct RequestGuard<'a> {
     cancel: watch::Sender<bool>,
 }
 
+impl RequestGuard<'_> {
+    /// Whether the client cancelled the request (`notifications/cancelled`) while it ran.
+    pub fn cancelled_by_client(&self) -> bool {
+        *self.cancel.borrow()
+    }
+}
+
 impl Drop for RequestGuard<'_> {
     fn drop(&mut self) {
         self.cancel.send_replace(true);
