@@ -4,9 +4,10 @@
 use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
 use super::logging::log_to;
 use super::protocol::{BATCH_VERSION, McpLogLevel};
+use super::session::MAX_WAITING;
 use super::session::Session;
 use super::subscriptions::Subscriptions;
-use super::tools::ToolRegistry;
+use super::tools::{ToolOutcome, ToolRegistry};
 use super::{completion, lifecycle, logging, resources};
 use crate::domain::Board;
 use crate::domain::waiting::Stop;
@@ -242,10 +243,22 @@ impl Engine {
         })?;
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
         let started = std::time::Instant::now();
-        let outcome = self
-            .tools
-            .call(tool, &self.board, arguments, version, stop)
-            .await;
+        let slot = if tool.waits {
+            session.begin_wait().map(Some)
+        } else {
+            Some(None)
+        };
+        let outcome = match slot {
+            Some(_slot) => {
+                self.tools
+                    .call(tool, &self.board, arguments, version, stop)
+                    .await
+            }
+            None => ToolOutcome::refused(format!(
+                "{name}: this session already has {MAX_WAITING} waiting calls (wait_for_task, get_events \
+                 with wait_secs); wait for one to finish or use another session"
+            )),
+        };
         let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         let failed = outcome.error.is_some();
         tracing::debug!(tool = name, failed, elapsed_ms, "tools/call");

@@ -7,7 +7,7 @@ use super::protocol::McpLogLevel;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 
@@ -31,6 +31,21 @@ pub struct Session {
     closed: watch::Sender<bool>,
     /// In-flight requests by JSON-RPC id (as JSON text), for `notifications/cancelled`.
     cancels: Mutex<HashMap<String, watch::Sender<bool>>>,
+    /// Calls of this session waiting for the board to change (bounded by [`MAX_WAITING`]).
+    waiting: AtomicUsize,
+}
+
+/// Waiting calls (wait_for_task, get_events with wait_secs) one session may have at once: each holds a
+/// task and a wake-up subscription for up to 300 s, so one client must not be able to pile them up.
+pub const MAX_WAITING: usize = 64;
+
+/// One of the session's waiting calls; frees its place when dropped.
+pub struct WaitSlot<'a>(&'a AtomicUsize);
+
+impl Drop for WaitSlot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl Default for Session {
@@ -41,6 +56,7 @@ impl Default for Session {
             outbound: Mutex::default(),
             closed: watch::channel(false).0,
             cancels: Mutex::default(),
+            waiting: AtomicUsize::new(0),
         }
     }
 }
@@ -150,6 +166,17 @@ impl Session {
         )
     }
 
+    /// A place for one more waiting call, or `None` when the session already has [`MAX_WAITING`].
+    pub fn begin_wait(&self) -> Option<WaitSlot<'_>> {
+        let taken = self
+            .waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_WAITING).then_some(n + 1)
+            })
+            .is_ok();
+        taken.then(|| WaitSlot(&self.waiting))
+    }
+
     /// `notifications/cancelled` for `id`: a request still running stops waiting.
     pub fn cancel_request(&self, id: &Value) {
         if let Some(cancel) = lock(&self.cancels).get(&id.to_string()) {
@@ -162,5 +189,34 @@ impl Session {
         lock(&self.outbound)
             .as_ref()
             .is_some_and(|tx| tx.send(message).is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_holds_at_most_max_waiting_waits_and_frees_them() {
+        let session = Session::new();
+        let slots: Vec<_> = (0..MAX_WAITING).map(|_| session.begin_wait()).collect();
+        assert!(slots.iter().all(Option::is_some));
+        assert!(session.begin_wait().is_none(), "one more than allowed");
+        drop(slots);
+        assert!(session.begin_wait().is_some(), "places are freed");
+    }
+
+    #[test]
+    fn cancelling_a_request_signals_it_and_its_guard_says_so() {
+        let session = Session::new();
+        let id = serde_json::json!(7);
+        let (cancelled, guard) = session.track_request(&id);
+        assert!(!*cancelled.borrow());
+        session.cancel_request(&serde_json::json!(8)); // another id: ignored
+        assert!(!guard.cancelled_by_client());
+        session.cancel_request(&id);
+        assert!(*cancelled.borrow() && guard.cancelled_by_client());
+        drop(guard);
+        session.cancel_request(&id); // finished: ignored
     }
 }

@@ -75,12 +75,7 @@ impl ToolRegistry {
             },
             Err(err) => {
                 err.log(tool.name);
-                let message = err.to_string();
-                let result = CallToolResult::error(vec![ContentBlock::text(message.clone())]);
-                ToolOutcome {
-                    result: to_json(&to_wire(&result)),
-                    error: Some(message),
-                }
+                ToolOutcome::refused(err.to_string())
             }
         }
     }
@@ -90,6 +85,17 @@ impl ToolRegistry {
 pub struct ToolOutcome {
     pub result: Json,
     pub error: Option<String>,
+}
+
+impl ToolOutcome {
+    /// An `isError` result with `message` (T5).
+    pub fn refused(message: String) -> Self {
+        let result = CallToolResult::error(vec![ContentBlock::text(message.clone())]);
+        ToolOutcome {
+            result: to_json(&to_wire(&result)),
+            error: Some(message),
+        }
+    }
 }
 
 impl Default for ToolRegistry {
