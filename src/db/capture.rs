@@ -146,3 +146,34 @@ pub fn capture_sql() -> String {
     }
     sql
 }
+
+// The TEMP tables as diesel sees them, so the per-write statements on them are prepared once per
+// connection (diesel never caches a raw `sql_query`). Unqualified names resolve to the TEMP schema first.
+diesel::table! {
+    /// One row at most: the write in progress's actor and intent.
+    tinytask_context (rowid) {
+        rowid -> BigInt,
+        actor -> Nullable<Text>,
+        intent -> Nullable<Text>,
+        task_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    /// The captured row changes of the write in progress.
+    tinytask_changes (seq) {
+        seq -> BigInt,
+        tbl -> Text,
+        op -> Text,
+        task_id -> Integer,
+        row_id -> Nullable<Integer>,
+        agent -> Nullable<Text>,
+        prior_agent -> Nullable<Text>,
+        queue -> Nullable<Text>,
+        prior_queue -> Nullable<Text>,
+        old -> Nullable<Text>,
+        new -> Nullable<Text>,
+        actor -> Nullable<Text>,
+        intent -> Nullable<Text>,
+    }
+}

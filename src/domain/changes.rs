@@ -9,6 +9,7 @@
 
 use super::DomainResult;
 use super::events::{self, Captured};
+use crate::db::capture::tinytask_changes as captured;
 use diesel::prelude::*;
 use std::collections::BTreeSet;
 
@@ -51,16 +52,15 @@ impl Changes {
 /// Reads and clears the connection's captured rows and write context, appends the events they make to the
 /// feed, and returns what they touched. Call inside the write's transaction, after the write.
 pub(crate) fn flush(conn: &mut SqliteConnection) -> DomainResult<Changes> {
-    let rows: Vec<Captured> = diesel::sql_query(
-        "SELECT seq, tbl, op, task_id, row_id, agent, prior_agent, queue, prior_queue, old, new, actor, intent \
-         FROM temp.tinytask_changes ORDER BY seq",
-    )
-    .load(conn)?;
+    let rows: Vec<Captured> = captured::table
+        .order(captured::seq.asc())
+        .select(Captured::as_select())
+        .load(conn)?;
     events::context::clear(conn)?;
     if rows.is_empty() {
         return Ok(Changes::default());
     }
-    diesel::sql_query("DELETE FROM temp.tinytask_changes").execute(conn)?;
+    diesel::delete(captured::table).execute(conn)?;
     let mut changes = Changes::default();
     rows.iter().for_each(|row| changes.note(row));
     let drafts = events::derive::events(&rows);

@@ -258,7 +258,7 @@ pub fn give_back(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> Doma
     if row.status != TaskStatus::Working.as_str() || row.assigned_to.as_deref() != Some(agent) {
         return Ok(());
     }
-    let actor = lease_actor(conn)?;
+    let actor = context::actor(conn)?;
     diesel::update(t::table.filter(t::id.eq(task_id)))
         .set((
             t::status.eq(TaskStatus::Idle.as_str()),
@@ -291,19 +291,6 @@ pub fn give_back(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> Doma
     }
     super::hierarchy::propagate_status(conn, row.parent_task_id)?;
     Ok(())
-}
-
-/// The actor of the write in progress (for history rows written alongside).
-fn lease_actor(conn: &mut SqliteConnection) -> DomainResult<Option<String>> {
-    #[derive(QueryableByName)]
-    struct Actor {
-        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-        actor: Option<String>,
-    }
-    Ok(diesel::sql_query("SELECT actor FROM temp.tinytask_context")
-        .get_result::<Actor>(conn)
-        .optional()?
-        .and_then(|a| a.actor))
 }
 
 /// Releases every lease that has expired (as TinyTask itself, with one `lease_expired` event each);

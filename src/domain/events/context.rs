@@ -3,8 +3,8 @@
 //! One row at most, in the connection's TEMP schema; [`clear`] runs at the end of every write.
 
 use super::super::DomainResult;
+use crate::db::capture::tinytask_context as c;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Nullable, Text};
 
 /// What a write means for one task, beyond its changed fields. Stored as the event kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +33,27 @@ pub fn act(
     intent: Option<(Intent, i32)>,
 ) -> DomainResult<()> {
     clear(conn)?;
-    diesel::sql_query(
-        "INSERT INTO temp.tinytask_context (actor, intent, task_id) VALUES (?, ?, ?)",
+    set(
+        conn,
+        actor,
+        intent.map(|(i, _)| i.kind()),
+        intent.map(|(_, id)| id),
     )
-    .bind::<Nullable<Text>, _>(actor)
-    .bind::<Nullable<Text>, _>(intent.map(|(i, _)| i.kind()))
-    .bind::<Nullable<Integer>, _>(intent.map(|(_, id)| id))
-    .execute(conn)?;
+}
+
+fn set(
+    conn: &mut SqliteConnection,
+    actor: Option<&str>,
+    intent: Option<&str>,
+    task_id: Option<i32>,
+) -> DomainResult<()> {
+    diesel::insert_into(c::table)
+        .values((
+            c::actor.eq(actor),
+            c::intent.eq(intent),
+            c::task_id.eq(task_id),
+        ))
+        .execute(conn)?;
     Ok(())
 }
 
@@ -50,35 +64,30 @@ pub fn as_actor<T>(
     actor: &str,
     f: impl FnOnce(&mut SqliteConnection) -> DomainResult<T>,
 ) -> DomainResult<T> {
-    #[derive(QueryableByName)]
-    struct Saved {
-        #[diesel(sql_type = Nullable<Text>)]
-        actor: Option<String>,
-        #[diesel(sql_type = Nullable<Text>)]
-        intent: Option<String>,
-        #[diesel(sql_type = Nullable<Integer>)]
-        task_id: Option<i32>,
-    }
-    let saved: Option<Saved> =
-        diesel::sql_query("SELECT actor, intent, task_id FROM temp.tinytask_context")
-            .get_result(conn)
-            .optional()?;
+    type Saved = (Option<String>, Option<String>, Option<i32>);
+    let saved: Option<Saved> = c::table
+        .select((c::actor, c::intent, c::task_id))
+        .get_result(conn)
+        .optional()?;
     act(conn, Some(actor), None)?;
     let out = f(conn)?;
     clear(conn)?;
-    if let Some(s) = saved {
-        diesel::sql_query(
-            "INSERT INTO temp.tinytask_context (actor, intent, task_id) VALUES (?, ?, ?)",
-        )
-        .bind::<Nullable<Text>, _>(s.actor)
-        .bind::<Nullable<Text>, _>(s.intent)
-        .bind::<Nullable<Integer>, _>(s.task_id)
-        .execute(conn)?;
+    if let Some((actor, intent, task_id)) = saved {
+        set(conn, actor.as_deref(), intent.as_deref(), task_id)?;
     }
     Ok(out)
 }
 
 pub(crate) fn clear(conn: &mut SqliteConnection) -> DomainResult<()> {
-    diesel::sql_query("DELETE FROM temp.tinytask_context").execute(conn)?;
+    diesel::delete(c::table).execute(conn)?;
     Ok(())
+}
+
+/// The actor of the write in progress (for history rows written alongside its changes).
+pub fn actor(conn: &mut SqliteConnection) -> DomainResult<Option<String>> {
+    Ok(c::table
+        .select(c::actor)
+        .get_result::<Option<String>>(conn)
+        .optional()?
+        .flatten())
 }

@@ -13,39 +13,27 @@ use super::{DomainError, DomainResult, input};
 use crate::db::schema::task_events as e;
 use derive::Draft;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Text};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// One captured row change (see `db::capture`).
-#[derive(Debug, Clone, Default, QueryableByName)]
+#[derive(Debug, Clone, Default, Queryable, Selectable)]
+#[diesel(table_name = crate::db::capture::tinytask_changes, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct Captured {
-    #[diesel(sql_type = BigInt)]
     pub seq: i64,
-    #[diesel(sql_type = Text)]
     pub tbl: String,
-    #[diesel(sql_type = Text)]
     pub op: String,
-    #[diesel(sql_type = Integer)]
     pub task_id: i32,
-    #[diesel(sql_type = Nullable<Integer>)]
     pub row_id: Option<i32>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub agent: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub prior_agent: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub queue: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub prior_queue: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub old: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub new: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub actor: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
     pub intent: Option<String>,
 }
 
