@@ -45,29 +45,43 @@ BEGIN
      OR d.id IN (SELECT task_id FROM main.task_dependencies WHERE depends_on_task_id = NEW.id);
 END;
 
+-- Comments and links carry their task's assignee and queue (for the feed's filters) and the write's intent
+-- (move_comment).
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_inserted AFTER INSERT ON main.comments BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, new, actor)
-  VALUES ('comments', 'insert', NEW.task_id, NEW.id, NOTE_NEW, (SELECT actor FROM tinytask_context));
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, new, actor, intent)
+  SELECT 'comments', 'insert', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, NOTE_NEW,
+         (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context)
+  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_updated AFTER UPDATE ON main.comments BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, new, actor)
-  VALUES ('comments', 'update', NEW.task_id, NEW.id, NOTE_OLD, NOTE_NEW, (SELECT actor FROM tinytask_context));
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, new, actor, intent)
+  SELECT 'comments', 'update', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, NOTE_OLD, NOTE_NEW,
+         (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context)
+  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_deleted AFTER DELETE ON main.comments BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, actor)
-  VALUES ('comments', 'delete', OLD.task_id, OLD.id, NOTE_OLD, (SELECT actor FROM tinytask_context));
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, actor)
+  SELECT 'comments', 'delete', OLD.task_id, OLD.id, t.assigned_to, t.queue_name, NOTE_OLD,
+         (SELECT actor FROM tinytask_context)
+  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = OLD.task_id;
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_inserted AFTER INSERT ON main.links BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, new, actor)
-  VALUES ('links', 'insert', NEW.task_id, NEW.id, LINK_NEW, (SELECT actor FROM tinytask_context));
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, new, actor)
+  SELECT 'links', 'insert', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, LINK_NEW,
+         (SELECT actor FROM tinytask_context)
+  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_updated AFTER UPDATE ON main.links BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, new, actor)
-  VALUES ('links', 'update', NEW.task_id, NEW.id, LINK_OLD, LINK_NEW, (SELECT actor FROM tinytask_context));
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, new, actor)
+  SELECT 'links', 'update', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, LINK_OLD, LINK_NEW,
+         (SELECT actor FROM tinytask_context)
+  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
 END;
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_deleted AFTER DELETE ON main.links BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, old, actor)
-  VALUES ('links', 'delete', OLD.task_id, OLD.id, LINK_OLD, (SELECT actor FROM tinytask_context));
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, actor)
+  SELECT 'links', 'delete', OLD.task_id, OLD.id, t.assigned_to, t.queue_name, LINK_OLD,
+         (SELECT actor FROM tinytask_context)
+  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = OLD.task_id;
 END;
 
 -- Leases: the token is a secret of its holder and is never captured.

@@ -40,6 +40,11 @@ impl Changes {
 
     fn note(&mut self, row: &Captured) {
         self.tasks.insert(row.task_id);
+        // A comment or link changes its task, not the lists of tasks its assignee's or queue's resources
+        // show (their rows carry the task's assignee and queue for the feed's filters only).
+        if matches!(row.tbl.as_str(), "comments" | "links") {
+            return;
+        }
         for agent in [&row.agent, &row.prior_agent].into_iter().flatten() {
             self.agents.insert(agent.clone());
         }

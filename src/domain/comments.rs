@@ -172,6 +172,8 @@ pub fn move_to(conn: &mut SqliteConnection, args: MoveComment) -> DomainResult<C
             ),
         ));
     }
+    use super::events::context::{self, Intent};
+    context::act(conn, None, Some((Intent::CommentMoved, args.to_task_id)))?;
     let moved = insert(conn, args.to_task_id, original.content, original.created_by)?;
     diesel::update(c::table.filter(c::id.eq(args.comment_id)))
         .set((

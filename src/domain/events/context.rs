@@ -13,6 +13,8 @@ pub enum Intent {
     Released,
     LeaseExpired,
     Moved,
+    /// move_comment: the copy and the forwarding note are one move.
+    CommentMoved,
 }
 
 impl Intent {
@@ -22,6 +24,7 @@ impl Intent {
             Intent::Released => "task_released",
             Intent::LeaseExpired => "lease_expired",
             Intent::Moved => "task_moved",
+            Intent::CommentMoved => "comment_moved",
         }
     }
 }

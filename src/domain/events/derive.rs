@@ -43,10 +43,12 @@ fn subject(row: &Captured) -> Subject {
 
 /// The events of one write's captured rows, in the order their subjects were first changed.
 pub fn events(rows: &[Captured]) -> Vec<Draft> {
+    let moved = comment_move(rows);
     let mut groups: Vec<(Subject, Vec<&Captured>)> = Vec::new();
     for row in rows {
         let s = subject(row);
-        if s == Subject::Touched {
+        let part_of_move = moved.is_some() && row.tbl == "comments";
+        if s == Subject::Touched || part_of_move {
             continue;
         }
         match groups.iter_mut().find(|(g, _)| *g == s) {
@@ -54,16 +56,53 @@ pub fn events(rows: &[Captured]) -> Vec<Draft> {
             None => groups.push((s, vec![row])),
         }
     }
-    groups
+    moved
         .into_iter()
-        .filter_map(|(s, members)| match s {
+        .chain(groups.into_iter().filter_map(|(s, members)| match s {
             Subject::Task(_) => task_event(&members),
             Subject::Comment(_) => item_event(&members, "comment"),
             Subject::Link(_) => item_event(&members, "link"),
             Subject::Dependency(_) => Some(dependency_event(members[0])),
             Subject::Touched => None,
-        })
+        }))
         .collect()
+}
+
+/// move_comment copies the comment to the target task and turns the original into a forwarding note: one
+/// `comment_moved` event, from the original (id, task) to the copy, instead of an addition and a change.
+fn comment_move(rows: &[Captured]) -> Option<Draft> {
+    let is_move =
+        |r: &&Captured| r.tbl == "comments" && r.intent.as_deref() == Some("comment_moved");
+    let copy = rows.iter().filter(is_move).find(|r| r.op == "insert")?;
+    let original = rows.iter().filter(is_move).find(|r| r.op == "update")?;
+    let mut fields = Map::new();
+    fields.insert(
+        "id".into(),
+        json!({"old": original.row_id, "new": copy.row_id}),
+    );
+    fields.insert(
+        "task_id".into(),
+        json!({"old": original.task_id, "new": copy.task_id}),
+    );
+    if let Some(content) = parse(copy.new.as_deref()).and_then(|m| m.get("content").cloned()) {
+        fields.insert("content".into(), json!({"old": content, "new": content}));
+    }
+    Some(Draft {
+        kind: "comment_moved",
+        task_id: copy.task_id,
+        actor: copy.actor.clone(),
+        assignee: copy.agent.clone(),
+        prior_assignee: original
+            .agent
+            .clone()
+            .filter(|a| Some(a) != copy.agent.as_ref()),
+        queue: copy.queue.clone(),
+        prior_queue: original
+            .queue
+            .clone()
+            .filter(|q| Some(q) != copy.queue.as_ref()),
+        fields,
+    })
 }
 
 fn parse(json: Option<&str>) -> Option<Map<String, Value>> {
@@ -233,10 +272,16 @@ fn item_event(members: &[&Captured], what: &'static str) -> Option<Draft> {
         kind,
         task_id: last.task_id,
         actor: first.actor.clone(),
-        assignee: None,
-        prior_assignee: None,
-        queue: None,
-        prior_queue: None,
+        assignee: last.agent.clone(),
+        prior_assignee: first
+            .agent
+            .clone()
+            .filter(|a| Some(a) != last.agent.as_ref()),
+        queue: last.queue.clone(),
+        prior_queue: first
+            .queue
+            .clone()
+            .filter(|q| Some(q) != last.queue.as_ref()),
         fields,
     })
 }

@@ -379,3 +379,55 @@ fn iso_millis_formats_unix_milliseconds_in_utc() {
         "2000-02-29T00:00:00.000Z"
     );
 }
+
+#[test]
+fn a_comment_move_is_one_event_and_notes_carry_their_tasks_assignee_and_queue() {
+    let (_d, mut c) = conn();
+    let from = write(&mut c, |c| {
+        tasks::create(c, pooled("from", "q", Some("ann"), 0))
+    })
+    .unwrap();
+    let to = write(&mut c, |c| {
+        tasks::create(c, pooled("to", "r", Some("bob"), 0))
+    })
+    .unwrap();
+    let note = write(&mut c, |c| {
+        comments::add(
+            c,
+            comments::AddComment {
+                task_id: from.id,
+                content: "hello".into(),
+                created_by: Some("carol".into()),
+            },
+        )
+    })
+    .unwrap();
+    let copy = write(&mut c, |c| {
+        comments::move_to(
+            c,
+            comments::MoveComment {
+                comment_id: note.id,
+                to_task_id: to.id,
+            },
+        )
+    })
+    .unwrap();
+    let events = feed(&mut c);
+    let added = &events[2];
+    assert_eq!(added.kind, "comment_added");
+    assert_eq!(
+        (added.assignee.as_deref(), added.queue.as_deref()),
+        (Some("ann"), Some("q"))
+    );
+    assert_eq!(events.len(), 4, "{events:?}");
+    let moved = &events[3];
+    assert_eq!(moved.kind, "comment_moved");
+    assert_eq!(moved.task_id, Some(to.id));
+    assert_eq!(moved.fields["id"]["old"], note.id);
+    assert_eq!(moved.fields["id"]["new"], copy.id);
+    assert_eq!(moved.fields["task_id"]["old"], from.id);
+    assert_eq!(
+        (moved.assignee.as_deref(), moved.prior_assignee.as_deref()),
+        (Some("bob"), Some("ann"))
+    );
+}
