@@ -1,5 +1,6 @@
 //! Comments on tasks.
 
+use super::events::context::{self, Intent};
 use super::input;
 use super::limits::{self, Cut, Paged, impl_paged};
 use super::rows::CommentRow;
@@ -172,7 +173,6 @@ pub fn move_to(conn: &mut SqliteConnection, args: MoveComment) -> DomainResult<C
             ),
         ));
     }
-    use super::events::context::{self, Intent};
     context::act(conn, None, Some((Intent::CommentMoved, args.to_task_id)))?;
     let moved = insert(conn, args.to_task_id, original.content, original.created_by)?;
     diesel::update(c::table.filter(c::id.eq(args.comment_id)))
