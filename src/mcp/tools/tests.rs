@@ -1,8 +1,8 @@
 use super::*;
 use serde_json::json;
 
-/// The 30 tools of TinyTask 2.x plus get_task_history.
-const EXPECTED: [&str; 31] = [
+/// The 30 tools of TinyTask 2.x plus get_task_history and search_tasks.
+const EXPECTED: [&str; 32] = [
     "create_task",
     "update_task",
     "get_task",
@@ -34,6 +34,7 @@ const EXPECTED: [&str; 31] = [
     "update_link",
     "delete_link",
     "list_links",
+    "search_tasks",
 ];
 
 #[test]
