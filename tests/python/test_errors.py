@@ -59,6 +59,7 @@ BASE_ARGS: dict[str, dict[str, Any]] = {
     "delete_link": {"id": "$VL"},
     "list_links": {"task_id": "$T1"},
     "get_task_history": {"task_id": "$T1"},
+    "search_tasks": {"query": "x"},
 }
 assert set(BASE_ARGS) == set(TOOL_PARAMS)
 

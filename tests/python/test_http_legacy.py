@@ -38,7 +38,7 @@ async def test_legacy_sdk_client_runs_the_workflow(http_server, path):
             got = await run_workflow(tt, f"legacy{path.replace('/', '-')}")
             # tools/list and ping over the legacy transport too
             tools = (await tt.session.list_tools()).tools
-            assert len(tools) == 31
+            assert len(tools) == 32
             assert await tt.session.send_ping() is not None
     # the same board through Streamable HTTP
     async with streamable_session(http_server) as other:

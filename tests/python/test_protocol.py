@@ -51,10 +51,10 @@ async def test_sdk_negotiates_latest_version_and_declares_capabilities(tt):
 
 
 @pytest.mark.anyio
-async def test_tools_list_has_exactly_the_31_tools(tt):
+async def test_tools_list_has_exactly_the_32_tools(tt):
     tools = (await tt.session.list_tools()).tools
     names = [t.name for t in tools]
-    assert len(names) == 31 and len(set(names)) == 31
+    assert len(names) == 32 and len(set(names)) == 32
     assert set(names) == set(TOOL_PARAMS)
 
 
@@ -288,7 +288,7 @@ def test_initialize_negotiates_protocol_version(raw, requested, expected):
     assert isinstance(result["capabilities"], dict) and "tools" in result["capabilities"]
     assert result["serverInfo"]["name"] and result["serverInfo"]["version"]
     assert s.result("ping") == {}
-    assert len(s.result("tools/list")["tools"]) == 31
+    assert len(s.result("tools/list")["tools"]) == 32
 
 
 def test_server_discover_before_initialize_is_an_error_not_silence(raw):
@@ -398,7 +398,7 @@ def test_batch_accepted_when_2025_03_26_negotiated(raw):
     by_id = {r["id"]: r for r in resp}
     assert sorted(by_id) == [1, 2], resp
     assert by_id[1]["result"] == {}
-    assert len(by_id[2]["result"]["tools"]) == 31
+    assert len(by_id[2]["result"]["tools"]) == 32
 
 
 @pytest.mark.parametrize("version", ["2024-11-05", "2025-06-18", "2025-11-25"])

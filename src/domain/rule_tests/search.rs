@@ -567,3 +567,72 @@ fn long_snippets_are_bounded() {
     );
     assert!(r.results[0].snippet.ends_with('…'));
 }
+
+#[test]
+fn filters_reach_past_the_first_ranked_tasks_and_scores_add_up_over_terms() {
+    let (_d, mut c) = conn();
+    let mut rare = Vec::new();
+    for i in 0..200 {
+        let queue = if i >= 197 { "rare" } else { "busy" };
+        let description = if i % 40 == 0 { Some("special") } else { None };
+        let id = create(
+            &mut c,
+            CreateTask {
+                queue_name: Some(queue.into()),
+                description: description.map(str::to_string),
+                ..new_task("common")
+            },
+        )
+        .id;
+        if queue == "rare" {
+            rare.push(id);
+        }
+    }
+    // The three tasks of the queue rank last (equal scores, highest ids): the walk goes past its first chunk.
+    let r = run(
+        &mut c,
+        SearchTasks {
+            queue_name: Some("rare".into()),
+            ..q("common")
+        },
+    );
+    assert_eq!(hit_ids(&r), rare);
+
+    // Scoring only the candidates (5 of the 200 tasks holding "common") gives the scores of the full pass.
+    let both = run(&mut c, q("common special"));
+    assert_eq!(both.count, 5);
+    let page = |c: &mut SqliteConnection, query: &str, offset: i64| {
+        run(
+            c,
+            SearchTasks {
+                limit: Some(100),
+                offset: Some(offset),
+                ..q(query)
+            },
+        )
+        .results
+    };
+    let mut alone: Vec<(i32, f64)> = Vec::new();
+    for hits in [
+        page(&mut c, "common", 0),
+        page(&mut c, "common", 100),
+        page(&mut c, "special", 0),
+    ] {
+        alone.extend(hits.iter().map(|h| (h.task.id, h.score)));
+    }
+    assert_eq!(alone.len(), 205);
+    for hit in &both.results {
+        let sum: f64 = alone
+            .iter()
+            .filter(|(id, _)| *id == hit.task.id)
+            .map(|(_, s)| s)
+            .sum();
+        // Each score is rounded to 4 decimals, and the sum once more.
+        assert!(
+            (hit.score - sum).abs() < 2e-4,
+            "{}: {} vs {sum}",
+            hit.task.id,
+            hit.score
+        );
+    }
+}

@@ -24,7 +24,7 @@ use crate::db::schema::tasks;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use query::MAX_TERMS;
 
@@ -84,7 +84,7 @@ const TASK_FIELDS: [Field; 3] = [Field::Title, Field::Description, Field::Tags];
 pub struct SearchHit {
     /// The task, as get_task returns it (without relations).
     pub task: Task,
-    /// Relevance (BM25), higher = better; only comparable within one search.
+    /// Relevance (BM25, 4 decimals), higher = better; only comparable within one search.
     pub score: f64,
     /// The parts of the task that hold at least one term, in the order title, description, tags, comments.
     pub matched: Vec<Field>,
@@ -109,14 +109,6 @@ pub struct SearchResults {
 
 impl_paged!(SearchResults, SearchHit, results, count);
 
-/// What the index reads found for one task.
-#[derive(Debug, Default)]
-struct Candidate {
-    score: f64,
-    /// Bit `i`: term `i` appears in the task's fields or comments.
-    terms: u64,
-}
-
 /// A ranked task.
 #[derive(Debug)]
 struct Ranked {
@@ -124,6 +116,20 @@ struct Ranked {
     score: f64,
     /// The best-matching comment (highest summed score over the terms; lowest id on ties).
     comment_id: Option<i32>,
+}
+
+/// A score to 4 decimals, which is also what ranks (so equal-looking scores are ordered by task id, as
+/// documented). BM25 gives a word found in most tasks a weight of 1e-6: unrounded, such scores would print as
+/// `1.23e-6`-style noise.
+fn rounded(score: f64) -> f64 {
+    // `+ 0.0` turns -0.0 (from -bm25 of nothing) into 0.
+    (score * 1e4).round() / 1e4 + 0.0
+}
+
+/// `only` for a scoring statement: the wanted rows when they are clearly fewer than the term's hits (a
+/// filter on one pass), else `None` (score every hit and skip the unwanted: the list would cost more).
+fn subset(wanted: &[i32], hits: usize) -> Option<&[i32]> {
+    (wanted.len() * 2 < hits).then_some(wanted)
 }
 
 fn limit(value: Option<i64>) -> DomainResult<usize> {
@@ -136,68 +142,113 @@ fn limit(value: Option<i64>) -> DomainResult<usize> {
     }
 }
 
-/// Every task in `scope` holding all `terms`, best first.
-fn rank(
-    conn: &mut SqliteConnection,
-    terms: &[query::Term],
-    scope: &fts::Scope<'_>,
-) -> DomainResult<Vec<Ranked>> {
-    let mut candidates: HashMap<i32, Candidate> = HashMap::new();
-    // comment id -> (task id, summed score over the terms it holds)
-    let mut comments: HashMap<i32, (i32, f64)> = HashMap::new();
-    for (i, term) in terms.iter().enumerate() {
-        let bit = 1u64 << i;
-        // A task missing an earlier term can never match; only the first term adds candidates.
-        let earlier = bit - 1;
-        let mut add = |task_id: i32, score: f64| {
-            let entry = if i == 0 {
-                Some(candidates.entry(task_id).or_default())
-            } else {
-                candidates
-                    .get_mut(&task_id)
-                    .filter(|c| c.terms & earlier == earlier)
-            };
-            if let Some(c) = entry {
-                c.score += score;
-                c.terms |= bit;
-            }
+/// Every task holding all `terms` (in its fields or comments), best first, before the filters.
+fn rank(conn: &mut SqliteConnection, terms: &[query::Term]) -> DomainResult<Vec<Ranked>> {
+    // Which tasks hold each term (ids only, which is cheap), intersected term by term.
+    let mut in_fields: Vec<HashSet<i32>> = Vec::with_capacity(terms.len());
+    let mut in_comments: Vec<Vec<fts::CommentRef>> = Vec::with_capacity(terms.len());
+    let mut candidates: Option<HashSet<i32>> = None;
+    for term in terms {
+        let fields: HashSet<i32> = fts::task_ids(conn, term)?.into_iter().collect();
+        let comments = fts::comment_ids(conn, term)?;
+        let holders = fields
+            .iter()
+            .copied()
+            .chain(comments.iter().map(|c| c.task_id));
+        let next: HashSet<i32> = match &candidates {
+            None => holders.collect(),
+            Some(before) => holders.filter(|id| before.contains(id)).collect(),
         };
-        for hit in fts::task_hits(conn, term, scope)? {
-            add(hit.task_id, hit.score);
+        if next.is_empty() {
+            return Ok(Vec::new());
         }
-        let mut best_comment: HashMap<i32, f64> = HashMap::new();
-        for hit in fts::comment_hits(conn, term, scope)? {
-            comments
-                .entry(hit.comment_id)
-                .or_insert((hit.task_id, 0.0))
-                .1 += hit.score;
-            let best = best_comment.entry(hit.task_id).or_insert(hit.score);
-            *best = best.max(hit.score);
+        candidates = Some(next);
+        in_fields.push(fields);
+        in_comments.push(comments);
+    }
+    let candidates = candidates.unwrap_or_default();
+
+    // Scores of the candidates only: per term, its score in the fields plus in the best comment.
+    let mut scores: HashMap<i32, f64> = candidates.iter().map(|id| (*id, 0.0)).collect();
+    // comment id -> (task id, summed score over the terms it holds)
+    let mut comment_totals: HashMap<i32, (i32, f64)> = HashMap::new();
+    for (i, term) in terms.iter().enumerate() {
+        let wanted: Vec<i32> = in_fields[i]
+            .iter()
+            .copied()
+            .filter(|id| candidates.contains(id))
+            .collect();
+        if !wanted.is_empty() {
+            for hit in fts::task_scores(conn, term, subset(&wanted, in_fields[i].len()))? {
+                if let Some(score) = scores.get_mut(&hit.task_id) {
+                    *score += hit.score;
+                }
+            }
         }
-        for (task_id, score) in best_comment {
-            add(task_id, score);
+        let wanted: Vec<i32> = in_comments[i]
+            .iter()
+            .filter(|c| candidates.contains(&c.task_id))
+            .map(|c| c.comment_id)
+            .collect();
+        if !wanted.is_empty() {
+            let mut best: HashMap<i32, f64> = HashMap::new();
+            for hit in fts::comment_scores(conn, term, subset(&wanted, in_comments[i].len()))? {
+                if !candidates.contains(&hit.task_id) {
+                    continue;
+                }
+                comment_totals
+                    .entry(hit.comment_id)
+                    .or_insert((hit.task_id, 0.0))
+                    .1 += hit.score;
+                let top = best.entry(hit.task_id).or_insert(hit.score);
+                *top = top.max(hit.score);
+            }
+            for (task_id, score) in best {
+                if let Some(total) = scores.get_mut(&task_id) {
+                    *total += score;
+                }
+            }
         }
     }
-    let all = (1u64 << terms.len()) - 1;
     let mut best_comments: HashMap<i32, (i32, f64)> = HashMap::new();
-    for (comment_id, (task_id, score)) in comments {
+    for (comment_id, (task_id, score)) in comment_totals {
         let best = best_comments.entry(task_id).or_insert((comment_id, score));
         if score > best.1 || (score == best.1 && comment_id < best.0) {
             *best = (comment_id, score);
         }
     }
-    let mut ranked: Vec<Ranked> = candidates
+    let mut ranked: Vec<Ranked> = scores
         .into_iter()
-        .filter(|(_, c)| c.terms == all)
-        .map(|(task_id, c)| Ranked {
+        .map(|(task_id, score)| Ranked {
             task_id,
-            // -bm25 of a term found in every document is -0.0; show it as 0.
-            score: c.score + 0.0,
+            score: rounded(score),
             comment_id: best_comments.get(&task_id).map(|b| b.0),
         })
         .collect();
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.task_id.cmp(&b.task_id)));
     Ok(ranked)
+}
+
+/// The first `wanted` of `ranked` (in rank order) that pass the filters. Checked in growing chunks from the
+/// top, so a search whose filters keep most tasks looks up about as many tasks as it returns.
+fn first_in_scope(
+    conn: &mut SqliteConnection,
+    ranked: Vec<Ranked>,
+    scope: &fts::Scope<'_>,
+    wanted: usize,
+) -> DomainResult<Vec<Ranked>> {
+    let mut kept = Vec::new();
+    let mut rest = ranked.into_iter().peekable();
+    let mut chunk = wanted.clamp(64, 4096);
+    while kept.len() < wanted && rest.peek().is_some() {
+        let batch: Vec<Ranked> = rest.by_ref().take(chunk).collect();
+        let ids: Vec<i32> = batch.iter().map(|r| r.task_id).collect();
+        let pass: HashSet<i32> = fts::in_scope(conn, &ids, scope)?.into_iter().collect();
+        kept.extend(batch.into_iter().filter(|r| pass.contains(&r.task_id)));
+        chunk = chunk.saturating_mul(4);
+    }
+    kept.truncate(wanted);
+    Ok(kept)
 }
 
 /// At most [`SNIPPET_MAX_CHARS`] characters, `…` marking a cut.
@@ -235,10 +286,11 @@ pub fn search(conn: &mut SqliteConnection, args: SearchTasks) -> DomainResult<Se
         assigned_to: assigned_to.as_deref(),
         include_archived: args.include_archived.unwrap_or(false),
     };
-    let page: Vec<Ranked> = rank(conn, &terms, &scope)?
+    let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+    let ranked = rank(conn, &terms)?;
+    let page: Vec<Ranked> = first_in_scope(conn, ranked, &scope, skip.saturating_add(limit))?
         .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(limit)
+        .skip(skip)
         .collect();
     let task_ids: Vec<i32> = page.iter().map(|r| r.task_id).collect();
     let columns = fts::matched_columns(conn, &terms, &task_ids)?;
