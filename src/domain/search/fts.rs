@@ -7,7 +7,7 @@
 use super::query::Term;
 use crate::domain::TaskStatus;
 use diesel::prelude::*;
-use diesel::sql_types::{Double, Integer, Nullable, Text};
+use diesel::sql_types::{Bool, Double, Integer, Nullable, Text};
 use diesel::sqlite::Sqlite;
 use std::collections::HashMap;
 
@@ -44,9 +44,6 @@ pub struct CommentHit {
 /// same word in a long description; tags are chosen labels, in between.
 const FIELD_WEIGHTS: &str = "4.0, 1.0, 2.0";
 
-/// The indexed task columns, in the order of the index (and of `matched`).
-pub const COLUMNS: [&str; 3] = ["title", "description", "tags"];
-
 /// Longest snippet context, in tokens (FTS5 `snippet()`'s last argument).
 const SNIPPET_TOKENS: u8 = 12;
 
@@ -59,6 +56,8 @@ const SNIPPET_TOKENS: u8 = 12;
 //   (0.4 ms each for a word in 10,000 rows: 415 ms for 1,000 rowids). Written `+rowid IN (…)` it is an
 //   ordinary filter on one pass over the matches (4 ms), and the auxiliary functions (bm25, snippet) run
 //   only for the rows that pass it;
+// * the matched columns and the snippet of a page come from one pass ([`field_matches`]), not one pass per
+//   column filter;
 // * bm25 costs about 1.2 µs a row while a rowid alone costs 0.2 µs, so the ids of each term are read first
 //   ([`task_ids`], [`comment_ids`]) and only the tasks holding every term are scored.
 // Id lists are bound as one JSON array (`json_each`): no SQL text grows with the number of ids.
@@ -195,52 +194,55 @@ fn any_of(terms: &[Term]) -> String {
         .join(" OR ")
 }
 
+/// What a page's task holds: which of its indexed columns (title, description, tags) hold any term, and a
+/// snippet from the best of them.
 #[derive(QueryableByName)]
-struct ColumnHit {
+pub struct FieldMatch {
     #[diesel(sql_type = Integer)]
-    task_id: i32,
-    #[diesel(sql_type = Integer)]
-    column: i32,
+    pub task_id: i32,
+    #[diesel(sql_type = Bool)]
+    in_title: bool,
+    #[diesel(sql_type = Bool)]
+    in_description: bool,
+    #[diesel(sql_type = Bool)]
+    in_tags: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub snippet: Option<String>,
 }
 
-/// For each of `task_ids`, which of [`COLUMNS`] hold at least one of the terms (FTS5 column filters).
-pub fn matched_columns(
+impl FieldMatch {
+    /// Matched columns: title, description, tags.
+    pub fn columns(&self) -> [bool; 3] {
+        [self.in_title, self.in_description, self.in_tags]
+    }
+}
+
+/// For those of `task_ids` whose fields hold any of the terms: which fields, and a snippet (FTS5 picks the
+/// column with the most matches, column -1). Tasks matched only through comments are absent. One pass: a
+/// column holds a term exactly when `highlight()` (which inserts a marker before each one) changes it.
+pub fn field_matches(
     conn: &mut SqliteConnection,
     terms: &[Term],
     task_ids: &[i32],
-) -> QueryResult<HashMap<i32, [bool; 3]>> {
-    let mut matched: HashMap<i32, [bool; 3]> = HashMap::new();
+) -> QueryResult<HashMap<i32, FieldMatch>> {
     if task_ids.is_empty() {
-        return Ok(matched);
+        return Ok(HashMap::new());
     }
-    let sql = COLUMNS
-        .iter()
-        .enumerate()
-        .map(|(i, _)| {
-            format!(
-                "SELECT rowid AS task_id, {i} AS \"column\" FROM tasks_fts \
-                 WHERE tasks_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
-    let any = any_of(terms);
-    let ids = json_ids(task_ids);
-    let mut query = diesel::sql_query(sql).into_boxed::<Sqlite>();
-    for column in COLUMNS {
-        query = query
-            .bind::<Text, _>(format!("{{{column}}} : ({any})"))
-            .bind::<Text, _>(ids.clone());
-    }
-    for hit in query.load::<ColumnHit>(conn)? {
-        if let Some(flag) = usize::try_from(hit.column)
-            .ok()
-            .and_then(|c| matched.entry(hit.task_id).or_default().get_mut(c))
-        {
-            *flag = true;
-        }
-    }
-    Ok(matched)
+    let sql = format!(
+        "SELECT rowid AS task_id, \
+         highlight(tasks_fts, 0, '[', '') IS NOT title AS in_title, \
+         highlight(tasks_fts, 1, '[', '') IS NOT description AS in_description, \
+         highlight(tasks_fts, 2, '[', '') IS NOT tags AS in_tags, \
+         snippet(tasks_fts, -1, '[', ']', '…', {SNIPPET_TOKENS}) AS snippet \
+         FROM tasks_fts WHERE tasks_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(any_of(terms))
+        .bind::<Text, _>(json_ids(task_ids))
+        .load::<FieldMatch>(conn)?
+        .into_iter()
+        .map(|m| (m.task_id, m))
+        .collect())
 }
 
 #[derive(QueryableByName)]
@@ -252,45 +254,25 @@ struct Snippet {
     text: Option<String>,
 }
 
-/// Snippets (terms between `[` and `]`, cut context marked `…`) of the rows `ids` of `index`, keyed by
-/// rowid. For tasks FTS5 picks the column with the most matches (column -1).
-fn snippets(
-    conn: &mut SqliteConnection,
-    index: &str,
-    column: i32,
-    terms: &[Term],
-    ids: &[i32],
-) -> QueryResult<HashMap<i32, String>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let sql = format!(
-        "SELECT rowid AS id, snippet({index}, {column}, '[', ']', '…', {SNIPPET_TOKENS}) AS text \
-         FROM {index} WHERE {index} MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
-    );
-    Ok(diesel::sql_query(sql)
-        .bind::<Text, _>(any_of(terms))
-        .bind::<Text, _>(json_ids(ids))
-        .load::<Snippet>(conn)?
-        .into_iter()
-        .filter_map(|s| Some((s.id, s.text?)))
-        .collect())
-}
-
-/// Snippets of the tasks `task_ids` from their best-matching field.
-pub fn task_snippets(
-    conn: &mut SqliteConnection,
-    terms: &[Term],
-    task_ids: &[i32],
-) -> QueryResult<HashMap<i32, String>> {
-    snippets(conn, "tasks_fts", -1, terms, task_ids)
-}
-
-/// Snippets of the comments `comment_ids`, keyed by comment id.
+/// Snippets (terms between `[` and `]`, cut context marked `…`) of the comments `comment_ids`, keyed by
+/// comment id.
 pub fn comment_snippets(
     conn: &mut SqliteConnection,
     terms: &[Term],
     comment_ids: &[i32],
 ) -> QueryResult<HashMap<i32, String>> {
-    snippets(conn, "comments_fts", 0, terms, comment_ids)
+    if comment_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT rowid AS id, snippet(comments_fts, 0, '[', ']', '…', {SNIPPET_TOKENS}) AS text \
+         FROM comments_fts WHERE comments_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(any_of(terms))
+        .bind::<Text, _>(json_ids(comment_ids))
+        .load::<Snippet>(conn)?
+        .into_iter()
+        .filter_map(|s| Some((s.id, s.text?)))
+        .collect())
 }

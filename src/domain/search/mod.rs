@@ -293,16 +293,10 @@ pub fn search(conn: &mut SqliteConnection, args: SearchTasks) -> DomainResult<Se
         .skip(skip)
         .collect();
     let task_ids: Vec<i32> = page.iter().map(|r| r.task_id).collect();
-    let columns = fts::matched_columns(conn, &terms, &task_ids)?;
-    let in_fields: Vec<i32> = task_ids
-        .iter()
-        .copied()
-        .filter(|id| columns.get(id).is_some_and(|c| c.contains(&true)))
-        .collect();
-    let mut task_snippets = fts::task_snippets(conn, &terms, &in_fields)?;
+    let mut fields = fts::field_matches(conn, &terms, &task_ids)?;
     let only_comments: Vec<i32> = page
         .iter()
-        .filter(|r| !in_fields.contains(&r.task_id))
+        .filter(|r| !fields.contains_key(&r.task_id))
         .filter_map(|r| r.comment_id)
         .collect();
     let mut comment_snippets = fts::comment_snippets(conn, &terms, &only_comments)?;
@@ -312,17 +306,18 @@ pub fn search(conn: &mut SqliteConnection, args: SearchTasks) -> DomainResult<Se
         .iter()
         .filter_map(|ranked| Some((views.remove(&ranked.task_id)?, ranked)))
         .map(|(task, ranked)| {
-            let in_columns = columns.get(&ranked.task_id).copied().unwrap_or_default();
+            let in_fields = fields.remove(&ranked.task_id);
+            let in_columns = in_fields.as_ref().map(fts::FieldMatch::columns);
             let mut matched: Vec<Field> = TASK_FIELDS
                 .iter()
-                .zip(in_columns)
+                .zip(in_columns.unwrap_or_default())
                 .filter_map(|(field, hit)| hit.then_some(*field))
                 .collect();
             if ranked.comment_id.is_some() {
                 matched.push(Field::Comments);
             }
-            let snippet = task_snippets
-                .remove(&ranked.task_id)
+            let snippet = in_fields
+                .and_then(|f| f.snippet)
                 .or_else(|| ranked.comment_id.and_then(|c| comment_snippets.remove(&c)))
                 .unwrap_or_default();
             SearchHit {
