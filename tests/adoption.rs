@@ -5,7 +5,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use std::path::Path;
-use tinytask::domain::{agents, subtasks, tasks};
+use tinytask::domain::{agents, search, subtasks, tasks};
 
 const SCHEMA_2X: &str = include_str!("fixtures/tinytask-2x-schema.sql");
 const SCHEMA_1X: &str = include_str!("fixtures/tinytask-1x-schema.sql");
@@ -227,4 +227,84 @@ fn a_1x_upgrade_keeps_the_id_counter_after_a_deleted_highest_task() {
         next.id, 31,
         "1.x itself would give 31; 30 belonged to a deleted task"
     );
+}
+
+fn search(conn: &mut SqliteConnection, query: &str) -> Vec<i32> {
+    let args = search::SearchTasks {
+        query: query.into(),
+        include_archived: Some(true),
+        ..Default::default()
+    };
+    let mut ids: Vec<i32> = search::search(conn, args)
+        .unwrap()
+        .results
+        .iter()
+        .map(|h| h.task.id)
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn rows_written_before_the_search_migration_are_indexed_by_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tinytask.db");
+    build_fixture(&path, SCHEMA_2X, ROWS_2X);
+    let pool = tinytask::db::open(&path, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    assert_eq!(search(&mut conn, "epic"), [1], "title and tags");
+    assert_eq!(search(&mut conn, "big"), [1], "description");
+    assert_eq!(search(&mut conn, "kick*"), [1], "comment");
+    assert_eq!(
+        search(&mut conn, "old"),
+        [4],
+        "an archived task, with include_archived"
+    );
+    assert_eq!(
+        count(&mut conn, "SELECT COUNT(*) AS n FROM tasks_fts"),
+        4,
+        "one index row per task"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    build_fixture(&path, SCHEMA_1X, ROWS_1X);
+    let pool = tinytask::db::open(&path, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    assert_eq!(
+        search(&mut conn, "legacy old first"),
+        [7],
+        "a 1.x database too"
+    );
+}
+
+#[test]
+fn the_search_migration_reverts_and_reapplies_cleanly() {
+    use diesel::migration::MigrationSource;
+    use diesel_migrations::MigrationHarness;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tinytask.db");
+    build_fixture(&path, SCHEMA_2X, ROWS_2X);
+    drop(tinytask::db::open(&path, 1).unwrap());
+    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
+    let migrations =
+        MigrationSource::<diesel::sqlite::Sqlite>::migrations(&tinytask::db::MIGRATIONS).unwrap();
+    let migration = migrations
+        .iter()
+        .find(|m| m.name().to_string().ends_with("_search"))
+        .expect("the search migration");
+    conn.revert_migration(migration.as_ref()).unwrap();
+    let leftovers = count(
+        &mut conn,
+        "SELECT COUNT(*) AS n FROM sqlite_master WHERE name LIKE '%fts%'",
+    );
+    assert_eq!(leftovers, 0, "down.sql drops every table and trigger");
+    // The Node originals' writes work without the triggers, and the next start indexes them.
+    conn.batch_execute(
+        "INSERT INTO tasks (title, status) VALUES ('Written while reverted', 'idle');",
+    )
+    .unwrap();
+    drop(conn);
+    let pool = tinytask::db::open(&path, 1).unwrap();
+    assert_eq!(search(&mut pool.get().unwrap(), "reverted"), [5]);
 }

@@ -23,6 +23,10 @@ pub enum Scenario {
     GetTask,
     GetMyQueue,
     ListTasks,
+    /// search_tasks for one task's number: a word only that task (and its comment) holds.
+    SearchOne,
+    /// search_tasks for two words held by 10,000 and 1,000 tasks: ranks 1,000 matches, returns 20.
+    SearchBroad,
     CreateTask,
     AddComment,
     UpdateTask,
@@ -31,10 +35,12 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::GetTask,
         Scenario::GetMyQueue,
         Scenario::ListTasks,
+        Scenario::SearchOne,
+        Scenario::SearchBroad,
         Scenario::CreateTask,
         Scenario::AddComment,
         Scenario::UpdateTask,
@@ -47,6 +53,8 @@ impl Scenario {
             Scenario::GetTask => "get_task",
             Scenario::GetMyQueue => "get_my_queue",
             Scenario::ListTasks => "list_tasks",
+            Scenario::SearchOne => "search",
+            Scenario::SearchBroad => "search_broad",
             Scenario::CreateTask => "create_task",
             Scenario::AddComment => "add_comment",
             Scenario::UpdateTask => "update_task",
@@ -59,6 +67,8 @@ impl Scenario {
             Scenario::GetTask => "read: get_task",
             Scenario::GetMyQueue => "read: get_my_queue",
             Scenario::ListTasks => "read: list_tasks (queue + status, limit 50)",
+            Scenario::SearchOne => "read: search_tasks (1 word, 1 match)",
+            Scenario::SearchBroad => "read: search_tasks (2 words, 1,000 matches, limit 20)",
             Scenario::CreateTask => "write: create_task",
             Scenario::AddComment => "write: add_comment",
             Scenario::UpdateTask => "write: update_task (status, assignee)",
@@ -89,6 +99,21 @@ fn claimed_id(body: &[u8]) -> Option<i64> {
     v.pointer("/result/structuredContent/task/id")?.as_i64()
 }
 
+/// A search answer must hold `n` results: a search that silently finds nothing would measure nothing.
+/// A substring of `structuredContent` (compact JSON), not a parse: the client shares the server's CPUs.
+fn expect_results(body: &[u8], n: usize) -> Result<(), String> {
+    let want = format!(r#""count":{n},"results""#);
+    if body.windows(want.len()).any(|w| w == want.as_bytes()) {
+        Ok(())
+    } else {
+        let text = String::from_utf8_lossy(body);
+        Err(format!(
+            "search_tasks: expected {n} results: {}",
+            &text[..text.len().min(300)]
+        ))
+    }
+}
+
 /// Issues one tool call of the scenario; returns the call's outcome.
 pub async fn step(
     s: &mut McpSession,
@@ -110,6 +135,17 @@ pub async fn step(
             )
             .await
             .map(drop),
+        Scenario::SearchOne => s
+            .call("search_tasks", &format!(r#"{{"query":"{task}"}}"#))
+            .await
+            .and_then(|body| expect_results(&body, 1)),
+        Scenario::SearchBroad => s
+            .call(
+                "search_tasks",
+                &format!(r#"{{"query":"benchmark q{queue}","limit":20}}"#),
+            )
+            .await
+            .and_then(|body| expect_results(&body, 20)),
         Scenario::CreateTask => s
             .call(
                 "create_task",

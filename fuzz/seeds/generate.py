@@ -2,7 +2,7 @@
 """Writes the seed corpora fuzz/seeds/{tools,jsonrpc}/ (valid calls of every tool, after
 tests/python/test_tools.py) and the libFuzzer dictionary fuzz/tinytask.dict. Re-run after adding a tool:
     python3 fuzz/seeds/generate.py
-Tool inputs are: one byte = index of the tool in the *sorted* tool names (+ 31*k selects the session's
+Tool inputs are: one byte = index of the tool in the *sorted* tool names (+ 32*k selects the session's
 protocol version k, see fuzz/src/lib.rs), then the JSON arguments."""
 import json
 import pathlib
@@ -50,6 +50,9 @@ CALLS = {
     "move_task": [{"task_id": 1, "current_agent": "bob", "new_agent": "carol", "comment": "over to you"}],
     "move_task_to_queue": [{"task_id": 1, "new_queue_name": "qa"}],
     "remove_task_from_queue": [{"task_id": 1}],
+    "search_tasks": [{"query": "Root"}, {"query": "\"first\" sec* NEAR( OR -x ^y", "status": ["idle", "working"],
+                                          "queue_name": "dev", "assigned_to": "alice", "include_archived": True,
+                                          "limit": 5, "offset": 1}],
     "signup_for_task": [{"agent_name": "alice"}, {"agent_name": "alice", "queue_name": "dev"}],
     "update_comment": [{"id": 1, "content": "v2"}],
     "update_link": [{"id": 1, "description": "two"}, {"id": 1, "url": "https://example.com/2", "description": None}],
@@ -74,7 +77,7 @@ RPC = [
 
 def main() -> None:
     names = sorted(CALLS)
-    assert len(names) == 31, len(names)
+    assert len(names) == 32, len(names)
     tools = HERE / "tools"
     tools.mkdir(exist_ok=True)
     for old in tools.iterdir():

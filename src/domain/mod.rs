@@ -27,6 +27,7 @@ pub mod limits;
 pub mod links;
 pub mod queues;
 mod rows;
+pub mod search;
 mod status;
 pub mod subtasks;
 pub mod tasks;

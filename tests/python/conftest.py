@@ -64,7 +64,7 @@ COMMENT_KEYS = ["id", "task_id", "content", "created_by", "created_at", "updated
 LINK_KEYS = ["id", "task_id", "url", "description", "created_by", "created_at"]
 HISTORY_KEYS = ["id", "task_id", "field_name", "old_value", "new_value", "changed_by", "changed_at"]
 
-# The 31 tools of docs/TOOLS.md: name -> (required params, optional params), in the documented order. The
+# The 32 tools of docs/TOOLS.md: name -> (required params, optional params), in the documented order. The
 # `offset` of get_my_queue, get_subtasks, list_comments, list_links and get_task_history is TinyTask's own
 # (for paging a list cut at the response size limit); 2.x had none.
 TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
@@ -104,6 +104,7 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "delete_link": (["id"], []),
     "list_links": (["task_id"], ["offset"]),
     "get_task_history": (["task_id"], ["offset"]),
+    "search_tasks": (["query"], ["status", "queue_name", "assigned_to", "include_archived", "limit", "offset"]),
     # Agent coordination (issue 11; docs/TOOLS.md "Coordination").
     "wait_for_task": (["agent_name"], ["queue_name", "timeout_secs", "lease_secs"]),
     "heartbeat": (["task_id", "agent_name"], ["lease_token"]),
@@ -113,14 +114,14 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "remove_dependency": (["task_id", "depends_on_task_id"], ["changed_by"]),
     "get_events": ([], ["after", "limit", "task_id", "agent_name", "queue_name", "wait_secs"]),
 }
-# The 31 tools of TinyTask 2.x (with get_task_history) and the coordination tools.
-TOOL_COUNT = 38
+# The 31 tools of TinyTask 2.x (with get_task_history), search_tasks and the coordination tools.
+TOOL_COUNT = 39
 assert len(TOOL_PARAMS) == TOOL_COUNT
 
 READ_ONLY_TOOLS = {
     "get_task", "list_tasks", "get_my_queue", "get_subtasks", "get_task_with_subtasks", "list_queues",
     "get_queue_stats", "get_queue_tasks", "list_comments", "get_comment", "list_links", "get_task_history",
-    "list_ready_tasks", "get_events",
+    "list_ready_tasks", "get_events", "search_tasks",
 }
 DELETE_TOOLS = {"delete_task", "delete_comment", "delete_link", "remove_dependency"}
 

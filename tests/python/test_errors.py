@@ -59,6 +59,7 @@ BASE_ARGS: dict[str, dict[str, Any]] = {
     "delete_link": {"id": "$VL"},
     "list_links": {"task_id": "$T1"},
     "get_task_history": {"task_id": "$T1"},
+    "search_tasks": {"query": "x"},
     "wait_for_task": {"agent_name": "nobody", "timeout_secs": 0},
     "heartbeat": {"task_id": "$T1", "agent_name": "nobody"},
     "release_task": {"task_id": "$T1", "agent_name": "nobody"},

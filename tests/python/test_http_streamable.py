@@ -37,7 +37,7 @@ async def test_streamable_initialize_negotiates_2025_11_25(http_server):
             f"resources.subscribe must be declared (R5): {caps.resources!r}"
 
 
-async def test_streamable_tools_list_has_the_31_tools(http_server):
+async def test_streamable_tools_list_has_the_32_tools(http_server):
     async with streamable_session(http_server) as tt:
         with anyio.fail_after(10):
             tools = (await tt.session.list_tools()).tools

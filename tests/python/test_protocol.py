@@ -52,7 +52,7 @@ async def test_sdk_negotiates_latest_version_and_declares_capabilities(tt):
 
 
 @pytest.mark.anyio
-async def test_tools_list_has_exactly_the_31_tools(tt):
+async def test_tools_list_has_exactly_the_32_tools(tt):
     tools = (await tt.session.list_tools()).tools
     names = [t.name for t in tools]
     assert len(names) == TOOL_COUNT and len(set(names)) == TOOL_COUNT

@@ -1,4 +1,4 @@
-"""Every one of the 31 tools, with result shapes and business rules exactly per docs/TOOLS.md."""
+"""Every one of the 32 tools, with result shapes and business rules exactly per docs/TOOLS.md."""
 
 from __future__ import annotations
 
@@ -657,14 +657,29 @@ async def test_get_task_history_shape(tt):
                    new_value="working", changed_by="alice")
 
 
-# ============================================================================================== all 31
+# ============================================================================================== search
+
+
+async def test_search_tasks_shape(tt):
+    t = await tt.create("Searchable heron", tags=["bird"])
+    res = await tt.call("search_tasks", {"query": "heron"})
+    assert list(res.keys()) == ["query", "count", "results"]
+    assert res["query"] == "heron" and res["count"] == 1
+    hit = res["results"][0]
+    assert list(hit.keys()) == ["task", "score", "matched", "snippet", "comment_id"]
+    assert_task(hit["task"], id=t["id"])
+    assert hit["matched"] == ["title"] and hit["snippet"] == "Searchable [heron]" and hit["comment_id"] is None
+    # the rest (fields, ranking, filters, errors, HTTP) is in test_search.py
+
+
+# ============================================================================================== all 32
 
 
 def test_this_module_calls_every_tool():
-    """Guards the '31 tools at least once' promise of this module (the coordination tools have their own
+    """Guards the '32 tools at least once' promise of this module (the 2.x tools and search_tasks; the coordination tools have their own
     modules, test_coordination_*.py)."""
     from conftest import TOOL_PARAMS
 
     source = open(__file__, encoding="utf-8").read()
-    missing = [name for name in list(TOOL_PARAMS)[:31] if f'"{name}"' not in source]
+    missing = [name for name in list(TOOL_PARAMS)[:32] if f'"{name}"' not in source]
     assert missing == [], f"tools never called in test_tools.py: {missing}"

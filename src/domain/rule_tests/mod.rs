@@ -7,4 +7,5 @@ mod hierarchy;
 mod limits;
 mod notes;
 mod queues;
+mod search;
 mod tasks;

@@ -5,6 +5,7 @@ mod args;
 mod catalog_coordination;
 mod catalog_notes;
 mod catalog_queues;
+mod catalog_search;
 mod catalog_tasks;
 mod def;
 mod error;
@@ -35,6 +36,7 @@ impl ToolRegistry {
             .into_iter()
             .chain(catalog_queues::tools())
             .chain(catalog_notes::tools())
+            .chain(catalog_search::tools())
             .chain(catalog_coordination::tools())
             .collect();
         let by_name = tools.iter().enumerate().map(|(i, t)| (t.name, i)).collect();

@@ -1,8 +1,8 @@
 use super::*;
 use serde_json::json;
 
-/// The 30 tools of TinyTask 2.x plus get_task_history, then the coordination tools (issue 11).
-const EXPECTED: [&str; 38] = [
+/// The 30 tools of TinyTask 2.x plus get_task_history and search_tasks, then the coordination tools (issue 11).
+const EXPECTED: [&str; 39] = [
     "create_task",
     "update_task",
     "get_task",
@@ -34,6 +34,7 @@ const EXPECTED: [&str; 38] = [
     "update_link",
     "delete_link",
     "list_links",
+    "search_tasks",
     "wait_for_task",
     "heartbeat",
     "release_task",
