@@ -225,6 +225,9 @@ async def test_lease_ends_with_the_claim(tt, how):
         await tt.call("move_task", {"task_id": t["id"], "current_agent": "lee", "new_agent": "max",
                                     "comment": "yours", "lease_token": res["lease"]["token"]})
     assert (await tt.get(t["id"]))["lease"] is None, f"lease still there after {how}"
+    if how == "move_task":
+        moved = [e for e in await all_events(tt, task_id=t["id"]) if e["kind"] == "task_moved"]
+        assert len(moved) == 1 and moved[0]["actor"] == "lee" and moved[0]["assignee"] == "max", moved
     text = await tt.err("heartbeat", {"task_id": t["id"], "agent_name": "lee"})
     assert "no lease" in text, text
 

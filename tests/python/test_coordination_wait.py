@@ -36,7 +36,9 @@ QUIET = 1.5  # seconds to show that a vanished waiter claimed nothing
 async def woken_by(waiter: HTT, agent: str, queue: str | None, trigger: Callable[[], Awaitable[int]],
                    what: str, bound: float = WAKE_BOUND) -> tuple[dict, float]:
     """Starts wait_for_task(agent, queue), runs `trigger` (which returns the id the waiter must claim) once the
-    waiter is waiting, and returns (result, latency from the trigger's start to the answer)."""
+    waiter is waiting, and returns (result, wake latency). The latency runs from the trigger's acknowledgement
+    (its commit; the waiter may answer even before the trigger's own answer arrives: 0) to the waiter's answer,
+    so a slow trigger call on the loaded machine is not counted as a slow wake-up."""
     w = Waiter(waiter, agent, queue, timeout_secs=15)
     async with anyio.create_task_group() as tg:
         tg.start_soon(w.run)
@@ -44,11 +46,13 @@ async def woken_by(waiter: HTT, agent: str, queue: str | None, trigger: Callable
         assert not w.done.is_set(), f"wait_for_task answered before {what}: {w.result or w.error!r}"
         started = time.monotonic()
         want = await trigger()
+        committed = time.monotonic()
         res = await w.answer(10)
-    latency = w.at - started
-    metric(f"wait_for_task wake latency after {what}", latency)
+    latency = max(0.0, w.at - committed)
+    metric(f"wait_for_task wake latency after {what} (trigger call took {committed - started:.3f} s)", latency)
     assert res["claimed"] is True and res["task"]["id"] == want, f"after {what}: {res}"
-    assert latency <= bound, f"wait_for_task answered {latency * 1000:.0f} ms after {what} (allowed {bound * 1000:.0f})"
+    assert latency <= bound, (f"wait_for_task answered {latency * 1000:.0f} ms after {what} was acknowledged "
+                              f"(allowed {bound * 1000:.0f} ms)")
     return res, latency
 
 
@@ -283,15 +287,16 @@ async def test_wait_on_every_transport_does_not_block_the_session(start_server, 
             got = await waiter.get(seen["id"])
             took = time.monotonic() - started
             metric(f"[{transport}] get_task during a wait_for_task of the same session", took)
-            assert got["id"] == seen["id"] and took < 0.5, f"[{transport}] get_task took {took:.2f} s during a wait"
+            # (a request queued behind the wait would take its 15 s; 1 s leaves room for the loaded machine)
+            assert got["id"] == seen["id"] and took < 1.0, f"[{transport}] get_task took {took:.2f} s during a wait"
             assert not w.done.is_set(), f"[{transport}] the wait ended early: {w.result or w.error!r}"
-            started = time.monotonic()
             t = await actor.create("pooled", queue_name="xq")
+            committed = time.monotonic()
             res = await w.answer(10)
-        latency = w.at - started
+        latency = max(0.0, w.at - committed)
         metric(f"[{transport}] wait_for_task wake latency after create", latency)
         assert res["claimed"] and res["task"]["id"] == t["id"], res
-        assert latency <= WAKE_BOUND, f"[{transport}] woken {latency * 1000:.0f} ms after the create"
+        assert latency <= WAKE_BOUND, f"[{transport}] woken {latency * 1000:.0f} ms after the create was acknowledged"
 
 
 CROSS_ROUNDS = 12
@@ -326,7 +331,6 @@ async def test_waiter_is_woken_by_a_commit_of_another_process(start_server):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(w.run)
                 await anyio.sleep(SETTLE)
-                started = time.monotonic()
                 if kind == "pool-create":
                     want = (await writer.create(f"new {r}", queue_name=queue))["id"]
                 elif kind == "assigned-create":
@@ -334,8 +338,9 @@ async def test_waiter_is_woken_by_a_commit_of_another_process(start_server):
                 else:
                     await writer.call("release_task", {"task_id": held["id"], "agent_name": "holder"})
                     want = held["id"]
+                committed = time.monotonic()
                 res = await w.answer(10)
-            latency = w.at - started
+            latency = max(0.0, w.at - committed)
             if not res["claimed"] or res["task"]["id"] != want or latency > WAKE_BOUND:
                 missed.append(f"round {r} ({kind}, waiter on {'A' if waiter is on_a else 'B'}): claimed="
                               f"{res['claimed']} after {latency:.2f} s")
@@ -360,15 +365,15 @@ async def test_32_waiters_one_task_exactly_one_claims(start_server):
                 tg.start_soon(w.run)
             await anyio.sleep(1.0)
             assert not any(w.done.is_set() for w in waiters)
-            started = time.monotonic()
             t = await sessions[0].create("the one", queue_name="oneq")
+            started = time.monotonic()
             results = [await w.answer(15) for w in waiters]
         winners = [w for w, r in zip(waiters, results) if r["claimed"]]
         assert len(winners) == 1, f"{len(winners)} waiters claimed the one task: {[w.agent for w in winners]}"
         win = winners[0]
         assert win.result["task"]["id"] == t["id"]
-        metric("32 waiters: winner's wake latency", win.at - started)
-        assert win.at - started <= WAKE_BOUND
+        metric("32 waiters: winner's wake latency", max(0.0, win.at - started))
+        assert win.at - started <= WAKE_BOUND, f"the winner answered {win.at - started:.2f} s after the create"
         for w in waiters:
             if w is not win:
                 assert w.at - started >= 1.5, f"{w.agent} answered {w.at - started:.2f} s after the create, " \
