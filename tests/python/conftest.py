@@ -312,16 +312,19 @@ class TT:
     def check_stream(self) -> None:
         assert not self.stream_errors, f"server wrote non-JSON-RPC output on stdout: {self.stream_errors!r}"
 
-    async def call_result(self, name: str, args: dict | None = None):
-        with anyio.fail_after(REQUEST_TIMEOUT + 2):
-            res = await self.session.call_tool(name, {} if args is None else args)
+    async def call_result(self, name: str, args: dict | None = None, read_timeout: float | None = None):
+        """`read_timeout`: this request's SDK read timeout (default: the session's REQUEST_TIMEOUT), for calls
+        that may wait longer (wait_for_task)."""
+        with anyio.fail_after((read_timeout or REQUEST_TIMEOUT) + 2):
+            res = await self.session.call_tool(name, {} if args is None else args,
+                                               read_timeout_seconds=read_timeout)
         self.check_stream()
         return res
 
-    async def call(self, name: str, args: dict | None = None) -> Any:
+    async def call(self, name: str, args: dict | None = None, read_timeout: float | None = None) -> Any:
         """Calls a tool that must succeed; returns the parsed JSON of content[0].text (checked against
         structuredContent for protocol >= 2025-06-18)."""
-        res = await self.call_result(name, args)
+        res = await self.call_result(name, args, read_timeout)
         texts = [getattr(c, "text", None) for c in res.content]
         assert not res.is_error, f"{name}({args}) returned isError: {texts}"
         assert len(res.content) == 1, f"{name}: expected exactly one content item, got {res.content!r}"
@@ -423,14 +426,18 @@ async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db"
 
 
 @asynccontextmanager
-async def sdk_stdio_session(params: StdioServerParameters, stderr_path: Path):
+async def sdk_stdio_session(params: StdioServerParameters, stderr_path: Path, message_handler: Any = None):
     """Starts `params` with the SDK's ``stdio_client`` (stderr to `stderr_path`) and yields an initialized
-    :class:`TT`; stream errors the SDK reports are collected for :meth:`TT.check_stream`."""
-    stream_errors: list[Exception] = []
+    :class:`TT`; stream errors the SDK reports are collected for :meth:`TT.check_stream`. A `message_handler`
+    with an ``errors`` list (http_support's ``Inbox``) replaces the default one, to record notifications."""
+    stream_errors: list[Exception] = getattr(message_handler, "errors", [])
 
     async def on_message(message: Any) -> None:
         if isinstance(message, Exception):
             stream_errors.append(message)
+
+    if message_handler is not None:
+        on_message = message_handler
 
     with open(stderr_path, "w") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write):

@@ -251,7 +251,7 @@ async def test_get_my_queue_shape_and_selection(tt):
 async def test_signup_for_task_with_nothing_to_claim(tt):
     res = await tt.call("signup_for_task", {"agent_name": "nobody"})
     assert list(res.keys()) == ["agent", "claimed", "task", "message", "lease"]
-    assert res["agent"] == "nobody" and res["claimed"] is False and res["task"] is None
+    assert res["agent"] == "nobody" and res["claimed"] is False and res["task"] is None and res["lease"] is None
     assert isinstance(res["message"], str) and res["message"]
 
 

@@ -195,6 +195,7 @@ async def test_signup_claims_highest_priority_idle_task_and_sets_working(tt):
     claim = await tt.call("signup_for_task", {"agent_name": CODER})
     assert list(claim.keys()) == ["agent", "claimed", "task", "message", "lease"]
     assert claim["agent"] == CODER and claim["claimed"] is True and isinstance(claim["message"], str)
+    assert list(claim["lease"]) == ["token", "expires_at"], claim["lease"]  # every claim takes a lease (issue 11)
     assert_task_with_relations(claim["task"], id=high["id"], status="working", assigned_to=CODER)
     assert (await tt.get(low["id"]))["status"] == "idle"
 
