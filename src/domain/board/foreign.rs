@@ -42,6 +42,11 @@ pub(super) fn start(path: Option<PathBuf>, shared: Shared) {
     }
 }
 
+/// Pauses before re-reading the feed after a `-wal` write that did not (yet) show a foreign commit
+/// (about 0.4 s in all; only while some call is waiting).
+#[cfg(target_os = "linux")]
+const RECHECK_MS: [u64; 6] = [1, 4, 15, 40, 100, 250];
+
 /// The newest event cursor in the file.
 fn newest(conn: &mut diesel::SqliteConnection) -> i64 {
     crate::domain::events::newest(conn).unwrap_or(0)
@@ -88,8 +93,20 @@ fn watch(path: &Path, shared: &Shared) -> Result<(), String> {
             continue;
         }
         // Own first, feed second: an own commit counted late only makes one spurious wake-up.
-        let own = shared.own_events.load(Ordering::Acquire);
-        let feed = newest(&mut conn);
+        let mut own = shared.own_events.load(Ordering::Acquire);
+        let mut feed = newest(&mut conn);
+        // inotify reports the `-wal` write as it happens, but readers see the commit only once the writer
+        // has updated the WAL index (`-shm`, written through mmap: no inotify event). Reading at once can
+        // see the feed as before the commit and, if that write was the commit's last, nothing would ever
+        // wake the waiters: look again shortly after before concluding it was only our own write.
+        for pause_ms in RECHECK_MS {
+            if feed - seen > (own - seen_own) as i64 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+            own = shared.own_events.load(Ordering::Acquire);
+            feed = newest(&mut conn);
+        }
         if feed - seen > (own - seen_own) as i64 {
             let _ = wake.send(Wake::Foreign);
         }
