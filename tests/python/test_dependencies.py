@@ -21,7 +21,8 @@ import pytest
 
 from conftest import TT, assert_task, assert_task_with_relations, find_history, ids
 from feed_support import TASK_REF_KEYS, stdio_push_session
-from http_support import HTT, http_server, metric, streamable_session  # noqa: F401  (fixture)
+from http_support import HTT, HttpServer, http_server, metric, streamable_session  # noqa: F401  (fixture)
+from process_support import stdio_server
 from test_http_push import expect_push, subscribe
 
 pytestmark = pytest.mark.anyio
@@ -411,3 +412,40 @@ async def test_waiting_wait_for_task_claims_when_the_last_dependency_completes(h
             assert r["claimed"] is True and r["task"]["id"] == t["id"], r
             assert r["task"]["status"] == "working" and r["task"]["is_currently_blocked"] is False
             assert latency < 2.0, f"wait_for_task answered {latency:.2f}s after the unblocking write"
+
+
+@pytest.mark.timeout(40)
+@pytest.mark.parametrize("change", ["complete", "delete"])
+async def test_pool_wait_for_task_wakes_when_another_process_unblocks(tmp_path, change):
+    """The waiter is in one process (HTTP), the unblocking write in another (stdio) on the same file; the
+    waiter waits on the queue's pool and the dependent is unassigned."""
+    server = HttpServer(tmp_path, "http", "shared.db")
+    try:
+        with anyio.fail_after(35):
+            async with streamable_session(server) as waiter, \
+                    stdio_server(server.db_path, tmp_path, "unblocker") as other:
+                dep = await other.tt.create("dependency")
+                t = await other.tt.create("pooled dependent", queue_name="pool", depends_on=[dep["id"]])
+                result: dict[str, Any] = {}
+
+                async def wait() -> None:
+                    result["r"] = await waiter.call("wait_for_task", {"agent_name": "w", "queue_name": "pool",
+                                                                      "timeout_secs": 8, "lease_secs": 0})
+                    result["at"] = time.monotonic()
+
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(wait)
+                    await anyio.sleep(0.6)
+                    assert "r" not in result, result
+                    started = time.monotonic()
+                    if change == "complete":
+                        await other.tt.update(dep["id"], status="complete")
+                    else:
+                        await other.tt.call("delete_task", {"id": dep["id"]})
+                r = result["r"]
+                assert r["claimed"] is True and r["task"]["id"] == t["id"] and r["task"]["assigned_to"] == "w", r
+                latency = result["at"] - started
+                metric(f"cross-process pool wait_for_task wake-up after {change} of the dependency", latency)
+                assert latency < 2.0, f"woke {latency:.2f}s after the unblocking write in the other process"
+    finally:
+        server.kill()

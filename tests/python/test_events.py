@@ -752,3 +752,46 @@ async def test_retention_prunes_old_events_at_startup_and_zero_keeps_all(tmp_pat
         # new events keep counting from where the feed was: cursors are never reused
         await tt.create("after pruning")
         assert await head(tt) == 9
+
+
+@pytest.mark.timeout(60)
+async def test_wait_secs_wakes_on_a_commit_by_another_process(tmp_path):
+    server = HttpServer(tmp_path, "http", "shared.db")
+    try:
+        with anyio.fail_after(50):
+            async with streamable_session(server) as reader, \
+                    stdio_server(server.db_path, tmp_path, "feed-writer") as other:
+                start = await head(reader)
+                latencies = []
+                for i in range(3):
+                    got: dict[str, Any] = {}
+
+                    async def poll() -> None:
+                        got["page"] = await reader.call("get_events", {"after": start, "wait_secs": 20})
+                        got["at"] = time.monotonic()
+
+                    async with anyio.create_task_group() as tg:
+                        tg.start_soon(poll)
+                        await anyio.sleep(0.4)
+                        assert "page" not in got
+                        t = await other.tt.create(f"from the other process {i}", created_by="p2")
+                        acked = time.monotonic()
+                    latencies.append(got["at"] - acked)
+                    assert [e["task_id"] for e in got["page"]["events"]] == [t["id"]], got["page"]
+                    start = got["page"]["next_cursor"]
+                metric("get_events wait_secs wake-up after another process's commit (max of 3)", max(latencies))
+                assert max(latencies) < 2.0, f"cross-process long-poll latencies {latencies}"
+    finally:
+        server.kill()
+
+
+@pytest.mark.timeout(60)
+async def test_paging_under_a_small_response_cap_loses_nothing(tmp_path):
+    async with open_tt(tmp_path, TINYTASK_MAX_RESPONSE_BYTES="4096") as tt:
+        made = [(await tt.create(f"big {i}", description=chr(ord("a") + i) * 1500))["id"] for i in range(12)]
+        first = check_page(await tt.call("get_events", {}))
+        assert first["has_more"] is True and 1 <= first["count"] < 12, (first["count"], first["has_more"])
+        assert first["next_cursor"] == first["events"][-1]["cursor"]
+        everything = await events_after(tt, 0)
+        assert [e["task_id"] for e in everything] == made
+        assert len({e["cursor"] for e in everything}) == 12
