@@ -418,6 +418,18 @@ async def test_filters_task_agent_and_queue(tt):
     assert page["has_more"] is True and page["next_cursor"] == by_task[0]["cursor"]
 
 
+@pytest.mark.xfail(strict=True, reason="server bug: comment and link events carry no assignee/queue (derive.rs "
+                   "item_event sets them to None; the comment/link capture triggers do not record the task's), so "
+                   "get_events agent_name/queue_name never match them although they are events of that task")
+async def test_comment_and_link_events_match_the_tasks_agent_and_queue_filters(tt):
+    t = await tt.create("Discussed", created_by="pm", assigned_to="ann", queue_name="q1")
+    await tt.call("add_comment", {"task_id": t["id"], "content": "hi", "created_by": "bob"})
+    await tt.call("add_link", {"task_id": t["id"], "url": "https://example.com/x", "created_by": "bob"})
+    for filters in ({"queue_name": "q1"}, {"agent_name": "ann"}):
+        kinds = [e["kind"] for e in await events_after(tt, 0, **filters)]
+        assert kinds == ["task_created", "comment_added", "link_added"], (filters, kinds)
+
+
 # ============================================================================================ long-poll
 
 
