@@ -3,17 +3,20 @@
 * :func:`stdio_push_session`: a stdio server driven by the official SDK whose session records server
   notifications (http_support's :class:`Inbox`), so the push tests run the same over stdio and HTTP;
 * :func:`events_after` / :func:`head`: read the durable event feed (``get_events``) to its end;
-* :func:`only`: the single event of a kind (for a task) among some events, with a readable failure.
+* :func:`only`: the single event of a kind (for a task) among some events, with a readable failure;
+* :func:`answer_after`: a waiting call, the write that ends the wait, and the wake-up latency.
 
 Every read is bounded (page count, request timeouts); only 127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
 
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Awaitable, Callable
 
+import anyio
 from mcp.client.stdio import StdioServerParameters, stdio_client
 
 from conftest import TT, require_binary, server_env
@@ -78,3 +81,23 @@ def only(events: list[dict], kind: str, task_id: int | None = None) -> dict:
     assert len(got) == 1, (f"expected exactly one {kind} event (task {task_id}), got {len(got)}; events: "
                            f"{[(e['cursor'], e['kind'], e['task_id']) for e in events]}")
     return got[0]
+
+
+async def answer_after(call: Callable[[], Awaitable[Any]], action: Callable[[], Awaitable[Any]],
+                       settle: float = 0.4) -> tuple[Any, Any, float]:
+    """Starts the waiting `call` (a long-poll, wait_for_task), checks it is still waiting after `settle`
+    seconds, runs `action` (the write that should end the wait) and returns (call's answer, action's result,
+    seconds from the action's acknowledgement to the call's answer)."""
+    got: dict[str, Any] = {}
+
+    async def run() -> None:
+        got["answer"] = await call()
+        got["at"] = time.monotonic()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(run)
+        await anyio.sleep(settle)
+        assert "answer" not in got, f"answered before the change: {got['answer']}"
+        done = await action()
+        acked = time.monotonic()
+    return got["answer"], done, got["at"] - acked

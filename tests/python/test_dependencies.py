@@ -12,7 +12,6 @@ subscribers are notified and a waiting wait_for_task claims it.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -20,7 +19,7 @@ import anyio
 import pytest
 
 from conftest import TT, assert_task, assert_task_with_relations, find_history, ids
-from feed_support import TASK_REF_KEYS, stdio_push_session
+from feed_support import TASK_REF_KEYS, answer_after, stdio_push_session
 from http_support import HTT, HttpServer, http_server, metric, streamable_session  # noqa: F401  (fixture)
 from process_support import stdio_server
 from test_http_push import expect_push, subscribe
@@ -391,26 +390,20 @@ async def test_waiting_wait_for_task_claims_when_the_last_dependency_completes(h
         async with streamable_session(http_server) as actor, streamable_session(http_server) as waiter:
             a, b = await actor.create(f"A {tag}"), await actor.create(f"B {tag}")
             t = await actor.create(f"T {tag}", assigned_to=agent, depends_on=[a["id"]], blocked_by_task_id=b["id"])
-            result: dict[str, Any] = {}
 
-            async def wait() -> None:
-                result["r"] = await waiter.call("wait_for_task", {"agent_name": agent, "timeout_secs": 20,
-                                                                  "lease_secs": 0})
-                result["at"] = time.monotonic()
-
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(wait)
-                await anyio.sleep(0.5)
+            async def finish_b():
+                # completing A leaves T blocked by B: the waiter must still be waiting after it
                 await actor.update(a["id"], status="complete")
                 await anyio.sleep(0.5)
-                assert "r" not in result, f"claimed while still blocked by B: {result}"
-                started = time.monotonic()
-                await actor.update(b["id"], status="complete")
-            latency = result["at"] - started
+                return await actor.update(b["id"], status="complete")
+
+            r, _, latency = await answer_after(
+                lambda: waiter.call("wait_for_task", {"agent_name": agent, "timeout_secs": 8, "lease_secs": 0}),
+                finish_b)
             metric("wait_for_task wake-up after the last dependency completed", latency)
-            r = result["r"]
             assert r["claimed"] is True and r["task"]["id"] == t["id"], r
             assert r["task"]["status"] == "working" and r["task"]["is_currently_blocked"] is False
+            assert latency >= 0, "wait_for_task answered before B completed (T was still blocked by B)"
             assert latency < 2.0, f"wait_for_task answered {latency:.2f}s after the unblocking write"
 
 
@@ -426,25 +419,17 @@ async def test_pool_wait_for_task_wakes_when_another_process_unblocks(tmp_path, 
                     stdio_server(server.db_path, tmp_path, "unblocker") as other:
                 dep = await other.tt.create("dependency")
                 t = await other.tt.create("pooled dependent", queue_name="pool", depends_on=[dep["id"]])
-                result: dict[str, Any] = {}
 
-                async def wait() -> None:
-                    result["r"] = await waiter.call("wait_for_task", {"agent_name": "w", "queue_name": "pool",
-                                                                      "timeout_secs": 8, "lease_secs": 0})
-                    result["at"] = time.monotonic()
-
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(wait)
-                    await anyio.sleep(0.6)
-                    assert "r" not in result, result
-                    started = time.monotonic()
+                async def unblock():
                     if change == "complete":
-                        await other.tt.update(dep["id"], status="complete")
-                    else:
-                        await other.tt.call("delete_task", {"id": dep["id"]})
-                r = result["r"]
+                        return await other.tt.update(dep["id"], status="complete")
+                    return await other.tt.call("delete_task", {"id": dep["id"]})
+
+                r, _, latency = await answer_after(
+                    lambda: waiter.call("wait_for_task", {"agent_name": "w", "queue_name": "pool",
+                                                          "timeout_secs": 8, "lease_secs": 0}),
+                    unblock, settle=0.6)
                 assert r["claimed"] is True and r["task"]["id"] == t["id"] and r["task"]["assigned_to"] == "w", r
-                latency = result["at"] - started
                 metric(f"cross-process pool wait_for_task wake-up after {change} of the dependency", latency)
                 assert latency < 2.0, f"woke {latency:.2f}s after the unblocking write in the other process"
     finally:

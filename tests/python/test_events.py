@@ -29,7 +29,7 @@ import anyio
 import pytest
 
 from conftest import TOOL_PARAMS, READ_ONLY_TOOLS, TT, assert_history, open_tt
-from feed_support import check_page, events_after, head, only
+from feed_support import answer_after, check_page, events_after, head, only
 from http_support import HttpServer, http_server, metric, start_server, streamable_session  # noqa: F401  (fixtures)
 from process_support import stdio_server
 
@@ -440,20 +440,10 @@ async def test_wait_secs_returns_as_soon_as_an_event_commits(http_server):
             start = await head(reader)
             latencies = []
             for i in range(3):
-                got: dict[str, Any] = {}
-
-                async def poll() -> None:
-                    got["page"] = await reader.call("get_events", {"after": start, "wait_secs": 20})
-                    got["at"] = time.monotonic()
-
-                async with anyio.create_task_group() as tg:
-                    tg.start_soon(poll)
-                    await anyio.sleep(0.4)
-                    assert "page" not in got, f"get_events returned before any event: {got}"
-                    t = await writer.create(f"wake {i}", created_by="w")
-                    acked = time.monotonic()
-                page = check_page(got["page"])
-                latency = got["at"] - acked
+                page, t, latency = await answer_after(
+                    lambda: reader.call("get_events", {"after": start, "wait_secs": 20}),
+                    lambda: writer.create(f"wake {i}", created_by="w"))
+                check_page(page)
                 latencies.append(latency)
                 assert [e["task_id"] for e in page["events"]] == [t["id"]], page
                 assert page["next_cursor"] == page["events"][-1]["cursor"] > start
@@ -461,20 +451,15 @@ async def test_wait_secs_returns_as_soon_as_an_event_commits(http_server):
             metric("get_events wait_secs wake-up after a commit (max of 3)", max(latencies))
             assert max(latencies) < 1.0, f"long-poll latencies {latencies}"
             # a filtered long-poll ignores events that do not match and waits on
-            async with anyio.create_task_group() as tg:
-                got2: dict[str, Any] = {}
-
-                async def poll_q() -> None:
-                    got2["page"] = await reader.call("get_events", {"after": start, "queue_name": "watched",
-                                                                    "wait_secs": 20})
-
-                tg.start_soon(poll_q)
-                await anyio.sleep(0.3)
+            async def elsewhere_then_here():
                 await writer.create("elsewhere", created_by="w", queue_name="not-watched")
                 await anyio.sleep(0.5)
-                assert "page" not in got2, f"returned for a non-matching event: {got2}"
-                t = await writer.create("here", created_by="w", queue_name="watched")
-            assert [e["task_id"] for e in got2["page"]["events"]] == [t["id"]]
+                return await writer.create("here", created_by="w", queue_name="watched")
+
+            page, t, _ = await answer_after(
+                lambda: reader.call("get_events", {"after": start, "queue_name": "watched", "wait_secs": 20}),
+                elsewhere_then_here)
+            assert [e["task_id"] for e in page["events"]] == [t["id"]], "answered for a non-matching event"
 
 
 async def test_wait_secs_times_out_empty_with_next_cursor_unchanged(tt):
@@ -776,21 +761,12 @@ async def test_wait_secs_wakes_on_a_commit_by_another_process(tmp_path):
                 start = await head(reader)
                 latencies = []
                 for i in range(3):
-                    got: dict[str, Any] = {}
-
-                    async def poll() -> None:
-                        got["page"] = await reader.call("get_events", {"after": start, "wait_secs": 20})
-                        got["at"] = time.monotonic()
-
-                    async with anyio.create_task_group() as tg:
-                        tg.start_soon(poll)
-                        await anyio.sleep(0.4)
-                        assert "page" not in got
-                        t = await other.tt.create(f"from the other process {i}", created_by="p2")
-                        acked = time.monotonic()
-                    latencies.append(got["at"] - acked)
-                    assert [e["task_id"] for e in got["page"]["events"]] == [t["id"]], got["page"]
-                    start = got["page"]["next_cursor"]
+                    page, t, latency = await answer_after(
+                        lambda: reader.call("get_events", {"after": start, "wait_secs": 20}),
+                        lambda: other.tt.create(f"from the other process {i}", created_by="p2"))
+                    latencies.append(latency)
+                    assert [e["task_id"] for e in page["events"]] == [t["id"]], page
+                    start = page["next_cursor"]
                 metric("get_events wait_secs wake-up after another process's commit (max of 3)", max(latencies))
                 assert max(latencies) < 2.0, f"cross-process long-poll latencies {latencies}"
     finally:
