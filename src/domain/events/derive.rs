@@ -304,3 +304,233 @@ fn dependency_event(row: &Captured) -> Draft {
         fields,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(seq: i64, tbl: &str, op: &str, task_id: i32) -> Captured {
+        Captured {
+            seq,
+            tbl: tbl.into(),
+            op: op.into(),
+            task_id,
+            row_id: Some(task_id),
+            ..Captured::default()
+        }
+    }
+
+    fn task(seq: i64, op: &str, old: Option<&str>, new: Option<&str>) -> Captured {
+        Captured {
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+            actor: Some("ann".into()),
+            ..row(seq, "tasks", op, 7)
+        }
+    }
+
+    fn note(
+        seq: i64,
+        tbl: &str,
+        op: &str,
+        id: i32,
+        old: Option<&str>,
+        new: Option<&str>,
+    ) -> Captured {
+        Captured {
+            row_id: Some(id),
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+            ..row(seq, tbl, op, 7)
+        }
+    }
+
+    #[test]
+    fn an_update_lists_only_changed_fields_with_tags_as_arrays() {
+        let e = events(&[task(
+            1,
+            "update",
+            Some(r#"{"title":"a","priority":1,"tags":"[\"x\"]","status":"idle"}"#),
+            Some(r#"{"title":"a","priority":5,"tags":"[\"x\",\"y\"]","status":"idle"}"#),
+        )]);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].kind, "task_updated");
+        assert_eq!(e[0].actor.as_deref(), Some("ann"));
+        assert_eq!(
+            Value::Object(e[0].fields.clone()),
+            json!({"priority": {"old": 1, "new": 5}, "tags": {"old": ["x"], "new": ["x", "y"]}})
+        );
+    }
+
+    #[test]
+    fn an_update_that_changes_no_captured_field_is_no_event() {
+        let same = Some(r#"{"title":"a"}"#);
+        assert!(events(&[task(1, "update", same, same)]).is_empty());
+    }
+
+    #[test]
+    fn several_rows_of_one_task_make_one_event_from_first_old_to_last_new() {
+        let e = events(&[
+            task(
+                1,
+                "update",
+                Some(r#"{"status":"idle"}"#),
+                Some(r#"{"status":"working"}"#),
+            ),
+            task(
+                2,
+                "update",
+                Some(r#"{"status":"working"}"#),
+                Some(r#"{"status":"complete"}"#),
+            ),
+        ]);
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            Value::Object(e[0].fields.clone()),
+            json!({"status": {"old": "idle", "new": "complete"}})
+        );
+    }
+
+    #[test]
+    fn archiving_and_intents_name_the_kind() {
+        let archived = events(&[task(
+            1,
+            "update",
+            Some(r#"{"archived_at":null}"#),
+            Some(r#"{"archived_at":"2026-12-01 00:00:00"}"#),
+        )]);
+        assert_eq!(archived[0].kind, "task_archived");
+        let mut moved = task(
+            1,
+            "update",
+            Some(r#"{"assigned_to":"a"}"#),
+            Some(r#"{"assigned_to":"b"}"#),
+        );
+        moved.intent = Some("task_moved".into());
+        moved.agent = Some("b".into());
+        moved.prior_agent = Some("a".into());
+        let e = events(&[moved]);
+        assert_eq!(e[0].kind, "task_moved");
+        assert_eq!(
+            (e[0].assignee.as_deref(), e[0].prior_assignee.as_deref()),
+            (Some("b"), Some("a"))
+        );
+    }
+
+    #[test]
+    fn a_lease_only_change_is_a_renewal_and_never_shows_the_token() {
+        let lease = |seq, old: Option<&str>, new: Option<&str>| Captured {
+            old: old.map(str::to_string),
+            new: new.map(str::to_string),
+            ..row(seq, "task_leases", "update", 7)
+        };
+        let e = events(&[lease(
+            1,
+            Some(r#"{"agent":"ann","expires_at":1000,"pooled":0}"#),
+            Some(r#"{"agent":"ann","expires_at":61000,"pooled":0}"#),
+        )]);
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].kind, "lease_renewed");
+        let text = Value::Object(e[0].fields.clone()).to_string();
+        assert!(!text.contains("token"), "{text}");
+        assert_eq!(e[0].fields["lease"]["new"]["holder"], json!("ann"));
+        assert_eq!(
+            e[0].fields["lease"]["new"]["expires_at"],
+            json!("1970-01-01T00:01:01.000Z")
+        );
+    }
+
+    #[test]
+    fn comments_and_links_added_changed_moved_deleted() {
+        let kinds = |tbl: &str| -> Vec<&'static str> {
+            let added = note(
+                1,
+                tbl,
+                "insert",
+                3,
+                None,
+                Some(r#"{"task_id":7,"content":"a"}"#),
+            );
+            let changed = note(
+                1,
+                tbl,
+                "update",
+                3,
+                Some(r#"{"task_id":7,"content":"a"}"#),
+                Some(r#"{"task_id":7,"content":"b"}"#),
+            );
+            let moved = note(
+                1,
+                tbl,
+                "update",
+                3,
+                Some(r#"{"task_id":7,"content":"a"}"#),
+                Some(r#"{"task_id":8,"content":"a"}"#),
+            );
+            let deleted = note(
+                1,
+                tbl,
+                "delete",
+                3,
+                Some(r#"{"task_id":7,"content":"a"}"#),
+                None,
+            );
+            [added, changed, moved, deleted]
+                .into_iter()
+                .map(|r| events(&[r])[0].kind)
+                .collect()
+        };
+        assert_eq!(
+            kinds("comments"),
+            [
+                "comment_added",
+                "comment_changed",
+                "comment_moved",
+                "comment_deleted"
+            ]
+        );
+        assert_eq!(
+            kinds("links"),
+            ["link_added", "link_changed", "link_moved", "link_deleted"]
+        );
+    }
+
+    #[test]
+    fn an_item_added_and_deleted_in_one_write_is_no_event() {
+        let rows = [
+            note(1, "comments", "insert", 3, None, Some(r#"{"content":"a"}"#)),
+            note(2, "comments", "delete", 3, Some(r#"{"content":"a"}"#), None),
+        ];
+        assert!(events(&rows).is_empty());
+    }
+
+    #[test]
+    fn each_dependency_row_is_its_own_event_and_touches_are_none() {
+        let dep = |seq, op: &str, on| Captured {
+            row_id: Some(on),
+            ..row(seq, "task_dependencies", op, 7)
+        };
+        let e = events(&[
+            dep(1, "insert", 2),
+            dep(2, "delete", 3),
+            row(3, "dependents", "touch", 9),
+        ]);
+        let got: Vec<_> = e
+            .iter()
+            .map(|d| (d.kind, Value::Object(d.fields.clone())))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "dependency_added",
+                    json!({"depends_on_task_id": {"old": null, "new": 2}})
+                ),
+                (
+                    "dependency_removed",
+                    json!({"depends_on_task_id": {"old": 3, "new": null}})
+                ),
+            ]
+        );
+    }
+}
