@@ -21,8 +21,8 @@ pub struct Changes {
     pub agents: BTreeSet<String>,
     /// Queues before and after.
     pub queues: BTreeSet<String>,
-    /// Events appended to the feed.
-    pub events: usize,
+    /// The cursors of the events appended to the feed (first, last): contiguous within one transaction.
+    pub cursors: Option<(i64, i64)>,
 }
 
 impl Changes {
@@ -35,7 +35,10 @@ impl Changes {
         self.tasks.extend(other.tasks);
         self.agents.extend(other.agents);
         self.queues.extend(other.queues);
-        self.events += other.events;
+        self.cursors = match (self.cursors, other.cursors) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (mine, theirs) => mine.or(theirs),
+        };
     }
 
     fn note(&mut self, row: &Captured) {
@@ -68,8 +71,6 @@ pub(crate) fn flush(conn: &mut SqliteConnection) -> DomainResult<Changes> {
     diesel::delete(captured::table).execute(conn)?;
     let mut changes = Changes::default();
     rows.iter().for_each(|row| changes.note(row));
-    let drafts = events::derive::events(&rows);
-    events::append(conn, &drafts)?;
-    changes.events = drafts.len();
+    changes.cursors = events::append(conn, &events::derive::events(&rows))?;
     Ok(changes)
 }

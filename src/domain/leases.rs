@@ -251,8 +251,10 @@ pub fn settle(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<bool> {
 /// queue while unassigned goes back to the pool (unassigned, `previous_assigned_to` = the holder).
 /// `agent` is who had it; the caller has set the write context.
 pub fn give_back(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> DomainResult<()> {
-    let lease = find(conn, task_id)?;
-    let pooled = lease.as_ref().is_some_and(|lease| lease.pooled == 1);
+    let pooled = match find(conn, task_id)? {
+        Some(lease) => lease.pooled == 1,
+        None => claimed_from_pool(conn, task_id, agent)?,
+    };
     diesel::delete(l::table.filter(l::task_id.eq(task_id))).execute(conn)?;
     let row = super::tasks::find_row(conn, "Task", task_id)?;
     if row.status != TaskStatus::Working.as_str() || row.assigned_to.as_deref() != Some(agent) {
@@ -291,6 +293,20 @@ pub fn give_back(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> Doma
     }
     super::hierarchy::propagate_status(conn, row.parent_task_id)?;
     Ok(())
+}
+
+/// Without a lease row (leases off), whether `agent` took the task from its queue's pool: the task's last
+/// assignment is the one a pool claim writes, from no one to the agent, by the agent.
+fn claimed_from_pool(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> DomainResult<bool> {
+    use crate::db::schema::task_history as h;
+    let last: Option<(Option<String>, Option<String>, Option<String>)> = h::table
+        .filter(h::task_id.eq(task_id))
+        .filter(h::field_name.eq("assigned_to"))
+        .order(h::id.desc())
+        .select((h::old_value, h::new_value, h::changed_by))
+        .first(conn)
+        .optional()?;
+    Ok(matches!(last, Some((None, Some(new), Some(by))) if new == agent && by == agent))
 }
 
 /// Releases every lease that has expired (as TinyTask itself, with one `lease_expired` event each);

@@ -239,7 +239,7 @@ mod tests {
                 .iter()
                 .map(std::string::ToString::to_string)
                 .collect(),
-            events: 0,
+            cursors: None,
         }
     }
 

@@ -276,10 +276,6 @@ async def test_release_task_semantics(tt):
     assert f"Task {own['id']}" in text and "not claimed" in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="server bug: whether a claim came from the pool is only recorded in its "
-                   "task_leases row (pooled); a pool claim without lease (lease_secs=0 / TINYTASK_LEASE_SECS=0) "
-                   "released with release_task stays assigned to the releasing agent instead of going back to "
-                   "the pool")
 async def test_release_of_a_pool_claim_without_lease_returns_it_to_the_pool(tt):
     """release_task's contract: the task becomes idle "and unassigned, back in its queue's pool, when it was
     claimed from the pool unassigned" — also when the claim took no lease (lease_secs=0 / leases off)."""

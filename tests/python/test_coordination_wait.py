@@ -304,13 +304,6 @@ CROSS_ROUNDS = 12
 
 @pytest.mark.slow
 @pytest.mark.timeout(90)
-@pytest.mark.xfail(strict=True, reason=(
-    "server bug (src/domain/board/foreign.rs): waiters are often not woken by another process's commit "
-    "(measured 3-6 of 12 rounds missed). Two causes: (1) the watcher reads the feed as soon as inotify reports "
-    "a -wal write, but the commit becomes visible only when SQLite then updates the wal-index in -shm (mmap: no "
-    "inotify event), so the read may still see the old feed and nothing wakes the waiter later; (2) own_events "
-    "is counted only after COMMIT (Board::new's publish callback): when the watcher sees an own commit before "
-    "it is counted, it takes it for foreign and its baseline hides the next real foreign event"))
 async def test_waiter_is_woken_by_a_commit_of_another_process(start_server):
     """Server A and server B on one file: in each round a waiter on one process is woken by a write through the
     other (a task created in the pool / assigned to the agent, a release); every round must wake in time."""

@@ -2,21 +2,56 @@
 //! server per agent) commits to the same database file — no poll, the kernel reports the write.
 //!
 //! Every commit appends to the `-wal` file; inotify tells us it was written. Our own commits do that too,
-//! so the watcher compares how far the event feed advanced with how many events this process appended:
-//! when the feed grew by more, someone else wrote, and waiters look again ([`Wake::Foreign`]). Only
-//! TinyTask writes events; a write by the Node originals is noticed with the next TinyTask change.
+//! so the watcher checks which new event cursors this process wrote itself ([`OwnCursors`]: each commit's
+//! events are one contiguous range, as SQLite has one writer at a time): a new cursor outside them was
+//! written by someone else, and waiters look again ([`Wake::Foreign`]). Only TinyTask writes events; a
+//! write by the Node originals is noticed with the next TinyTask change.
 
 use super::Wake;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::broadcast;
 
 /// What the watcher shares with the board: the wake-up channel (weakly: the watcher ends with the
-/// board) and how many events this process appended.
+/// board) and the cursors of the events this process appended.
 pub(super) struct Shared {
     pub wake: Weak<broadcast::Sender<Wake>>,
-    pub own_events: Arc<AtomicU64>,
+    pub own: Arc<OwnCursors>,
+}
+
+/// Most ranges kept: older ones are below anything the watcher still has to classify.
+const OWN_RANGES: usize = 4096;
+
+/// The event cursor ranges (first, last) of this process's recent commits, oldest first.
+#[derive(Default)]
+pub(super) struct OwnCursors(Mutex<VecDeque<(i64, i64)>>);
+
+impl OwnCursors {
+    /// Records a commit's events (called by the writer after the commit).
+    pub(super) fn add(&self, range: (i64, i64)) {
+        let mut ranges = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if ranges.len() == OWN_RANGES {
+            ranges.pop_front();
+        }
+        ranges.push_back(range);
+    }
+
+    /// How many of the cursors in (after, upto] this process wrote; forgets ranges at or below `after`.
+    fn count_in(&self, after: i64, upto: i64) -> i64 {
+        let mut ranges = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        ranges.retain(|&(_, last)| last > after);
+        ranges
+            .iter()
+            .map(|&(first, last)| (last.min(upto) - first.max(after + 1) + 1).max(0))
+            .sum()
+    }
 }
 
 /// Starts the watcher thread for the database at `path` (nothing off Linux or for an in-memory database).
@@ -71,7 +106,7 @@ fn watch(path: &Path, shared: &Shared) -> Result<(), String> {
         .add(dir, WatchMask::MODIFY | WatchMask::DELETE_SELF)
         .map_err(|e| format!("{}: {e}", dir.display()))?;
     let mut conn = crate::db::establish(path).map_err(|e| e.to_string())?;
-    let (mut seen, mut seen_own) = (newest(&mut conn), shared.own_events.load(Ordering::Acquire));
+    let mut seen = newest(&mut conn);
     let mut buffer = [0u8; 4096];
     loop {
         let events = inotify
@@ -92,24 +127,44 @@ fn watch(path: &Path, shared: &Shared) -> Result<(), String> {
         if !written || wake.receiver_count() == 0 {
             continue;
         }
-        // Own first, feed second: an own commit counted late only makes one spurious wake-up.
-        let mut own = shared.own_events.load(Ordering::Acquire);
-        let mut feed = newest(&mut conn);
         // inotify reports the `-wal` write as it happens, but readers see the commit only once the writer
         // has updated the WAL index (`-shm`, written through mmap: no inotify event). Reading at once can
         // see the feed as before the commit and, if that write was the commit's last, nothing would ever
         // wake the waiters: look again shortly after before concluding it was only our own write.
+        let foreign = |feed: i64| feed - seen > shared.own.count_in(seen, feed);
+        let mut feed = newest(&mut conn);
         for pause_ms in RECHECK_MS {
-            if feed - seen > (own - seen_own) as i64 {
+            if foreign(feed) {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(pause_ms));
-            own = shared.own_events.load(Ordering::Acquire);
             feed = newest(&mut conn);
         }
-        if feed - seen > (own - seen_own) as i64 {
+        // An own commit not recorded yet looks foreign: one spurious wake-up, and nothing is hidden later.
+        if foreign(feed) {
             let _ = wake.send(Wake::Foreign);
         }
-        (seen, seen_own) = (feed, own);
+        seen = seen.max(feed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OwnCursors;
+
+    #[test]
+    fn own_cursors_count_only_what_falls_in_the_window() {
+        let own = OwnCursors::default();
+        own.add((1, 3));
+        own.add((6, 6));
+        own.add((8, 10));
+        assert_eq!(own.count_in(0, 10), 7);
+        assert_eq!(own.count_in(2, 9), 4, "2..=3 → 3, 6, 8, 9");
+        assert_eq!(
+            own.count_in(3, 7),
+            1,
+            "the range at or below 3 is forgotten"
+        );
+        assert_eq!(own.count_in(0, 10), 4, "…for good: 6, 8, 9, 10");
     }
 }

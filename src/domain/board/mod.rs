@@ -66,19 +66,21 @@ impl Board {
         let listeners = Listeners::default();
         let write_health = Arc::new(WriteHealth::default());
         let wake = Arc::new(broadcast::channel(WAKE_BACKLOG).0);
-        let own_events = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let own = Arc::new(foreign::OwnCursors::default());
         foreign::start(
             file_guard::database_path(&pool),
             foreign::Shared {
                 wake: Arc::downgrade(&wake),
-                own_events: Arc::clone(&own_events),
+                own: Arc::clone(&own),
             },
         );
         let writer = {
             let listeners = Arc::clone(&listeners);
             let wake = Arc::clone(&wake);
             group_commit::start(pool, Arc::clone(&write_health), move |changes| {
-                own_events.fetch_add(changes.events as u64, std::sync::atomic::Ordering::Release);
+                if let Some(range) = changes.cursors {
+                    own.add(range);
+                }
                 publish(&listeners, changes);
                 if !changes.is_empty() && wake.receiver_count() > 0 {
                     let _ = wake.send(Wake::Local(Arc::new(changes.clone())));

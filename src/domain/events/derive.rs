@@ -56,16 +56,52 @@ pub fn events(rows: &[Captured]) -> Vec<Draft> {
             None => groups.push((s, vec![row])),
         }
     }
-    moved
-        .into_iter()
-        .chain(groups.into_iter().filter_map(|(s, members)| match s {
-            Subject::Task(_) => task_event(&members),
-            Subject::Comment(_) => item_event(&members, "comment"),
-            Subject::Link(_) => item_event(&members, "link"),
-            Subject::Dependency(_) => Some(dependency_event(members[0])),
-            Subject::Touched => None,
-        }))
-        .collect()
+    let mut drafts: Vec<Draft> = moved.into_iter().collect();
+    for (s, members) in groups {
+        match s {
+            Subject::Task(_) => {
+                if let Some(draft) = task_event(&members) {
+                    let edges = blocker_edges(&draft);
+                    drafts.push(draft);
+                    drafts.extend(edges);
+                }
+            }
+            Subject::Comment(_) => drafts.extend(item_event(&members, "comment")),
+            Subject::Link(_) => drafts.extend(item_event(&members, "link")),
+            Subject::Dependency(_) => drafts.push(dependency_event(members[0])),
+            Subject::Touched => {}
+        }
+    }
+    drafts
+}
+
+/// `blocked_by_task_id` counts as a dependency: a change of it is also a `dependency_removed` of the old
+/// blocker and a `dependency_added` of the new one, so a follower of dependency events sees every edge.
+fn blocker_edges(task: &Draft) -> Vec<Draft> {
+    let Some(change) = task.fields.get("blocked_by_task_id") else {
+        return Vec::new();
+    };
+    let edge = |kind: &'static str, old: &Value, new: &Value| {
+        let mut fields = Map::new();
+        fields.insert("depends_on_task_id".into(), json!({"old": old, "new": new}));
+        fields.insert(
+            "via".into(),
+            json!({"old": null, "new": "blocked_by_task_id"}),
+        );
+        Draft {
+            kind,
+            fields,
+            ..task.clone()
+        }
+    };
+    let mut out = Vec::new();
+    if !change["old"].is_null() && task.kind != "task_created" {
+        out.push(edge("dependency_removed", &change["old"], &Value::Null));
+    }
+    if !change["new"].is_null() && task.kind != "task_deleted" {
+        out.push(edge("dependency_added", &Value::Null, &change["new"]));
+    }
+    out
 }
 
 /// move_comment copies the comment to the target task and turns the original into a forwarding note: one

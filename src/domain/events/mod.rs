@@ -37,10 +37,14 @@ pub struct Captured {
     pub intent: Option<String>,
 }
 
-/// Appends events to the feed (inside the write's transaction).
-pub(crate) fn append(conn: &mut SqliteConnection, drafts: &[Draft]) -> DomainResult<()> {
+/// Appends events to the feed (inside the write's transaction); returns their first and last cursor.
+pub(crate) fn append(
+    conn: &mut SqliteConnection,
+    drafts: &[Draft],
+) -> DomainResult<Option<(i64, i64)>> {
+    let mut range: Option<(i64, i64)> = None;
     for d in drafts {
-        diesel::insert_into(e::table)
+        let cursor: i64 = diesel::insert_into(e::table)
             .values((
                 e::kind.eq(d.kind),
                 e::task_id.eq(d.task_id),
@@ -51,9 +55,11 @@ pub(crate) fn append(conn: &mut SqliteConnection, drafts: &[Draft]) -> DomainRes
                 e::prior_queue.eq(&d.prior_queue),
                 e::fields.eq(Value::Object(d.fields.clone()).to_string()),
             ))
-            .execute(conn)?;
+            .returning(e::cursor)
+            .get_result(conn)?;
+        range = Some(range.map_or((cursor, cursor), |(first, _)| (first, cursor)));
     }
-    Ok(())
+    Ok(range)
 }
 
 /// One event of the feed.
