@@ -4,7 +4,7 @@
 #   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh), and the Docker
 #   acceptance suite (engine and base images set up by scripts/docker-setup.sh when missing; needs root).
 # Switches (README "Quick start"): TINYTASK_SKIP_DENY=1, TINYTASK_SKIP_DOCKER=1, TINYTASK_SKIP_FUZZ=1,
-# TINYTASK_FUZZ_SECS=<n>. Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
+# TINYTASK_FUZZ_SECS=<n>, TINYTASK_SKIP_NODE_COMPAT=1 (read by tests/python/test_node_compat.py). Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"

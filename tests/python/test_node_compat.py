@@ -52,6 +52,8 @@ def cache_root() -> Path:
 def install_better_sqlite3() -> Path:
     """The directory holding node_modules with better-sqlite3 built for this Node (installed once per lock file
     and Node version)."""
+    if os.environ.get("TINYTASK_SKIP_NODE_COMPAT") == "1":
+        pytest.skip("TINYTASK_SKIP_NODE_COMPAT=1: the better-sqlite3 build (minutes on a fresh machine) is skipped")
     node = shutil.which("node")
     npm = shutil.which("npm")
     if not node or not npm:
