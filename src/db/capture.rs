@@ -45,44 +45,7 @@ BEGIN
      OR d.id IN (SELECT task_id FROM main.task_dependencies WHERE depends_on_task_id = NEW.id);
 END;
 
--- Comments and links carry their task's assignee and queue (for the feed's filters) and the write's intent
--- (move_comment).
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_inserted AFTER INSERT ON main.comments BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, new, actor, intent)
-  SELECT 'comments', 'insert', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, NOTE_NEW,
-         (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context)
-  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_updated AFTER UPDATE ON main.comments BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, new, actor, intent)
-  SELECT 'comments', 'update', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, NOTE_OLD, NOTE_NEW,
-         (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context)
-  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_comment_deleted AFTER DELETE ON main.comments BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, actor)
-  SELECT 'comments', 'delete', OLD.task_id, OLD.id, t.assigned_to, t.queue_name, NOTE_OLD,
-         (SELECT actor FROM tinytask_context)
-  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = OLD.task_id;
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_inserted AFTER INSERT ON main.links BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, new, actor)
-  SELECT 'links', 'insert', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, LINK_NEW,
-         (SELECT actor FROM tinytask_context)
-  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_updated AFTER UPDATE ON main.links BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, new, actor)
-  SELECT 'links', 'update', NEW.task_id, NEW.id, t.assigned_to, t.queue_name, LINK_OLD, LINK_NEW,
-         (SELECT actor FROM tinytask_context)
-  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = NEW.task_id;
-END;
-CREATE TEMP TRIGGER IF NOT EXISTS tinytask_link_deleted AFTER DELETE ON main.links BEGIN
-  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, actor)
-  SELECT 'links', 'delete', OLD.task_id, OLD.id, t.assigned_to, t.queue_name, LINK_OLD,
-         (SELECT actor FROM tinytask_context)
-  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = OLD.task_id;
-END;
+NOTE_TRIGGERS
 
 -- Leases: the token is a secret of its holder and is never captured.
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_lease_inserted AFTER INSERT ON main.task_leases BEGIN
@@ -136,6 +99,44 @@ const NOTE_COLUMNS: &[&str] = &["task_id", "content", "created_by"];
 const LINK_COLUMNS: &[&str] = &["task_id", "url", "description", "created_by"];
 const LEASE_COLUMNS: &[&str] = &["agent", "expires_at", "pooled"];
 
+/// The triggers of a comment-like table (comments, links): each change of a row is captured with its
+/// task's assignee and queue (for the feed's filters) and the write's intent (move_comment). `{table}` and
+/// `{json}` are filled by [`capture_sql`].
+const NOTE_TRIGGER: &str = "
+CREATE TEMP TRIGGER IF NOT EXISTS tinytask_{table}_{op} AFTER {OP} ON main.{table} BEGIN
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue, old, new, actor, intent)
+  SELECT '{table}', '{op}', {ROW}.task_id, {ROW}.id, t.assigned_to, t.queue_name, {old}, {new},
+         (SELECT actor FROM tinytask_context), (SELECT intent FROM tinytask_context)
+  FROM (SELECT NULL) LEFT JOIN main.tasks t ON t.id = {ROW}.task_id;
+END;";
+
+/// The comment and link triggers, from [`NOTE_TRIGGER`].
+fn note_triggers() -> String {
+    let mut sql = String::new();
+    for (table, columns) in [("comments", NOTE_COLUMNS), ("links", LINK_COLUMNS)] {
+        for (op, row) in [("insert", "NEW"), ("update", "NEW"), ("delete", "OLD")] {
+            let old = if op == "insert" {
+                "NULL".to_string()
+            } else {
+                json_of("OLD", columns)
+            };
+            let new = if op == "delete" {
+                "NULL".to_string()
+            } else {
+                json_of("NEW", columns)
+            };
+            sql += &NOTE_TRIGGER
+                .replace("{table}", table)
+                .replace("{OP}", &op.to_uppercase())
+                .replace("{op}", op)
+                .replace("{ROW}", row)
+                .replace("{old}", &old)
+                .replace("{new}", &new);
+        }
+    }
+    sql
+}
+
 /// `json_object('a', ROW.a, …)` for the row alias `OLD` or `NEW`.
 fn json_of(row: &str, columns: &[&str]) -> String {
     let pairs: Vec<String> = columns
@@ -145,15 +146,10 @@ fn json_of(row: &str, columns: &[&str]) -> String {
     format!("json_object({})", pairs.join(", "))
 }
 
-/// [`CAPTURE_SQL`] with its JSON placeholders expanded.
+/// [`CAPTURE_SQL`] with its placeholders expanded.
 pub fn capture_sql() -> String {
-    let mut sql = CAPTURE_SQL.to_string();
-    for (name, columns) in [
-        ("TASK", TASK_COLUMNS),
-        ("NOTE", NOTE_COLUMNS),
-        ("LINK", LINK_COLUMNS),
-        ("LEASE", LEASE_COLUMNS),
-    ] {
+    let mut sql = CAPTURE_SQL.replace("NOTE_TRIGGERS", &note_triggers());
+    for (name, columns) in [("TASK", TASK_COLUMNS), ("LEASE", LEASE_COLUMNS)] {
         sql = sql
             .replace(&format!("{name}_OLD"), &json_of("OLD", columns))
             .replace(&format!("{name}_NEW"), &json_of("NEW", columns));

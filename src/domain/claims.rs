@@ -8,9 +8,7 @@ use super::leases::{self, LeaseGrant};
 use super::rows::TaskRow;
 use super::tasks::{self, find_row};
 use super::views::{Task, TaskWithRelations};
-use super::{
-    DomainError, DomainResult, TaskStatus, blocking, hierarchy, history, input, limits, text,
-};
+use super::{DomainResult, TaskStatus, blocking, hierarchy, history, input, limits, text};
 use crate::db::schema::tasks as t;
 use diesel::dsl::now;
 use diesel::prelude::*;
@@ -254,13 +252,7 @@ const READY_MAX: i64 = 1000;
 /// `list_ready_tasks`: idle, unblocked, non-archived tasks in claim order.
 pub fn ready(conn: &mut SqliteConnection, args: ListReady) -> DomainResult<ReadyTasks> {
     use limits::Paged;
-    let limit = args.limit.unwrap_or(READY_DEFAULT);
-    if !(1..=READY_MAX).contains(&limit) {
-        return Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {READY_MAX}, got {limit}"),
-        ));
-    }
+    let limit = limits::within("limit", args.limit, READY_DEFAULT, 1..=READY_MAX, "")?;
     let queue = text::optional_queue_name("queue_name", args.queue_name.as_deref())?;
     let agent = text::optional_max(
         "agent_name",

@@ -91,16 +91,14 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// The lease length of a claim: `lease_secs` of the call (0-604800; 0 = no lease), else the configured
 /// default. `None`: no lease.
 pub fn duration(lease_secs: Option<i64>) -> DomainResult<Option<Duration>> {
-    let secs = match lease_secs {
-        Some(s) if !(0..=MAX_LEASE_SECS).contains(&s) => {
-            return Err(DomainError::invalid(
-                "lease_secs",
-                format!("must be between 0 and {MAX_LEASE_SECS} seconds (0: no lease), got {s}"),
-            ));
-        }
-        Some(s) => s as u64,
-        None => super::limits::current().lease_secs,
-    };
+    let default = super::limits::current().lease_secs as i64;
+    let secs = super::limits::within(
+        "lease_secs",
+        lease_secs,
+        default,
+        0..=MAX_LEASE_SECS,
+        " seconds (0: no lease)",
+    )? as u64;
     Ok((secs > 0).then(|| Duration::from_secs(secs)))
 }
 

@@ -255,6 +255,28 @@ macro_rules! impl_paged {
 }
 pub(crate) use impl_paged;
 
+/// An integer argument bounded to `range` (absent = `default`), rejected naming the parameter and the
+/// range: "Invalid `limit`: must be between 1 and 1000, got 0". `unit` follows the upper bound.
+pub fn within(
+    field: &'static str,
+    value: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+    unit: &str,
+) -> DomainResult<i64> {
+    match value.unwrap_or(default) {
+        v if range.contains(&v) => Ok(v),
+        v => Err(super::DomainError::invalid(
+            field,
+            format!(
+                "must be between {} and {}{unit}, got {v}",
+                range.start(),
+                range.end()
+            ),
+        )),
+    }
+}
+
 /// An `offset` argument: absent = 0, negative is rejected naming the parameter.
 pub fn offset(value: Option<i64>) -> DomainResult<i64> {
     match value {

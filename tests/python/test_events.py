@@ -368,7 +368,7 @@ async def test_cursors_paging_has_more_and_validation(tt):
         text = await tt.err("get_events", args)
         assert f"`{param}`" in text, text
     assert await tt.err("get_events", {"limit": 0}) == "Invalid `limit`: must be between 1 and 1000, got 0"
-    assert await tt.err("get_events", {"wait_secs": 301}) == "Invalid `wait_secs`: must be between 0 and 300, got 301"
+    assert await tt.err("get_events", {"wait_secs": 301}) == "Invalid `wait_secs`: must be between 0 and 300 seconds, got 301"
     assert check_page(await tt.call("get_events", {"limit": 1000}))["count"] == 25
 
 

@@ -162,18 +162,14 @@ impl GetEvents {
                 format!("must be a cursor ≥ 0, got {a}"),
             ));
         }
-        if let Some(l) = self.limit.filter(|l| !(1..=MAX_LIMIT).contains(l)) {
-            return Err(DomainError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_LIMIT}, got {l}"),
-            ));
-        }
-        if let Some(w) = self.wait_secs.filter(|w| !(0..=MAX_WAIT_SECS).contains(w)) {
-            return Err(DomainError::invalid(
-                "wait_secs",
-                format!("must be between 0 and {MAX_WAIT_SECS}, got {w}"),
-            ));
-        }
+        limits::within("limit", self.limit, DEFAULT_LIMIT, 1..=MAX_LIMIT, "")?;
+        limits::within(
+            "wait_secs",
+            self.wait_secs,
+            0,
+            0..=MAX_WAIT_SECS,
+            " seconds",
+        )?;
         Ok(())
     }
 }

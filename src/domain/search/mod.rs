@@ -13,13 +13,13 @@
 mod fts;
 mod query;
 
+use super::DomainResult;
 use super::blocking;
 use super::input::{self, StatusSet};
 use super::limits::{self, Cut, Paged, impl_paged};
 use super::rows::TaskRow;
 use super::text;
 use super::views::Task;
-use super::{DomainError, DomainResult};
 use crate::db::schema::tasks;
 use diesel::prelude::*;
 use schemars::JsonSchema;
@@ -133,13 +133,8 @@ fn subset(wanted: &[i32], hits: usize) -> Option<&[i32]> {
 }
 
 fn limit(value: Option<i64>) -> DomainResult<usize> {
-    match value.unwrap_or(DEFAULT_LIMIT) {
-        l @ 1..=MAX_LIMIT => Ok(usize::try_from(l).unwrap_or(1)),
-        l => Err(DomainError::invalid(
-            "limit",
-            format!("must be between 1 and {MAX_LIMIT}, got {l}"),
-        )),
-    }
+    let l = limits::within("limit", value, DEFAULT_LIMIT, 1..=MAX_LIMIT, "")?;
+    Ok(usize::try_from(l).unwrap_or(1))
 }
 
 /// Every task holding all `terms` (in its fields or comments), best first, before the filters.

@@ -16,7 +16,7 @@ use super::changes::Changes;
 use super::claims::{self, Scope, Signup};
 use super::events::context::{self, Intent};
 use super::events::{self, EventPage, GetEvents};
-use super::{DomainError, DomainResult, input, leases};
+use super::{DomainError, DomainResult, input, leases, limits};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Duration;
@@ -46,13 +46,8 @@ pub const DEFAULT_WAIT_SECS: i64 = 30;
 pub const MAX_WAIT_SECS: i64 = 300;
 
 fn wait_length(field: &'static str, value: Option<i64>, default: i64) -> DomainResult<Duration> {
-    match value.unwrap_or(default) {
-        s if (0..=MAX_WAIT_SECS).contains(&s) => Ok(Duration::from_secs(s as u64)),
-        s => Err(DomainError::invalid(
-            field,
-            format!("must be between 0 and {MAX_WAIT_SECS} seconds, got {s}"),
-        )),
-    }
+    let secs = limits::within(field, value, default, 0..=MAX_WAIT_SECS, " seconds")?;
+    Ok(Duration::from_secs(secs as u64))
 }
 
 /// Whether a committed change can make something claimable in `scope`.
