@@ -39,10 +39,14 @@ END;
 CREATE TEMP TRIGGER IF NOT EXISTS tinytask_dependents_touched AFTER UPDATE OF status, archived_at ON main.tasks
 WHEN (OLD.status = 'complete' OR OLD.archived_at IS NOT NULL) <> (NEW.status = 'complete' OR NEW.archived_at IS NOT NULL)
 BEGIN
+  -- Two statements, each on its index (an OR of both made SQLite scan every task).
   INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue)
   SELECT 'dependents', 'touch', d.id, NEW.id, d.assigned_to, d.queue_name FROM main.tasks d
-  WHERE d.blocked_by_task_id = NEW.id
-     OR d.id IN (SELECT task_id FROM main.task_dependencies WHERE depends_on_task_id = NEW.id);
+  WHERE d.blocked_by_task_id = NEW.id;
+  INSERT INTO tinytask_changes (tbl, op, task_id, row_id, agent, queue)
+  SELECT 'dependents', 'touch', d.id, NEW.id, d.assigned_to, d.queue_name
+  FROM main.task_dependencies e JOIN main.tasks d ON d.id = e.task_id
+  WHERE e.depends_on_task_id = NEW.id;
 END;
 
 NOTE_TRIGGERS

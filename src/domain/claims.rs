@@ -68,8 +68,9 @@ macro_rules! claimable_sql {
             $scope,
             " AND NOT EXISTS (SELECT 1 FROM tasks b WHERE b.id = t.blocked_by_task_id \
                AND b.status <> 'complete' AND b.archived_at IS NULL) \
-             AND NOT EXISTS (SELECT 1 FROM task_dependencies d JOIN tasks b ON b.id = d.depends_on_task_id \
-               WHERE d.task_id = t.id AND b.status <> 'complete' AND b.archived_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM task_dependencies d WHERE d.task_id = t.id AND EXISTS \
+               (SELECT 1 FROM tasks b WHERE b.id = d.depends_on_task_id \
+                AND b.status <> 'complete' AND b.archived_at IS NULL)) \
              ORDER BY t.priority DESC, t.created_at, t.id"
         )
     };

@@ -28,7 +28,8 @@ from http_support import (
 
 pytestmark = pytest.mark.anyio
 
-WAKE_BOUND = 0.75  # seconds from the trigger to the waiter's answer ("well under a second"; measured 0.1-0.3 s)
+WAKE_BOUND = 1.5  # seconds from the trigger to the waiter's answer (measured 0.1-0.3 s; the bound leaves room for a loaded
+# 2-core CI machine; the benchmark, not this test, measures the latency: docs/benchmarks.md "Wake latency")
 SETTLE = 0.4  # seconds a waiter gets to start waiting before the trigger
 QUIET = 1.5  # seconds to show that a vanished waiter claimed nothing
 
@@ -287,8 +288,8 @@ async def test_wait_on_every_transport_does_not_block_the_session(start_server, 
             got = await waiter.get(seen["id"])
             took = time.monotonic() - started
             metric(f"[{transport}] get_task during a wait_for_task of the same session", took)
-            # (a request queued behind the wait would take its 15 s; 1 s leaves room for the loaded machine)
-            assert got["id"] == seen["id"] and took < 1.0, f"[{transport}] get_task took {took:.2f} s during a wait"
+            # (a request queued behind the wait would take its 15 s; 5 s leaves room for a loaded machine)
+            assert got["id"] == seen["id"] and took < 5.0, f"[{transport}] get_task took {took:.2f} s during a wait"
             assert not w.done.is_set(), f"[{transport}] the wait ended early: {w.result or w.error!r}"
             t = await actor.create("pooled", queue_name="xq")
             committed = time.monotonic()

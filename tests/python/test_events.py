@@ -445,7 +445,7 @@ async def test_wait_secs_returns_as_soon_as_an_event_commits(http_server):
                 assert page["next_cursor"] == page["events"][-1]["cursor"] > start
                 start = page["next_cursor"]
             metric("get_events wait_secs wake-up after a commit (max of 3)", max(latencies))
-            assert max(latencies) < 1.0, f"long-poll latencies {latencies}"
+            assert max(latencies) < 1.5, f"long-poll latencies {latencies}"
             # a filtered long-poll ignores events that do not match and waits on
             async def elsewhere_then_here():
                 await writer.create("elsewhere", created_by="w", queue_name="not-watched")

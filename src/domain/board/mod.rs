@@ -55,6 +55,8 @@ pub struct Board {
     write_health: Arc<WriteHealth>,
     /// Every committed change, for the waiting calls (see [`Wake`]).
     wake: Arc<broadcast::Sender<Wake>>,
+    /// Tells the foreign-commit watcher that a call waits (see `foreign`).
+    arm: std::sync::mpsc::SyncSender<()>,
     /// Turns true when the server stops: waiting calls end without claiming.
     stopping: Arc<watch::Sender<bool>>,
 }
@@ -67,11 +69,14 @@ impl Board {
         let write_health = Arc::new(WriteHealth::default());
         let wake = Arc::new(broadcast::channel(WAKE_BACKLOG).0);
         let own = Arc::new(foreign::OwnCursors::default());
+        // One pending message is enough to arm it; more would only pile up while it is armed.
+        let (arm, armed) = std::sync::mpsc::sync_channel(1);
         foreign::start(
             file_guard::database_path(&pool),
             foreign::Shared {
                 wake: Arc::downgrade(&wake),
                 own: Arc::clone(&own),
+                arm: armed,
             },
         );
         let writer = {
@@ -93,6 +98,7 @@ impl Board {
             readers,
             write_health,
             wake,
+            arm,
             stopping: Arc::new(watch::channel(false).0),
         }
     }
@@ -100,7 +106,10 @@ impl Board {
     /// Wake-ups for a waiting call; subscribe before looking, so no change between the look and the wait
     /// is missed.
     pub fn wakeups(&self) -> broadcast::Receiver<Wake> {
-        self.wake.subscribe()
+        let receiver = self.wake.subscribe();
+        // Full: it is being armed already; disconnected: there is no watcher (no file, not Linux).
+        let _ = self.arm.try_send(());
+        receiver
     }
 
     /// Tells waiting calls that something changed that this process did not write (see
