@@ -4,7 +4,8 @@
 //! initialized, as real clients do) and drives `tools/call` for a fixed time per scenario, checking every
 //! response. Ceilings measured in the same run: the server's `/health` throughput (HTTP stack) and a raw
 //! diesel single-row insert loop on the same disk (storage). Also: start → healthy, idle RSS, RSS with
-//! 1,000 idle SSE streams, production image size. Prints a markdown report (docs/benchmarks.md).
+//! 1,000 idle SSE streams, production image size; and the wake latency of `wait_for_task` (wake.rs).
+//! Prints a markdown report (docs/benchmarks.md).
 
 // The report is this program's output: stdout is its purpose here (the server's stdout rule does not apply).
 #![allow(clippy::print_stdout)]
@@ -14,6 +15,7 @@ mod scenarios;
 mod seed;
 mod server;
 mod stats;
+mod wake;
 
 use client::{Conn, McpSession};
 use scenarios::{Rng, Scenario, Workflow};
@@ -156,8 +158,15 @@ fn storage_ceiling(dir: &Path, duration: Duration) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+fn count(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// `TINYTASK_BENCH_ONLY=update_task,sweep`: run only these scenarios (keys as in `Scenario::key`, plus
-/// `sweep`), e.g. while profiling one path. Unset: everything.
+/// `sweep` and `wake`), e.g. while profiling one path. Unset: everything.
 fn selected(key: &str) -> bool {
     std::env::var("TINYTASK_BENCH_ONLY")
         .map_or(true, |only| only.split(',').any(|k| k.trim() == key))
@@ -237,12 +246,10 @@ fn main() {
     raise_fd_limit();
     let phase = secs("TINYTASK_BENCH_SECONDS", 4.0);
     let sweep_phase = secs("TINYTASK_BENCH_SWEEP_SECONDS", 3.0);
-    let sessions: usize = std::env::var("TINYTASK_BENCH_SESSIONS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(32);
+    let sessions = count("TINYTASK_BENCH_SESSIONS", 32);
     let dir = tempfile::tempdir().expect("temp dir");
     let began = Instant::now();
+    let load_at_start = wake::load_average();
 
     // Start → healthy, median of 10 (fresh database each time, migrations included).
     let mut startups = Vec::new();
@@ -273,6 +280,7 @@ fn main() {
         .build()
         .unwrap();
     let mut rows = Vec::new();
+    let mut wakes = Vec::new();
     runtime.block_on(async {
         eprintln!("ceiling: /health…");
         let health = drive(&server, "ceiling: GET /health", sessions, phase, None).await;
@@ -314,6 +322,19 @@ fn main() {
             };
             rows.push(scenario_row(&server, sc, sessions, phase, ceiling).await);
         }
+        // Last: its waiters and tasks do not disturb the scenarios above.
+        if selected("wake") {
+            let waiters = count("TINYTASK_BENCH_WAKE_WAITERS", 32);
+            let tasks = count("TINYTASK_BENCH_WAKE_TASKS", 500);
+            for mode in [wake::Mode::Pool, wake::Mode::Personal] {
+                eprintln!("wake: {}…", mode.name());
+                let row = wake::measure(&server, mode, waiters, tasks).await;
+                if let Some(e) = &row.first_error {
+                    eprintln!("  wake: {} errors, first: {e}", row.errors);
+                }
+                wakes.push(row);
+            }
+        }
     });
     let (streams_rss, streams) = runtime.block_on(rss_with_streams(&server, 1000));
     let loaded_rss = rows.iter().map(|r| r.rss_mb).fold(0.0, f64::max);
@@ -326,6 +347,15 @@ fn main() {
     println!("{TABLE_HEAD}");
     for r in &rows {
         println!("{}", r.markdown());
+    }
+    if !wakes.is_empty() {
+        println!(
+            "\nWake latency of `wait_for_task`: claiming waiter's answer − create_task's answer (client clock)\n"
+        );
+        println!("{}", wake::WAKE_HEAD);
+        for w in &mut wakes {
+            println!("{}", w.markdown());
+        }
     }
     println!("\n| measurement | value |\n|---|---|");
     println!(
@@ -344,6 +374,10 @@ fn main() {
     println!("| peak RSS under load (all scenarios) | {loaded_rss:.1} MB |");
     println!("| RSS with {streams} idle SSE streams | {streams_rss:.1} MB |");
     println!("| production image size | {} |", image_size());
+    println!(
+        "| load average (1 min) at start / end | {load_at_start:.2} / {:.2} |",
+        wake::load_average()
+    );
     println!(
         "| benchmark wall time | {:.0} s |",
         began.elapsed().as_secs_f64()
