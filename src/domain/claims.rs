@@ -131,7 +131,8 @@ pub fn scope(agent_name: &str, queue_name: Option<&str>) -> DomainResult<Scope> 
 }
 
 impl Scope {
-    fn agent(&self) -> &str {
+    /// The claiming agent (empty for the scopes only `list_ready_tasks` reads).
+    pub fn agent(&self) -> &str {
         match self {
             Scope::Agent(agent) | Scope::Pool { agent, .. } => agent,
             Scope::Queue(_) | Scope::Board => "",

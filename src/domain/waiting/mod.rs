@@ -129,10 +129,7 @@ pub async fn wait_for_task(board: Board, args: WaitForTask, stop: Stop) -> Domai
 }
 
 fn not_claimed(scope: &Scope, why: &str) -> Signup {
-    let agent = match scope {
-        Scope::Agent(a) | Scope::Pool { agent: a, .. } => a.clone(),
-        Scope::Queue(_) | Scope::Board => String::new(),
-    };
+    let agent = scope.agent().to_string();
     let place = match scope {
         Scope::Pool { queue, .. } => format!(" in queue {queue}"),
         _ => String::new(),
