@@ -101,6 +101,9 @@ impl Conn {
     }
 }
 
+/// Accepting JSON only (see [`McpSession::call_accepting`]).
+pub const ACCEPT_JSON: (&str, &str) = ("Accept", "application/json");
+
 const JSON_HEADERS: [(&str, &str); 2] = [
     ("Content-Type", "application/json"),
     ("Accept", "application/json, text/event-stream"),
@@ -147,6 +150,18 @@ impl McpSession {
 
     /// Calls a tool; Ok(body) only for HTTP 200 with a JSON-RPC result that is not a tool error.
     pub async fn call(&mut self, tool: &str, arguments: &str) -> Result<Vec<u8>, String> {
+        self.call_accepting(tool, arguments, JSON_HEADERS[1]).await
+    }
+
+    /// [`McpSession::call`] with its own `Accept` header. This client reads Content-Length bodies only, so
+    /// a call that may wait (answered as an SSE stream to clients that accept one) is sent accepting JSON
+    /// alone, and gets its answer as JSON, like any JSON-only client.
+    pub async fn call_accepting(
+        &mut self,
+        tool: &str,
+        arguments: &str,
+        accept: (&str, &str),
+    ) -> Result<Vec<u8>, String> {
         self.next_id += 1;
         let body = format!(
             r#"{{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"{tool}","arguments":{arguments}}}}}"#,
@@ -154,7 +169,7 @@ impl McpSession {
         );
         let headers = [
             JSON_HEADERS[0],
-            JSON_HEADERS[1],
+            accept,
             ("Mcp-Session-Id", self.session_id.as_str()),
             ("MCP-Protocol-Version", "2025-11-25"),
         ];

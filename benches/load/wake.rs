@@ -17,7 +17,7 @@
 //! Checked: every task is claimed exactly once (by its assignee, in personal mode), and no other claim
 //! arrives (a late duplicate is looked for after the last task).
 
-use crate::client::McpSession;
+use crate::client::{ACCEPT_JSON, McpSession};
 use crate::server::Server;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -125,7 +125,9 @@ async fn waiter(port: u16, mode: Mode, i: usize, events: mpsc::UnboundedSender<E
         ),
     };
     loop {
-        let answer = session.call("wait_for_task", &args).await;
+        let answer = session
+            .call_accepting("wait_for_task", &args, ACCEPT_JSON)
+            .await;
         let at = Instant::now();
         let event = match answer {
             Ok(body) => match pointer_i64(&body, "/result/structuredContent/task/id") {
