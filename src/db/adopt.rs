@@ -12,7 +12,8 @@ use diesel::sql_types::{Integer, Text};
 const FIRST_MIGRATION: &str =
     include_str!("../../migrations/2025-12-01-000000_create_task_board/up.sql");
 
-const CANONICAL_COLUMNS: &[&str] = &[
+/// The columns of `tasks` in the 2.x order (also what the change capture reads, `capture.rs`).
+pub(super) const CANONICAL_COLUMNS: &[&str] = &[
     "id",
     "title",
     "description",

@@ -83,22 +83,17 @@ CREATE TEMP TRIGGER IF NOT EXISTS tinytask_dependency_deleted AFTER DELETE ON ma
 END;
 ";
 
-/// The columns each trigger captures as JSON (timestamps and ids are left out: they are not "fields
-/// changed"; the row's id is the event's subject).
-const TASK_COLUMNS: &[&str] = &[
-    "title",
-    "description",
-    "status",
-    "assigned_to",
-    "previous_assigned_to",
-    "created_by",
-    "priority",
-    "tags",
-    "parent_task_id",
-    "queue_name",
-    "blocked_by_task_id",
-    "archived_at",
-];
+/// The `tasks` columns the triggers capture as JSON: the canonical ones (`adopt.rs`) but the id (the
+/// event's subject) and the timestamps (not "fields changed").
+fn task_columns() -> Vec<&'static str> {
+    super::adopt::CANONICAL_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !matches!(*c, "id" | "created_at" | "updated_at"))
+        .collect()
+}
+
+/// The other tables' captured columns.
 const NOTE_COLUMNS: &[&str] = &["task_id", "content", "created_by"];
 const LINK_COLUMNS: &[&str] = &["task_id", "url", "description", "created_by"];
 const LEASE_COLUMNS: &[&str] = &["agent", "expires_at", "pooled"];
@@ -153,7 +148,8 @@ fn json_of(row: &str, columns: &[&str]) -> String {
 /// [`CAPTURE_SQL`] with its placeholders expanded.
 pub fn capture_sql() -> String {
     let mut sql = CAPTURE_SQL.replace("NOTE_TRIGGERS", &note_triggers());
-    for (name, columns) in [("TASK", TASK_COLUMNS), ("LEASE", LEASE_COLUMNS)] {
+    let tasks = task_columns();
+    for (name, columns) in [("TASK", tasks.as_slice()), ("LEASE", LEASE_COLUMNS)] {
         sql = sql
             .replace(&format!("{name}_OLD"), &json_of("OLD", columns))
             .replace(&format!("{name}_NEW"), &json_of("NEW", columns));
