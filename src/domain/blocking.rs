@@ -72,12 +72,12 @@ pub fn check_blocker(
     {
         return Err(DomainError::not_found("Blocking task", blocker_id));
     }
-    super::dependencies::check_edge(conn, task_id, blocker_id, "blocked_by_task_id").map_err(|e| {
-        match (e, task_id) {
-            (DomainError::Rule(_), Some(task_id)) => DomainError::Rule(format!(
+    match task_id {
+        Some(task_id) if super::dependencies::reaches(conn, blocker_id, task_id)? => {
+            Err(DomainError::Rule(format!(
                 "Cannot block task {task_id} by task {blocker_id}: it would create a circular blocking chain"
-            )),
-            (e, _) => e,
+            )))
         }
-    })
+        _ => Ok(()),
+    }
 }

@@ -92,7 +92,7 @@ struct Count {
 }
 
 /// Whether `from` reaches `to` by following dependencies (both kinds), at any depth.
-fn reaches(conn: &mut SqliteConnection, from: i32, to: i32) -> DomainResult<bool> {
+pub(super) fn reaches(conn: &mut SqliteConnection, from: i32, to: i32) -> DomainResult<bool> {
     let found: Count = diesel::sql_query(
         "WITH RECURSIVE reach(id) AS ( \
            SELECT ?1 \

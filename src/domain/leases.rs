@@ -174,11 +174,16 @@ pub fn renew_if_holder(
     let Some(lease) = find(conn, task_id)?.filter(|lease| lease.agent == agent) else {
         return Ok(None);
     };
+    renew(conn, task_id, &lease).map(Some)
+}
+
+/// Moves the expiry of `lease` (the lease of `task_id`) to its full length from now.
+fn renew(conn: &mut SqliteConnection, task_id: i32, lease: &LeaseRow) -> DomainResult<i64> {
     let expires_at = now_millis() + lease.duration_ms;
     diesel::update(l::table.filter(l::task_id.eq(task_id)))
         .set(l::expires_at.eq(expires_at))
         .execute(conn)?;
-    Ok(Some(expires_at))
+    Ok(expires_at)
 }
 
 /// Result of `heartbeat`.
@@ -198,9 +203,8 @@ pub fn heartbeat(
 ) -> DomainResult<Heartbeat> {
     super::tasks::find_row(conn, "Task", task_id)?;
     check_token(conn, task_id, token)?;
-    let lease = find(conn, task_id)?;
-    match lease {
-        Some(lease) if lease.agent == agent => {}
+    let lease = match find(conn, task_id)? {
+        Some(lease) if lease.agent == agent => lease,
         Some(lease) => {
             return Err(DomainError::Rule(format!(
                 "Task {task_id} is claimed by {}, not by {agent}: only the holder can renew its lease",
@@ -212,9 +216,9 @@ pub fn heartbeat(
                 "Task {task_id} has no lease to renew (it is not claimed, its lease expired, or leases are off)"
             )));
         }
-    }
+    };
     context::act(conn, Some(agent), None)?;
-    let expires_at = renew_if_holder(conn, task_id, agent)?.unwrap_or_default();
+    let expires_at = renew(conn, task_id, &lease)?;
     Ok(Heartbeat {
         task_id,
         agent: agent.to_string(),
