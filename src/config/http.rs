@@ -2,6 +2,7 @@
 
 use super::env::{self, ConfigError, Lookup};
 use super::settings::*;
+use super::values::UiMode;
 use std::time::Duration;
 
 /// An allow-list from a comma-separated variable: unset = the built-in default, `*` = anything.
@@ -45,6 +46,10 @@ pub struct HttpSettings {
     /// Open connections allowed (all workers, SSE streams included); `None` = derived from the
     /// open-files limit at startup (`ops::preflight::connection_cap`).
     pub max_connections: Option<usize>,
+    /// What the dashboard at /ui offers (TINYTASK_UI).
+    pub ui: UiMode,
+    /// Dashboard live-update streams allowed at once (TINYTASK_UI_MAX_STREAMS).
+    pub ui_max_streams: usize,
 }
 
 /// Upper bound of TINYTASK_MAX_CONNECTIONS accepted by the parser; the real bound, the open-files limit
@@ -79,13 +84,15 @@ impl HttpSettings {
             header_timeout: secs(&HEADER_TIMEOUT_SECS)?,
             body_timeout: secs(&BODY_TIMEOUT_SECS)?,
             max_connections: env::optional_integer(&MAX_CONNECTIONS, get)?.map(|n| n as usize),
+            ui: env::choice(&UI, get)?,
+            ui_max_streams: env::integer(&UI_MAX_STREAMS, get)? as usize,
         })
     }
 
     pub(super) fn summary(&self) -> String {
         format!(
             " max_body_bytes={} session_idle_secs={} unused_session_secs={} max_sessions={} \
-             header_timeout_secs={} body_timeout_secs={} max_connections={} auth={}",
+             header_timeout_secs={} body_timeout_secs={} max_connections={} auth={} ui={} ui_max_streams={}",
             self.max_body_bytes,
             self.session_idle.as_secs(),
             self.unused_session.as_secs(),
@@ -98,7 +105,9 @@ impl HttpSettings {
                 "bearer"
             } else {
                 "none"
-            }
+            },
+            self.ui.as_str(),
+            self.ui_max_streams
         )
     }
 }

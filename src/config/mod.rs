@@ -11,7 +11,7 @@ pub use env::{ConfigError, load_dotenv};
 pub use http::{AllowList, HttpSettings, MAX_CONNECTIONS_LIMIT};
 pub use limits::Limits;
 pub use setting::{Allowed, Fallback, Setting, env_help};
-pub use values::{LogFormat, LogLevel, Mode};
+pub use values::{LogFormat, LogLevel, Mode, UiMode};
 
 use std::path::PathBuf;
 

@@ -6,7 +6,7 @@
 
 use super::http::{MAX_CONNECTIONS_LIMIT, MAX_TIMEOUT_SECS};
 use super::setting::{Allowed, Fallback::*, Setting};
-use super::values::{LogFormat, LogLevel, Mode};
+use super::values::{LogFormat, LogLevel, Mode, UiMode};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -74,6 +74,14 @@ settings! {
     /// Never logged.
     AUTH_TOKEN = "TINYTASK_AUTH_TOKEN", Derived("(unset)"), Allowed::Text,
         "when set, HTTP requests (except /health) need Authorization: Bearer <token>";
+
+    // --- web dashboard (transports::http::ui) ---
+    /// `readonly` hides the operator actions and refuses cookie-authenticated writes; `off` removes /ui.
+    UI = "TINYTASK_UI", Value("on"), Allowed::Choice(UiMode::ALLOWED),
+        "the web dashboard at /ui: on, readonly (views only) or off (no /ui routes)";
+    /// Each stream holds a connection and a waiter on the board: bounded so one client cannot exhaust them.
+    UI_MAX_STREAMS = "TINYTASK_UI_MAX_STREAMS", Value("64"), Allowed::Range(1, 10_000),
+        "dashboard live-update streams (GET /ui/stream) open at once; beyond, 503 + Retry-After";
 
     // --- size limits (domain::limits) ---
     MAX_TITLE_BYTES = "TINYTASK_MAX_TITLE_BYTES", Value("4096"), Allowed::Range(1, MIB),

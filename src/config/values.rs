@@ -69,3 +69,16 @@ pub enum LogFormat {
 }
 
 setting_enum!(LogFormat { Text => "text", Json => "json" });
+
+/// What the web dashboard at `/ui` offers (`transports::http::ui`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UiMode {
+    /// Views and operator actions.
+    On,
+    /// Views only: no action buttons, and cookie-authenticated writes are refused (403).
+    Readonly,
+    /// No `/ui` routes at all (404), and the dashboard cookie is accepted nowhere.
+    Off,
+}
+
+setting_enum!(UiMode { On => "on", Readonly => "readonly", Off => "off" });

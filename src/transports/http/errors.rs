@@ -93,6 +93,40 @@ pub enum HttpError {
     /// 404: the legacy session's stream closed before its response could be sent on it.
     #[error("Session not found: its stream is closed")]
     LegacyStreamClosed,
+
+    // --- Dashboard (ui/) ---
+    /// 403: a cookie-authenticated write without the CSRF header.
+    #[error(
+        "Forbidden: a request authenticated by the dashboard cookie must carry the X-TinyTask-CSRF header \
+         (the value of the page's <meta name=\"tinytask-csrf\">) unless it is a GET or HEAD"
+    )]
+    CsrfMissing,
+    /// 403: a cookie-authenticated write whose CSRF header does not belong to its cookie.
+    #[error(
+        "Forbidden: the X-TinyTask-CSRF header does not match the dashboard cookie (reload /ui/ to get the current token)"
+    )]
+    CsrfMismatch,
+    /// 403: a cookie-authenticated write while the dashboard is read-only.
+    #[error(
+        "Forbidden: the dashboard is read-only (TINYTASK_UI=readonly): {method} {path} is refused for \
+         cookie-authenticated requests"
+    )]
+    UiReadonly { method: Method, path: String },
+    /// 503 + `Retry-After`: every dashboard stream slot is taken.
+    #[error("Service Unavailable: all {0} dashboard streams are open (TINYTASK_UI_MAX_STREAMS)")]
+    TooManyUiStreams(usize),
+    /// 503: the dashboard stream could not read where the feed stands (database unavailable).
+    #[error("Service Unavailable: the event feed cannot be read: {0}")]
+    FeedUnavailable(String),
+    /// 400: a `Last-Event-ID` that is not an event cursor.
+    #[error("Bad Request: Last-Event-ID {0:?} is not an event cursor (an integer ≥ 0)")]
+    BadLastEventId(String),
+    /// 400: a login POST that is not a form with a `token` field.
+    #[error(
+        "Bad Request: POST /ui/login takes an application/x-www-form-urlencoded body with a `token` field \
+         ({0})"
+    )]
+    BadLoginForm(String),
 }
 
 impl From<Full> for HttpError {
@@ -121,7 +155,11 @@ impl HttpError {
 impl ResponseError for HttpError {
     fn status_code(&self) -> StatusCode {
         match self {
-            HttpError::ForbiddenHost(_) | HttpError::ForbiddenOrigin(_) => StatusCode::FORBIDDEN,
+            HttpError::ForbiddenHost(_)
+            | HttpError::ForbiddenOrigin(_)
+            | HttpError::CsrfMissing
+            | HttpError::CsrfMismatch
+            | HttpError::UiReadonly { .. } => StatusCode::FORBIDDEN,
             HttpError::Unauthorized => StatusCode::UNAUTHORIZED,
             HttpError::NoRoute { .. }
             | HttpError::UnknownSession(_)
@@ -135,8 +173,12 @@ impl ResponseError for HttpError {
             | HttpError::Parse(_)
             | HttpError::UnsupportedVersion { .. }
             | HttpError::MissingSession(_)
-            | HttpError::MissingLegacySession => StatusCode::BAD_REQUEST,
-            HttpError::TooManySessions(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | HttpError::MissingLegacySession
+            | HttpError::BadLastEventId(_)
+            | HttpError::BadLoginForm(_) => StatusCode::BAD_REQUEST,
+            HttpError::TooManySessions(_)
+            | HttpError::TooManyUiStreams(_)
+            | HttpError::FeedUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::StreamAlreadyOpen => StatusCode::CONFLICT,
             HttpError::NoStreamWithoutSession => StatusCode::METHOD_NOT_ALLOWED,
         }
@@ -152,6 +194,7 @@ impl ResponseError for HttpError {
                 response.insert_header((header::ALLOW, "GET, POST, DELETE"))
             }
             HttpError::TooManySessions(_) => response.insert_header((header::RETRY_AFTER, "30")),
+            HttpError::TooManyUiStreams(_) => response.insert_header((header::RETRY_AFTER, "10")),
             // The rest of the body may still be trickling in, and a slow client must not keep its socket
             // by starting another request.
             HttpError::BodyTimeout(_) => response.force_close(),

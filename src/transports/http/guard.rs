@@ -1,10 +1,12 @@
 //! Middleware in front of every route: request logging, CORS (H33), Host allow-list against DNS
-//! rebinding (H3), Origin validation (H2) and the optional bearer token.
+//! rebinding (H3), Origin validation (H2), the optional bearer token, and the dashboard's login cookie and
+//! CSRF rule (`ui::access`).
 
 use super::authority::{parse_host, parse_origin};
 use super::body::RpcLabel;
 use super::errors::HttpError;
 use super::state::AppState;
+use super::ui::access::{self, Decision};
 use crate::config::AllowList;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -138,8 +140,13 @@ pub async fn guard(
         }
         return Ok(req.into_response(preflight.finish()));
     }
-    if !token_ok(&state, &req) {
-        return Ok(reject(req, &HttpError::Unauthorized));
+    // The dashboard: its login page and assets are public, its login cookie stands in for the bearer
+    // token on /ui and /api/v1 (with a CSRF token on writes), and TINYTASK_UI=off hides it.
+    match access::decide(&state, &req) {
+        Decision::Pass => {}
+        Decision::Refuse(error) => return Ok(reject(req, &error)),
+        Decision::NeedsToken if token_ok(&state, &req) => {}
+        Decision::NeedsToken => return Ok(reject(req, &HttpError::Unauthorized)),
     }
     let mut response = next.call(req).await?.map_into_boxed_body();
     if let Some(o) = origin {

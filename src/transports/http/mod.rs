@@ -1,5 +1,6 @@
 //! HTTP transports on actix-web: Streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`, and
-//! 1.x-style `/mcp`), and `/health`. Endpoints and status codes: docs/HTTP.md.
+//! 1.x-style `/mcp`), `/health`, and the web dashboard (`/ui`, `ui/`). Endpoints and status codes:
+//! docs/HTTP.md.
 
 mod answer;
 mod authority;
@@ -12,6 +13,7 @@ mod sessions;
 mod sse;
 mod state;
 mod streamable;
+pub mod ui;
 
 pub use state::AppState;
 
@@ -30,7 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/sse", web::get().to(legacy::get_sse))
         .route("/messages", web::post().to(legacy::post_messages))
-        .route("/messages/", web::post().to(legacy::post_messages));
+        .route("/messages/", web::post().to(legacy::post_messages))
+        .configure(ui::routes);
 }
 
 /// The application with middleware, for a given shared state.

@@ -23,6 +23,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Whether the stdio transport also runs in this process (reported by /health).
     pub stdio: Arc<AtomicBool>,
+    /// The dashboard's shared state (its open streams).
+    pub ui: super::ui::UiState,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             started: Instant::now(),
             shutdown,
             stdio,
+            ui: super::ui::UiState::default(),
         }
     }
 }
