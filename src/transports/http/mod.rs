@@ -1,5 +1,5 @@
 //! HTTP transports on actix-web: Streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`, and
-//! 1.x-style `/mcp`), and `/health`. Endpoints and status codes: docs/HTTP.md.
+//! 1.x-style `/mcp`), the REST API (`/api/v1`, `/openapi.json`) and `/health`. Endpoints and status codes: docs/HTTP.md.
 
 mod answer;
 mod authority;
@@ -8,6 +8,7 @@ mod errors;
 mod guard;
 mod health;
 mod legacy;
+mod rest;
 mod sessions;
 mod sse;
 mod state;
@@ -30,7 +31,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/sse", web::get().to(legacy::get_sse))
         .route("/messages", web::post().to(legacy::post_messages))
-        .route("/messages/", web::post().to(legacy::post_messages));
+        .route("/messages/", web::post().to(legacy::post_messages))
+        .configure(rest::configure);
 }
 
 /// The application with middleware, for a given shared state.
