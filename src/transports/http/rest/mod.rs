@@ -3,6 +3,8 @@
 //! and MCP share arguments, rules, errors and domain operations; only the HTTP shape differs (routes.rs).
 
 mod call;
+#[cfg(test)]
+mod docs_tests;
 mod error;
 mod openapi;
 mod params;
