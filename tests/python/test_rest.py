@@ -296,3 +296,15 @@ async def test_rest_and_mcp_see_each_others_writes(base):
         assert seen["priority"] == 7 and any(h["changed_by"] == "operator" for h in seen["history"])
         r = await api.post("/tasks", json={"title": "from rest", "created_by": "rest"})
         assert (await tt.get(ok(r, 201)["id"]))["title"] == "from rest"
+
+
+def test_a_wait_whose_client_disconnects_claims_nothing(api, base):
+    queue, agent = unique("gone"), unique("leaver")
+    with pytest.raises(httpx2.ReadTimeout):
+        httpx2.post(f"{base}/api/v1/agents/{agent}/wait", json={"queue_name": queue, "timeout_secs": 20},
+                    timeout=httpx2.Timeout(10.0, read=0.5))
+    time.sleep(0.3)
+    t = new_task(api, "nobody waits for me", queue_name=queue)
+    time.sleep(1.0)
+    after = ok(api.get(f"/tasks/{t['id']}"))
+    assert after["status"] == "idle" and after["assigned_to"] is None, f"the abandoned wait claimed it: {after}"
