@@ -46,12 +46,6 @@ pub async fn handle(
     for (name, value) in route.defaults {
         args.entry(*name).or_insert(Value::Bool(*value));
     }
-    if route.prepare == Prepare::RequiresNewParent && !args.contains_key("new_parent_id") {
-        return Err(RestError::bad_request(
-            "new_parent_id is required (use null to make top-level)",
-        ));
-    }
-
     // A waiting route (wait_for_task, get_events with wait_secs) ends early at shutdown; a client that
     // disconnects drops this future and with it the wait.
     let stop = Stop::new(vec![state.shutdown.clone()]);
@@ -92,17 +86,21 @@ async fn read_body(
     }
 }
 
-/// 2.x clients may send `status` with a new task (see [`Prepare::NewTaskIsIdle`]).
+/// What 2.x checked or rewrote in a body that the tool does not (see [`Prepare`]).
 fn prepare(rule: Prepare, body: &mut Map<String, Value>) -> Result<(), RestError> {
-    if rule != Prepare::NewTaskIsIdle {
-        return Ok(());
-    }
-    match body.remove("status") {
-        None => Ok(()),
-        Some(Value::String(s)) if s == "idle" => Ok(()),
-        Some(other) => Err(RestError::bad_request(format!(
-            "status: a new task is always idle (got {other}); change it with PATCH afterwards"
-        ))),
+    match rule {
+        Prepare::None => Ok(()),
+        Prepare::NewTaskIsIdle => match body.remove("status") {
+            None => Ok(()),
+            Some(Value::String(s)) if s == "idle" => Ok(()),
+            Some(other) => Err(RestError::bad_request(format!(
+                "status: a new task is always idle (got {other}); change it with PATCH afterwards"
+            ))),
+        },
+        Prepare::RequiresNewParent if !body.contains_key("new_parent_id") => Err(
+            RestError::bad_request("new_parent_id is required (use null to make top-level)"),
+        ),
+        Prepare::RequiresNewParent => Ok(()),
     }
 }
 

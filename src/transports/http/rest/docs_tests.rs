@@ -19,5 +19,8 @@ fn every_route_is_documented_with_its_tool() {
         })
         .filter(|row| !HTTP_MD.contains(row.as_str()))
         .collect();
-    assert!(missing.is_empty(), "docs/HTTP.md lacks rows starting: {missing:#?}");
+    assert!(
+        missing.is_empty(),
+        "docs/HTTP.md lacks rows starting: {missing:#?}"
+    );
 }
