@@ -1,6 +1,6 @@
 //! HTTP transports on actix-web: Streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`, and
-//! 1.x-style `/mcp`), `/health`, and the web dashboard (`/ui`, `ui/`). Endpoints and status codes:
-//! docs/HTTP.md.
+//! 1.x-style `/mcp`), the REST API (`/api/v1`, `/openapi.json`), the web dashboard (`/ui`, `ui/`) and
+//! `/health`. Endpoints and status codes: docs/HTTP.md.
 
 mod answer;
 mod authority;
@@ -9,6 +9,7 @@ mod errors;
 mod guard;
 mod health;
 mod legacy;
+mod rest;
 mod sessions;
 mod sse;
 mod state;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/sse", web::get().to(legacy::get_sse))
         .route("/messages", web::post().to(legacy::post_messages))
         .route("/messages/", web::post().to(legacy::post_messages))
+        .configure(rest::configure)
         .configure(ui::routes);
 }
 
