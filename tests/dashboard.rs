@@ -133,6 +133,32 @@ async fn login_sets_a_signed_cookie_and_a_wrong_token_gets_the_form_again() {
     let req = get("/ui/stream").insert_header((header::COOKIE, cookie.as_str()));
     assert_eq!(rotated.status(req).await, StatusCode::UNAUTHORIZED);
 
+    // Under the pages' Referrer-Policy: no-referrer, browsers post forms with `Origin: null`: accepted for
+    // the login form only when the browser says the form was on this origin.
+    let null_origin = |site: &str| {
+        TestRequest::post()
+            .uri("/ui/login")
+            .insert_header(HOST)
+            .insert_header(("Origin", "null"))
+            .insert_header(("Sec-Fetch-Site", site.to_string()))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(format!("token={TOKEN}"))
+    };
+    let same = app.send(null_origin("same-origin")).await;
+    assert_eq!(same.status(), StatusCode::SEE_OTHER);
+    assert!(
+        same.headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .is_none()
+    );
+    for site in ["cross-site", "same-site", "none"] {
+        assert_eq!(
+            app.status(null_origin(site)).await,
+            StatusCode::FORBIDDEN,
+            "{site}"
+        );
+    }
+
     // Logout clears the cookie.
     let out = app
         .send(

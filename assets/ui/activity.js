@@ -19,6 +19,10 @@ const LABELS = {
 /** Short text of a field value (long texts are cut, objects shown as JSON). */
 function short(value) {
   if (value === null || value === undefined) return "–";
+  if (Array.isArray(value)) return value.length ? value.map(short).join(", ") : "none";
+  if (typeof value === "object" && "holder" in value && "expires_at" in value) {
+    return `${value.holder} until ${new Date(value.expires_at).toLocaleTimeString()}`;
+  }
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
@@ -42,7 +46,7 @@ function item(e) {
     h("span", { class: "kind" }, LABELS[e.kind] ?? e.kind),
     e.task_id ? h("a", { href: `#task/${e.task_id}` }, `#${e.task_id}`) : null,
     h("span", {}, e.actor ? `by ${e.actor}` : "by an unnamed client"),
-    e.assignee ? h("span", {}, `→ @${e.assignee}`) : null,
+    e.assignee ? h("span", {}, `· assignee @${e.assignee}`) : null,
     h("span", { class: "changes" }, changes(e.fields)));
 }
 

@@ -1,6 +1,6 @@
 // The dashboard's entry point: the views behind the hash routes (#board, #agents, #queues, #ready,
 // #activity, #search/<words>, #task/<id>), the live stream, and the refresh of what is on screen when an
-// event arrives (at most one refresh in flight, batched over 120 ms so a burst costs one round of requests).
+// event arrives (at most one refresh in flight, batched over 80 ms so a burst costs one round of requests).
 
 import { api, mode } from "./api.js";
 import { $, $$, tickCountdowns } from "./dom.js";
@@ -14,7 +14,7 @@ import { forgetTask, renderTask } from "./detail.js";
 import { follow } from "./live.js";
 import { initNotice, notify } from "./notice.js";
 
-const BATCH_MS = 120;
+const BATCH_MS = 80;
 /** The board shows at most this many active tasks (the server's list order: most urgent first). */
 const BOARD_LIMIT = 1000;
 

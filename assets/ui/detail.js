@@ -76,6 +76,8 @@ async function act(title, text, run, done) {
   if (!(await confirmAction(title, text))) return;
   try {
     await run();
+    // Submitted: the fields follow the board again.
+    for (const el of document.querySelectorAll("#task-detail [data-edited]")) delete el.dataset.edited;
     notify(done, "ok");
   } catch (error) {
     notify(`${title} failed: ${error.message}`, "error");
@@ -128,6 +130,10 @@ function actionForms(agents) {
       `Comment added to #${id()}.`)) },
       h("label", { for: "act-comment", class: "wide" }, `Comment as ${OPERATOR}`, comment),
       h("button", { type: "submit" }, "Add comment")));
+  // A field the operator touched keeps their value until it is submitted (see syncActions).
+  for (const field of [status, priority, assignee]) {
+    field.addEventListener("input", () => { field.dataset.edited = "true"; });
+  }
   return forms;
 }
 
@@ -136,13 +142,20 @@ function holderOf(task) {
   return task.lease?.holder ?? (task.status === "working" ? task.assigned_to : null);
 }
 
-/** Brings the action forms in line with `task`, leaving alone whatever the operator is editing. */
+/**
+ * Brings the action forms in line with `task`, leaving alone any field the operator changed and has not
+ * submitted yet (live refreshes must not undo a choice being made).
+ */
 function syncActions(task, reset) {
-  const focused = document.activeElement;
-  const set = (el, value) => { if (reset || el !== focused) el.value = value; };
+  const set = (el, value) => {
+    if (reset || el.dataset.edited !== "true") {
+      el.value = value;
+      delete el.dataset.edited;
+    }
+  };
   set($("#act-status"), task.status);
   set($("#act-priority"), String(task.priority));
-  if (reset) $("#act-assignee").value = task.assigned_to ?? "";
+  set($("#act-assignee"), task.assigned_to ?? "");
   const holder = holderOf(task);
   $("#form-release").hidden = !holder || Boolean(task.archived_at);
   $("#act-release-text").textContent = holder ? `Claimed by ${holder}.` : "";

@@ -124,7 +124,10 @@ pub async fn guard(
         .headers()
         .get(header::ORIGIN)
         .map(|v| v.to_str().unwrap_or("\u{fffd}").to_string());
-    if let Some(o) = origin.as_deref().filter(|o| !origin_allowed(&state, o)) {
+    if let Some(o) = origin
+        .as_deref()
+        .filter(|o| !origin_allowed(&state, o) && !access::same_origin_form(&req))
+    {
         return Ok(reject(req, &HttpError::ForbiddenOrigin(o.to_string())));
     }
     if req.method() == Method::OPTIONS {
@@ -149,7 +152,8 @@ pub async fn guard(
         Decision::NeedsToken => return Ok(reject(req, &HttpError::Unauthorized)),
     }
     let mut response = next.call(req).await?.map_into_boxed_body();
-    if let Some(o) = origin {
+    // Not for a same-origin form's `Origin: null` (see access::same_origin_form): null is no origin to allow.
+    if let Some(o) = origin.filter(|o| origin_allowed(&state, o)) {
         let headers = response.headers_mut();
         if let Ok(value) = header::HeaderValue::from_str(&o) {
             headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);

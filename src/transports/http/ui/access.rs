@@ -53,6 +53,20 @@ fn is_public(method: &Method, path: &str) -> bool {
     }
 }
 
+/// Whether `req` is the login or logout form posted by a page of this origin that sends `Origin: null`.
+///
+/// The dashboard's pages are served with `Referrer-Policy: no-referrer`, under which browsers send
+/// `Origin: null` on form submissions. `Sec-Fetch-Site` is set by the browser alone (no page can forge it),
+/// and `same-origin` says the form was on one of our pages; anything else with a null Origin is refused
+/// as before.
+pub fn same_origin_form(req: &ServiceRequest) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    *req.method() == Method::POST
+        && matches!(req.path(), "/ui/login" | "/ui/logout")
+        && header("origin") == Some("null")
+        && header("sec-fetch-site") == Some("same-origin")
+}
+
 /// The login cookie of `req`, when it carries one this server's token signed and it has not expired.
 pub fn valid_cookie<'a>(token: &str, headers: &'a header::HeaderMap) -> Option<&'a str> {
     headers
