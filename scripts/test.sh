@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (README "Quick start"):
 #   formatting, clippy, Rust unit + integration tests, the official Python MCP SDK driving the real binary
-#   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh), and the Docker
-#   acceptance suite (engine and base images set up by scripts/docker-setup.sh when missing; needs root).
+#   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh), the dashboard's
+#   browser tests (tests/browser: Playwright driving Debian's Chromium, both installed with the pinned npm
+#   packages by scripts/browser-env.sh when missing), and the Docker acceptance suite (engine and base
+#   images set up by scripts/docker-setup.sh when missing; needs root).
 # Switches (README "Quick start"): TINYTASK_SKIP_DENY=1, TINYTASK_SKIP_DOCKER=1, TINYTASK_SKIP_FUZZ=1,
-# TINYTASK_FUZZ_SECS=<n>, TINYTASK_SKIP_NODE_COMPAT=1 (read by tests/python/test_node_compat.py). Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
+# TINYTASK_FUZZ_SECS=<n>, TINYTASK_SKIP_NODE_COMPAT=1 (read by tests/python/test_node_compat.py),
+# TINYTASK_SKIP_BROWSER=1 (no Chromium or Node.js on a workstation). Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -34,6 +37,16 @@ cargo build --locked --bin tinytask
 PY="$(scripts/python-env.sh | tail -n 1)"
 TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest tests/python -q -p no:cacheprovider \
     --ignore tests/python/test_http_abuse.py
+
+if [ "${TINYTASK_SKIP_BROWSER:-0}" = 1 ]; then
+    step "dashboard browser tests SKIPPED (TINYTASK_SKIP_BROWSER=1)"
+else
+    # Screenshots of the main views land in target/browser-artifacts/.
+    step "dashboard browser tests (tests/browser: Playwright + Debian's Chromium, scripts/browser-env.sh)"
+    CHROMIUM="$(scripts/browser-env.sh | tail -n 1)"
+    (cd tests/browser && CHROMIUM="$CHROMIUM" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" \
+        node --test --test-concurrency=1 ./*.test.js)
+fi
 
 # The abuse tests measure what a legitimate client sees during an attack (p99 < 100 ms): against the binary
 # we ship (release), not the unoptimized debug build, whose timings say nothing about production.
