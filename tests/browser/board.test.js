@@ -95,6 +95,31 @@ test("the board is readable at phone width", async () => {
   await page.close();
 });
 
+test("the board works from the keyboard, with a visible focus ring", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const problems = await watchPage(page);
+  await openBoard(page, server);
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Skip to content");
+  const card = page.locator(".card", { hasText: "Set up CI" }).locator("a.card-title");
+  await card.focus();
+  const outline = await card.evaluate((el) => getComputedStyle(el).outlineStyle);
+  assert.notEqual(outline, "none", "focused links show an outline");
+  await page.keyboard.press("Enter");
+  await page.locator("#h-task", { hasText: "Set up CI" }).waitFor();
+  // The confirmation dialog opens on Cancel, and Escape closes it without acting.
+  await page.focus("#act-priority");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("7");
+  await page.keyboard.press("Enter");
+  await page.locator("dialog#confirm[open]").waitFor();
+  await page.keyboard.press("Escape");
+  await page.locator("dialog#confirm:not([open])").waitFor({ state: "attached" });
+  assert.equal((await agent.call("get_task", { id: 3 })).priority, 3);
+  assert.deepEqual(problems, [], problems.join("\n"));
+  await page.close();
+});
+
 test("a task created over MCP appears on the open board without reload within 1 s", async () => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   const problems = await watchPage(page);
