@@ -8,6 +8,10 @@ ARG RUST_VERSION=1.95
 FROM rust:${RUST_VERSION}-slim-trixie AS builder
 WORKDIR /build
 # Static glibc binary (no libc needed at run time); the explicit --target keeps proc-macros dynamic.
+# Multi-platform: this stage runs on the platform being built (natively, or under QEMU emulation in
+# `docker buildx build --platform linux/amd64,linux/arm64`, as .github/workflows/release.yml does), so
+# `uname -m` names that platform's Rust target (x86_64- or aarch64-unknown-linux-gnu) with either builder; the
+# classic builder sets no TARGETARCH, and cross-compiling would need a cross C toolchain for the bundled SQLite.
 ENV RUSTFLAGS="-C target-feature=+crt-static" \
     CARGO_TERM_COLOR=never
 
@@ -32,6 +36,8 @@ RUN cargo build --release --locked --target "$(uname -m)-unknown-linux-gnu" \
 
 # ---- runtime ---------------------------------------------------------------------------------------------
 FROM scratch
+# The release workflow passes the tag's version (--build-arg VERSION=3.1.2) and sets these labels itself too; the
+# default must stay Cargo.toml's version (the acceptance suite's image-config check compares it with the binary's).
 ARG VERSION=3.0.0
 LABEL org.opencontainers.image.title="tinytask" \
       org.opencontainers.image.description="TinyTask: a small, fast MCP server giving teams of LLM agents a shared task board" \

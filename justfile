@@ -6,6 +6,8 @@ compose := `if docker compose version >/dev/null 2>&1; then echo "docker compose
 dev_compose := compose + " -f docker-compose.dev.yml"
 port := env_var_or_default("TINYTASK_PORT", "3000")
 dev_port := env_var_or_default("TINYTASK_DEV_PORT", "3000")
+# The package version (Cargo.toml's first `version = "…"` line is [package]'s): the default tag of `publish`.
+version := `sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1`
 
 # List the recipes
 default:
@@ -14,6 +16,11 @@ default:
 # Build the production image (tinytask-mcp:latest)
 build:
     docker build -t tinytask-mcp:latest .
+
+# Build the image and push it to a registry: just publish registry.example.com/team [tag] (docker login first)
+publish REGISTRY TAG=version: build
+    docker tag tinytask-mcp:latest "{{REGISTRY}}/tinytask-mcp:{{TAG}}"
+    docker push "{{REGISTRY}}/tinytask-mcp:{{TAG}}"
 
 # Build and start production, wait until healthy, print the URLs
 prod:
@@ -27,7 +34,7 @@ prod:
     {{compose}} up -d --build
     cid="$({{compose}} ps -q tinytask)"
     for _ in $(seq 1 60); do
-        status="$(docker inspect -f '{{{{.State.Health.Status}}}}' "$cid")"
+        status="$(docker inspect -f '{{{{.State.Health.Status}}' "$cid")"
         [ "$status" = healthy ] && break
         sleep 1
     done
@@ -63,9 +70,9 @@ test:
 bench:
     cargo bench --bench load
 
-# Write a consistent backup of the running production database to ./data/backups/
+# Write a consistent backup of the running production database to ./data/backup-<UTC time>.db
 backup:
-    {{compose}} exec tinytask /usr/local/bin/tinytask backup "/data/backup-$(date -u +%Y%m%dT%H%M%SZ).db"
+    {{compose}} exec -T tinytask /usr/local/bin/tinytask backup "/data/backup-$(date -u +%Y%m%dT%H%M%SZ).db"
     @ls -l data/backup-*.db | tail -1
 
 # diesel CLI: locally when `diesel` is installed, otherwise inside the dev container (src writable for schema.rs)

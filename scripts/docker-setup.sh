@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make a Docker engine and the base images of TinyTask's Dockerfiles available on this machine.
+# Make a Docker engine, the base images of TinyTask's Dockerfiles and a registry binary (for the acceptance
+# suite's push/pull check) available on this machine.
 #
 #   sudo scripts/docker-setup.sh        (runs as root, no stdin; CI runs it on a clean clone)
 #
@@ -20,6 +21,10 @@
 #                 crates.io), imported with the official image's ENV, then checked: cargo/rustc run, apt-get
 #                 update and the crates.io index answer. Rebuilt when the host's local CAs change (label hash).
 #                 `FROM scratch` needs nothing.
+#   4. registry - when there is no `docker-registry` on PATH: apt-get install docker-registry (Debian's
+#                 distribution/registry 2.8), for the acceptance suite's push/pull round trip. The suite
+#                 starts its own registry on 127.0.0.1 with a temporary config; the package's service is
+#                 kept from starting (policy-rc.d) and, on a systemd machine, disabled.
 #
 # Environment overrides (all optional):
 #   TINYTASK_RUST_IMAGE       image tag to provide             (rust:1.95-slim-trixie)
@@ -142,9 +147,9 @@ if need_pkgs; then
     command -v debootstrap >/dev/null 2>&1 || pkgs+=(debootstrap)
     pkgs+=(ca-certificates)
     apt_install "${pkgs[@]}"
-    log "[1/3] engine: installed ${pkgs[*]} ($(since "$t"))"
+    log "[1/4] engine: installed ${pkgs[*]} ($(since "$t"))"
 else
-    log "[1/3] engine: nothing to install (docker $(docker_ok && echo running || echo 'engine present'), $(command -v docker-compose))"
+    log "[1/4] engine: nothing to install (docker $(docker_ok && echo running || echo 'engine present'), $(command -v docker-compose))"
 fi
 command -v docker >/dev/null 2>&1 || die "no docker client on PATH after installing docker.io"
 
@@ -154,12 +159,12 @@ command -v docker >/dev/null 2>&1 || die "no docker client on PATH after install
 t=$(date +%s.%N)
 docker_ok || take_lock
 if docker_ok; then
-    log "[2/3] dockerd: already running (engine $(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?'))"
+    log "[2/4] dockerd: already running (engine $(docker version -f '{{.Server.Version}}' 2>/dev/null || echo '?'))"
 else
     command -v dockerd >/dev/null 2>&1 || die "docker info fails and there is no dockerd to start"
     started=""
     if pid=$(live_pid dockerd | head -n1) && [ -n "$pid" ]; then
-        log "[2/3] dockerd: pid $pid exists but does not answer yet, waiting for it"
+        log "[2/4] dockerd: pid $pid exists but does not answer yet, waiting for it"
     else
         # Stale pid files from a dockerd that died (e.g. machine handed back without its processes).
         for f in dockerd:/var/run/docker.pid containerd:/var/run/docker/containerd/containerd.pid; do
@@ -168,7 +173,7 @@ else
             p=$(cat "$f" 2>/dev/null || true)
             if [ -n "$p" ] && live_pid "$name" | grep -qx "$p"; then continue; fi  # alive: leave it
             rm -f "$f"
-            log "[2/3] dockerd: removed stale $f"
+            log "[2/4] dockerd: removed stale $f"
         done
         mkdir -p "$(dirname "$DOCKERD_LOG")"
         printf '\n==== %s docker-setup.sh starting dockerd\n' "$(date -Is)" >>"$DOCKERD_LOG"
@@ -190,7 +195,7 @@ else
         fi
         sleep 0.3
     done
-    log "[2/3] dockerd: ${started:+started, }pid $pid, engine $(docker version -f '{{.Server.Version}}'), storage $(docker info -f '{{.Driver}}'), log $DOCKERD_LOG ($(since "$t"))"
+    log "[2/4] dockerd: ${started:+started, }pid $pid, engine $(docker version -f '{{.Server.Version}}'), storage $(docker info -f '{{.Driver}}'), log $DOCKERD_LOG ($(since "$t"))"
 fi
 
 # ---------------------------------------------------------------------------------------------------------
@@ -229,7 +234,7 @@ make_rootfs() {
     t1=$(date +%s.%N)
     if [ -s "$cache" ]; then
         tar -C "$root" --numeric-owner -xpf "$cache"
-        log "[3/3] image: rootfs unpacked from cache $cache ($(since "$t1"))"
+        log "[3/4] image: rootfs unpacked from cache $cache ($(since "$t1"))"
         return 0
     fi
     command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap ca-certificates
@@ -286,7 +291,7 @@ EOF
     echo localhost >"$root/etc/hostname"
     mkdir -p "$CACHE_DIR"
     tar -C "$root" --numeric-owner -cf "$cache.partial" . && mv -f "$cache.partial" "$cache"
-    log "[3/3] image: debootstrap $SUITE minbase + ${ROOTFS_PACKAGES//,/ } done, cached in $cache ($(since "$t1"))"
+    log "[3/4] image: debootstrap $SUITE minbase + ${ROOTFS_PACKAGES//,/ } done, cached in $cache ($(since "$t1"))"
 }
 
 # Copy the toolchain as /usr/local/rustup/toolchains/$RUST_VERSION-$HOST and rustup (+ proxies) as
@@ -348,7 +353,7 @@ add_toolchain() {
         ln -sf rustup "$root/usr/local/cargo/bin/$p"
     done
     chmod -R a+w "$root/usr/local/rustup" "$root/usr/local/cargo"
-    log "[3/3] image: Rust $RUST_VERSION ($HOST_TRIPLE) copied from $src ($(du -sh "$dst" | cut -f1), $(since "$t1"))"
+    log "[3/4] image: Rust $RUST_VERSION ($HOST_TRIPLE) copied from $src ($(du -sh "$dst" | cut -f1), $(since "$t1"))"
 }
 
 # HTTPS from containers goes through this machine's egress, whose CA is only in the host trust store
@@ -371,12 +376,12 @@ add_host_cas() {
         cp "$f" "$root/usr/local/share/ca-certificates/host-$(basename "$f")"
         n=$((n + 1)); names+=" $(basename "$f")"
     done
-    [ "$n" -gt 0 ] || { log "[3/3] image: no local CA certificates to add"; return 0; }
+    [ "$n" -gt 0 ] || { log "[3/4] image: no local CA certificates to add"; return 0; }
     if ! chroot "$root" /usr/sbin/update-ca-certificates >/dev/null 2>&1; then
         log "WARNING: update-ca-certificates failed in the rootfs; appending to the bundle instead"
         for f in $(host_ca_files); do cat "$f" >>"$root/etc/ssl/certs/ca-certificates.crt"; done
     fi
-    log "[3/3] image: added $n local CA certificate(s) of this machine:$names"
+    log "[3/4] image: added $n local CA certificate(s) of this machine:$names"
 }
 
 build_standin() {
@@ -400,7 +405,7 @@ build_standin() {
         --change 'CMD ["bash"]' \
         -m "TinyTask local stand-in for $IMAGE (scripts/docker-setup.sh)" \
         - "$IMAGE" >/dev/null || die "docker import of the stand-in rootfs failed"
-    log "[3/3] image: imported $IMAGE ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%.0f MB", $1 / 1e6 }'), $(since "$t1"))"
+    log "[3/4] image: imported $IMAGE ($(docker image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%.0f MB", $1 / 1e6 }'), $(since "$t1"))"
     rm -rf "$work"
 
     # Verify: toolchain works through the rustup proxies, apt inside reaches Debian.
@@ -426,7 +431,7 @@ build_standin() {
         docker rmi "$IMAGE" >/dev/null 2>&1 || true
         die "cargo cannot reach crates.io from the stand-in $IMAGE (TLS/CA or container network); image removed"
     fi
-    log "[3/3] image: verified $IMAGE: $cargo_v, apt-get update ok, crates.io index ok ($(since "$t1"))"
+    log "[3/4] image: verified $IMAGE: $cargo_v, apt-get update ok, crates.io index ok ($(since "$t1"))"
 }
 
 # "ok": present and usable; "stale-ca": our stand-in, built with another set of host CAs; "missing".
@@ -446,21 +451,39 @@ state=$(image_state)
 if [ "$state" = ok ]; then
     kind=$(docker image inspect -f '{{index .Config.Labels "org.tinytask.standin"}}' "$IMAGE" 2>/dev/null)
     case "$kind" in ""|"<no value>") kind="pulled" ;; *) kind="local stand-in, $kind" ;; esac
-    log "[3/3] image: $IMAGE present ($kind)"
+    log "[3/4] image: $IMAGE present ($kind)"
 elif [ "$state" = stale-ca ]; then
-    log "[3/3] image: stand-in $IMAGE was built with other local CA certificates than $HOST_CA_DIR now holds, rebuilding"
+    log "[3/4] image: stand-in $IMAGE was built with other local CA certificates than $HOST_CA_DIR now holds, rebuilding"
     build_standin
 else
     pulled=""
     if [ "${TINYTASK_SKIP_PULL:-0}" != 1 ]; then
         if timeout "$PULL_TIMEOUT" docker pull -q "$IMAGE" >/dev/null 2>&1; then
             pulled=1
-            log "[3/3] image: pulled $IMAGE ($(since "$t"))"
+            log "[3/4] image: pulled $IMAGE ($(since "$t"))"
         else
-            log "[3/3] image: docker pull $IMAGE failed (no registry), building a local stand-in"
+            log "[3/4] image: docker pull $IMAGE failed (no registry), building a local stand-in"
         fi
     fi
     [ -n "$pulled" ] || build_standin
+fi
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. docker-registry (the acceptance suite's local push/pull round trip)
+# ---------------------------------------------------------------------------------------------------------
+t=$(date +%s.%N)
+registry_version() { docker-registry --version 2>/dev/null | awk '{ print $NF }'; }
+command -v docker-registry >/dev/null 2>&1 || take_lock
+if command -v docker-registry >/dev/null 2>&1; then
+    log "[4/4] registry: $(command -v docker-registry) present ($(registry_version))"
+else
+    apt_install docker-registry
+    command -v docker-registry >/dev/null 2>&1 || die "no docker-registry on PATH after installing docker-registry"
+    # The package's unit would serve :5000 on every interface from the next boot on; nothing here uses it.
+    if [ -d /run/systemd/system ]; then
+        systemctl disable --now docker-registry.service >/dev/null 2>&1 || log "WARNING: could not disable docker-registry.service"
+    fi
+    log "[4/4] registry: installed docker-registry $(registry_version) ($(since "$t"))"
 fi
 
 log "done in $(since "$T0"): docker=$(command -v docker) ($(docker version -f '{{.Client.Version}}' 2>/dev/null)), engine $(docker version -f '{{.Server.Version}}' 2>/dev/null), $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /'), image $IMAGE"

@@ -441,3 +441,24 @@ async fn streams_beyond_the_cap_get_503_until_one_closes() {
     drop(reopened);
     drop(second);
 }
+
+#[actix_web::test]
+async fn the_stream_ends_when_the_server_shuts_down() {
+    let app = TestApp::spawn().await;
+    let resp = app.send(get("/ui/stream")).await;
+    let mut body = Box::pin(resp.into_body());
+    read_until(&mut body, "event: ready").await;
+    // Dropping the app is the shutdown signal (AppState.shutdown flips).
+    drop(app);
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match std::future::poll_fn(|cx| body.as_mut().poll_next(cx)).await {
+                None => return,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => panic!("stream error: {e:?}"),
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended within 5 s of the shutdown");
+}

@@ -7,6 +7,8 @@ Run as root from the repository, with the repo venv (official MCP Python SDK + h
     .venv/bin/python tests/docker/acceptance.py --serial     # builds one after another (clean build timings)
     .venv/bin/python tests/docker/acceptance.py --no-dev     # skip the dev-container checks (rows SKIP)
     .venv/bin/python tests/docker/acceptance.py --skip-build # reuse the existing images (rows SKIP)
+    .venv/bin/python tests/docker/acceptance.py --only classic --only "image config" --only registry
+                                                    # only the checks whose names contain these (see --help)
 
 When `docker info` fails or the base image is missing it runs scripts/docker-setup.sh first. See
 tests/docker/README.md for every check, the rules kept and measured times.
@@ -26,6 +28,8 @@ files is taken at start; the working tree is never modified):
   compose    bind-mount default and named-volume variant: healthy, MCP write, down + up keeps data
   dev        hot-reload container: answers, src read-only, edit -> new behaviour (timed), gdb attaches,
              diesel migration list
+  publish    push to a throw-away local registry (Debian's docker-registry on 127.0.0.1), remove the image
+             locally, pull it back: same digest, same image id, same OCI labels; the pulled image runs healthy
 
 Rules kept: every container, compose project and volume gets a unique name and is removed at the end (also
 on failure or Ctrl-C); ports are published on 127.0.0.1 only and the tests talk to nothing else; every step
@@ -253,6 +257,24 @@ def run_check(name: str, fn: Callable[[], str]) -> bool:
 
 def skip(name: str, why: str) -> None:
     record(name, "SKIP", why)
+
+
+# --only: substrings of check names (case-insensitive); empty means every check.
+ONLY: list[str] = []
+
+
+def selected(*names: str) -> bool:
+    """Whether --only asks for any of these checks (always true without --only)."""
+    return not ONLY or any(s.lower() in n.lower() for s in ONLY for n in names)
+
+
+def run_group(checks: list[tuple[str, Callable[[], str]]]) -> None:
+    """Runs a group's checks in order. A check builds on the earlier ones of its group (the container they
+    started, the data they wrote), so with --only the group runs up to its last selected check and stops
+    there; a group with no selected check runs nothing."""
+    wanted = [i for i, (name, _) in enumerate(checks) if selected(name)]
+    for name, fn in checks[: wanted[-1] + 1] if wanted else []:
+        run_check(name, fn)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -576,6 +598,7 @@ class Env:
     compose: list[str] = ["docker-compose"]
     buildkit: list[str] = []  # command prefix for a BuildKit build, [] when none
     buildkit_desc = ""
+    allow_setup = True  # --no-setup: never run scripts/docker-setup.sh (also not for the registry binary)
 
 
 def ensure_engine(allow_setup: bool) -> None:
@@ -748,13 +771,44 @@ def check_image_config() -> str:
     if not hc or hc[0] != "CMD" or "healthcheck" not in hc:
         problems.append(f"Healthcheck {hc} (want exec form CMD … healthcheck)")
     labels = cfg.get("Labels") or {}
-    for k in ("title", "description", "version", "source", "licenses"):
-        if not labels.get(f"org.opencontainers.image.{k}"):
-            problems.append(f"label org.opencontainers.image.{k} missing")
+    problems += oci_label_problems(labels, binary_version(IMAGE))
     if (cfg.get("StopSignal") or "SIGTERM") != "SIGTERM":
         problems.append(f"StopSignal {cfg.get('StopSignal')}")
     require(not problems, "; ".join(problems))
-    return f"user {cfg['User']}, healthcheck {hc[1:]}, 5 OCI labels, env defaults ok"
+    return (f"user {cfg['User']}, healthcheck {hc[1:]}, env defaults ok; OCI labels: "
+            f"version {labels[OCI + 'version']} (= the binary's), licenses {labels[OCI + 'licenses']}, "
+            f"source {labels[OCI + 'source']}")
+
+
+OCI = "org.opencontainers.image."
+
+
+def cargo_package_field(key: str) -> str:
+    """A string field of Cargo.toml's [package] table (the snapshot's), e.g. license or repository."""
+    text = (Images.ctx / "Cargo.toml").read_text()
+    package = text.split("[package]", 1)[1].split("\n[", 1)[0]
+    m = re.search(rf'^{re.escape(key)}\s*=\s*"([^"]*)"', package, re.M)
+    require(m, f"Cargo.toml [package] has no {key}")
+    return m.group(1)  # type: ignore[union-attr]
+
+
+def binary_version(image: str) -> str:
+    """The version the image's binary reports (`tinytask --version` prints `tinytask <version>`)."""
+    out = docker("run", "--rm", "--network", "none", image, "--version", quiet=True).out.strip()
+    require(re.fullmatch(r"tinytask \S+", out), f"`tinytask --version` in {image} printed {out!r}")
+    return out.split()[1]
+
+
+def oci_label_problems(labels: dict[str, str], version: str) -> list[str]:
+    """The Dockerfile's OCI labels must be there and agree with Cargo.toml and the binary: a Cargo.toml version
+    bump without the Dockerfile's `ARG VERSION` default (or a wrong `--build-arg VERSION=`) shows up here."""
+    want = {"title": cargo_package_field("name"), "version": version,
+            "source": cargo_package_field("repository"), "licenses": cargo_package_field("license")}
+    problems = [f"label {OCI}{k}={labels.get(OCI + k)!r} (want {v!r})" for k, v in want.items()
+                if labels.get(OCI + k) != v]
+    if not labels.get(OCI + "description"):
+        problems.append(f"label {OCI}description missing")
+    return problems
 
 
 def check_rebuild(logs: Path) -> str:
@@ -785,6 +839,180 @@ def check_rebuild(logs: Path) -> str:
     heavy = [c for c in deps if re.match(r"(actix|diesel|tokio|libsqlite3|serde|rmcp)", c)]
     require(not deps, f"rebuild recompiled dependencies: {deps[:12]}{' (incl. ' + ', '.join(heavy) + ')' if heavy else ''}")
     return f"{res.seconds:.1f}s{PARALLEL_NOTE}, compiled only: {', '.join(sorted(set(compiled)))}"
+
+
+# ----------------------------------------------------------------------------------------------------------
+# 13: publishing: push to a local registry, remove the image locally, pull it back, run it
+
+
+REGISTRY_REPO = "tinytask-mcp"
+T_REGISTRY = 5 * 60  # push or pull of the ~10 MB image over loopback takes about a second; this is the backstop
+T_REGISTRY_UP = 20.0
+MANIFEST_TYPES = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json"
+
+
+def registry_binary() -> str:
+    """Debian's docker-registry; scripts/docker-setup.sh installs it (idempotent) when it is missing."""
+    path = shutil.which("docker-registry")
+    if path is None:
+        require(Env.allow_setup, "no docker-registry on PATH, and --no-setup forbids scripts/docker-setup.sh "
+                                 "(it installs Debian's docker-registry)")
+        log("no docker-registry on PATH: running scripts/docker-setup.sh (installs Debian's docker-registry)")
+        sh(["bash", str(REPO / "scripts" / "docker-setup.sh")], timeout=45 * 60)
+        path = shutil.which("docker-registry")
+        require(path, "scripts/docker-setup.sh finished, but there is still no docker-registry on PATH")
+    return path  # type: ignore[return-value]
+
+
+class Registry:
+    """A throw-away registry (distribution 2.8) on 127.0.0.1:<free port>: its own config and storage under
+    `root`, no auth (Docker talks plain HTTP to 127.0.0.0/8 registries without any daemon setting). The package's
+    service and /etc/docker/registry are not used."""
+
+    def __init__(self, binary: str, root: Path, log_file: Path) -> None:
+        self.binary, self.log_file = binary, log_file
+        self.port = free_port()
+        self.config = root / "config.yml"
+        self.storage = root / "storage"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.storage.mkdir()
+        self.config.write_text(
+            "version: 0.1\n"
+            "log:\n  level: info\n  accesslog:\n    disabled: true\n"
+            f"storage:\n  filesystem:\n    rootdirectory: {self.storage}\n  delete:\n    enabled: true\n"
+            f"http:\n  addr: {HOST}:{self.port}\n  secret: {secrets.token_hex(16)}\n")
+        with open(self.log_file, "w") as sink:
+            self.proc = subprocess.Popen([self.binary, "serve", str(self.config)], stdin=subprocess.DEVNULL,
+                                         stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + T_REGISTRY_UP
+        last = "no answer"
+        while time.monotonic() < deadline:
+            require(self.proc.poll() is None, f"docker-registry exited with {self.proc.returncode}:\n"
+                                              f"{tail(self.log_file.read_text(errors='replace'))}")
+            try:
+                r = httpx2.get(f"http://{HOST}:{self.port}/v2/", timeout=2.0)
+                if r.status_code == 200:
+                    return
+                last = f"HTTP {r.status_code}"
+            except httpx2.HTTPError as e:
+                last = repr(e)
+            time.sleep(0.1)
+        raise Failure(f"registry on {HOST}:{self.port}: GET /v2/ not 200 within {T_REGISTRY_UP:.0f}s (last: {last}):"
+                      f"\n{tail(self.log_file.read_text(errors='replace'))}")
+
+    def manifest(self, tag: str) -> tuple[str, dict[str, Any]]:
+        """(digest the registry serves the tag's manifest under, the manifest)."""
+        r = httpx2.get(f"http://{HOST}:{self.port}/v2/{REGISTRY_REPO}/manifests/{tag}",
+                       headers={"Accept": MANIFEST_TYPES}, timeout=10.0)
+        require(r.status_code == 200, f"registry GET manifests/{tag}: HTTP {r.status_code} {r.text[:200]}")
+        return r.headers.get("Docker-Content-Digest", ""), r.json()
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+
+def image_refs(image_id: str) -> tuple[list[str], list[str]]:
+    """(tags, repo digests) that point at the image."""
+    info = json.loads(docker("image", "inspect", image_id, quiet=True).out)[0]
+    return list(info.get("RepoTags") or []), list(info.get("RepoDigests") or [])
+
+
+def check_registry_roundtrip(logs: Path) -> str:
+    """Push the production image to a local registry, remove every local reference to it (so that the image id
+    is gone from the local store), pull it back: same digest, same image id, same OCI labels; the pulled image
+    runs and becomes healthy. The tags the image had (IMAGE, this run's build tags) point at the pulled image
+    right after the pull, so later checks run on the image that came back from the registry."""
+    reg = Registry(registry_binary(), CLEAN.tempdir("registry"), logs / "registry.log")
+    image_id = inspect(IMAGE, "{{.Id}}")
+    size = int(inspect(IMAGE, "{{.Size}}"))
+    labels = json.loads(inspect(IMAGE, "{{json .Config.Labels}}")) or {}
+    ref = f"{HOST}:{reg.port}/{REGISTRY_REPO}:{PREFIX}"
+    users = docker("ps", "-a", "--filter", f"ancestor={image_id}", "--format", "{{.Names}} ({{.Status}})",
+                   quiet=True).out.split("\n")
+    users = [u for u in users if u.strip()]
+    require(not users, f"containers use {IMAGE} ({image_id[:19]}), so it cannot leave the local store: "
+                       f"{'; '.join(users[:5])}")
+    tags, digests = image_refs(image_id)
+    backup = reg.config.parent / "image.tar"
+    container = ""
+    removed = False
+    try:
+        reg.start()
+        docker("tag", IMAGE, ref)
+        push = docker("push", ref, timeout=T_REGISTRY)
+        m = re.search(rf"^{PREFIX}: digest: (sha256:[0-9a-f]{{64}}) size: \d+", push.out, re.M)
+        require(m, f"docker push printed no digest:\n{tail(push.out)}")
+        pushed = m.group(1)  # type: ignore[union-attr]
+        served, manifest = reg.manifest(PREFIX)
+        require(served == pushed, f"registry serves the tag as {served}, docker push said {pushed}")
+        require(manifest.get("config", {}).get("digest") == image_id,
+                f"the registry's manifest names config {manifest.get('config', {}).get('digest')}, not the image "
+                f"{image_id}")
+        layers = manifest.get("layers") or []
+        compressed = sum(int(layer["size"]) for layer in layers)
+
+        # Only the registry may hold the image while it is pulled: the saved copy restores the tags if
+        # something fails before they point at the pulled image again.
+        docker("save", "-o", str(backup), *tags, quiet=True, timeout=T_REGISTRY)
+        removed = True
+        for r in [ref, *tags]:
+            docker("rmi", r, quiet=True)
+        for d in digests:  # from an earlier pull of the same image, if any; gone with the last tag or not
+            docker("rmi", d, check=False, quiet=True)
+        require(docker("image", "inspect", ref, check=False, quiet=True).rc != 0, f"{ref} still there after rmi")
+        require(docker("image", "inspect", image_id, check=False, quiet=True).rc != 0,
+                f"image {image_id[:19]} still in the local store after removing {[ref, *tags, *digests]}")
+
+        pull = docker("pull", ref, timeout=T_REGISTRY)
+        for t in tags:
+            docker("tag", ref, t, quiet=True)
+        removed = False
+        m = re.search(r"^Digest: (sha256:[0-9a-f]{64})", pull.out, re.M)
+        require(m and m.group(1) == pushed, f"docker pull reports digest {m and m.group(1)}, pushed {pushed}")
+        pulled_id = inspect(ref, "{{.Id}}")
+        require(pulled_id == image_id, f"pulled image id {pulled_id}, pushed image {image_id}")
+        repo_digests = json.loads(inspect(ref, "{{json .RepoDigests}}")) or []
+        require(f"{HOST}:{reg.port}/{REGISTRY_REPO}@{pushed}" in repo_digests,
+                f"pulled image's RepoDigests {repo_digests} lack {REGISTRY_REPO}@{pushed}")
+        pulled_labels = json.loads(inspect(ref, "{{json .Config.Labels}}")) or {}
+        require(pulled_labels == labels, f"labels after the pull {pulled_labels}, before the push {labels}")
+        label_problems = oci_label_problems(pulled_labels, binary_version(ref))
+        require(not label_problems, "pulled image: " + "; ".join(label_problems))
+        downloaded = len(re.findall(r": Pull complete$", pull.out, re.M))
+        present = len(re.findall(r": Already exists$", pull.out, re.M))
+
+        container = cname("registry")
+        port = free_port()
+        t = time.monotonic()
+        run_container(container, data_dir("registry"), port, *FAST_HEALTH, image=ref)
+        healthy = wait_health(container, "healthy", since=t)
+        r = http_get(port)
+        require(r.status_code == 200, f"pulled image: GET /health HTTP {r.status_code} {r.text[:200]}")
+        return (f"push {push.seconds:.1f}s, pull {pull.seconds:.1f}s ({downloaded} of {len(layers)} layers "
+                f"downloaded{f', {present} already local' if present else ''}); image {size / 1e6:.1f} MB, "
+                f"{compressed / 1e6:.1f} MB compressed; digest {pushed[:19]}… = registry's = pulled; same id "
+                f"{image_id[7:19]}, OCI labels; healthy after {healthy:.1f}s")
+    finally:
+        if container:
+            docker("rm", "-f", "-v", container, check=False, quiet=True)
+        if removed:  # failed between the rmi and the re-tag: bring the tags back from the saved copy
+            missing = [t for t in tags if docker("image", "inspect", t, check=False, quiet=True).rc != 0]
+            if missing and backup.exists():
+                log(f"registry check: restoring {missing} from {backup}")
+                docker("load", "-i", str(backup), check=False, timeout=T_REGISTRY)
+        docker("rmi", ref, check=False, quiet=True)  # the registry tag (and its repo digest); the tags stay
+        reg.stop()
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -941,13 +1169,15 @@ def group_container(logs: Path) -> None:
                 f"there after restart ({len(burst_ids)} burst rows incl. unacked); integrity ok (after kill and "
                 f"after stop); -wal after stop {wal_size} B")
 
-    run_check("3 container healthy (--read-only, cap-drop ALL)", c3_health)
-    run_check("3 GET /health 200", c3_http)
-    run_check("3 runs as uid 65532, hardened", c3_uid)
-    run_check("4 MCP SDK: tasks, comments, links; db on host", c4_mcp)
-    run_check("4 backup subcommand (online copy)", c4_backup)
-    run_check("5 persist: docker restart", c5_restart)
-    run_check("5 persist: SIGKILL during write burst", c5_kill)
+    run_group([
+        ("3 container healthy (--read-only, cap-drop ALL)", c3_health),
+        ("3 GET /health 200", c3_http),
+        ("3 runs as uid 65532, hardened", c3_uid),
+        ("4 MCP SDK: tasks, comments, links; db on host", c4_mcp),
+        ("4 backup subcommand (online copy)", c4_backup),
+        ("5 persist: docker restart", c5_restart),
+        ("5 persist: SIGKILL during write burst", c5_kill),
+    ])
 
 
 async def write_result(port: int, description: str) -> str:
@@ -1027,8 +1257,10 @@ def group_health_truth(logs: Path) -> None:
         require(r.status_code == 503, f"/health with the db removed: HTTP {r.status_code}")
         return f"unhealthy {secs:.1f}s after rm tinytask.db (/health 503 {r.json().get('failing')})"
 
-    run_check("6 health: db immutable, write fails -> unhealthy", c6_readonly)
-    run_check("6 health: db removed -> unhealthy", c6_removed)
+    run_group([
+        ("6 health: db immutable, write fails -> unhealthy", c6_readonly),
+        ("6 health: db removed -> unhealthy", c6_removed),
+    ])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1090,10 +1322,12 @@ def group_config(logs: Path) -> None:
         require(not missing, f"exit {code}; message lacks {missing}: {short(out, 500)!r}")
         return f"exit {code} in {secs:.1f}s: {short(msg.strip(), 160)}"
 
-    run_check("7 config: TINYTASK_PORT=4000 (healthcheck follows)", c7_port)
-    run_check("7 config: TINYTASK_DB_PATH=/data/sub/custom.db", c7_db_path)
-    run_check("7 config: TINYTASK_MODE=bogus -> exit 2, one line", c7_bogus)
-    run_check("7 config: unwritable /data -> clear exit", c7_unwritable)
+    run_group([
+        ("7 config: TINYTASK_PORT=4000 (healthcheck follows)", c7_port),
+        ("7 config: TINYTASK_DB_PATH=/data/sub/custom.db", c7_db_path),
+        ("7 config: TINYTASK_MODE=bogus -> exit 2, one line", c7_bogus),
+        ("7 config: unwritable /data -> clear exit", c7_unwritable),
+    ])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1140,7 +1374,9 @@ def group_stop(logs: Path) -> None:
         return (f"{secs:.2f}s, exit 0, {SSE_CLIENTS} SSE clients open (health: {sessions.get('legacy_sse')} "
                 f"legacy sessions), {ended}/{SSE_CLIENTS} streams ended cleanly")
 
-    run_check("8 docker stop with 20 SSE clients: < 3 s, exit 0", c8)
+    run_group([
+        ("8 docker stop with 20 SSE clients: < 3 s, exit 0", c8),
+    ])
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1246,10 +1482,12 @@ def group_compose(logs: Path) -> None:
         require(not left, f"volume {left} still there after down -v")
         return f"healthy after {secs:.1f}s, volume {vol[0].get('Name')}; {summary} after down + up; down -v removed it"
 
-    run_check("9 compose files: valid, no version: key", c9_files)
-    run_check("9 compose up -d (bind ./data) healthy", c9_bind)
-    run_check("5 persist: compose down + up (no -v)", c5_compose)
-    run_check("9 compose named-volume variant", c9_volume)
+    run_group([
+        ("9 compose files: valid, no version: key", c9_files),
+        ("9 compose up -d (bind ./data) healthy", c9_bind),
+        ("5 persist: compose down + up (no -v)", c5_compose),
+        ("9 compose named-volume variant", c9_volume),
+    ])
 
 
 class State:
@@ -1804,10 +2042,12 @@ def group_tool_suite(logs: Path) -> None:
                 f"left them (integrity ok) and served identically after `docker start` ({up:.1f}s to /health 200)")
 
     try:
-        run_check("12 tool suites vs compose-started image (read-only root)", c12_suite)
-        run_check("12 host sqlite3 readers while serving: later writes visible", c12_reader)
-        run_check("12 HEALTHCHECK healthy throughout (every run exit 0)", c12_health)
-        run_check("12 SIGKILL after the suite: every acked write there", c12_kill)
+        run_group([
+            ("12 tool suites vs compose-started image (read-only root)", c12_suite),
+            ("12 host sqlite3 readers while serving: later writes visible", c12_reader),
+            ("12 HEALTHCHECK healthy throughout (every run exit 0)", c12_health),
+            ("12 SIGKILL after the suite: every acked write there", c12_kill),
+        ])
     finally:
         if st.get("mon") is not None:
             st["mon"].stop()
@@ -1818,6 +2058,19 @@ def group_tool_suite(logs: Path) -> None:
 
 # ----------------------------------------------------------------------------------------------------------
 # 10-11: the dev container
+
+
+# The dev checks in run order: the dev lane's two (Background._dev_lane), then group_dev's. Named here once, so
+# that --only can tell before anything is built whether the dev stack is needed at all.
+DEV_CHECKS = (
+    "10 dev image builds (Dockerfile.dev)",
+    "10 dev compose up -d --build: server answers",
+    "10 dev: src (and manifests) read-only inside",
+    "10 dev: edit under src/ served (hot reload)",
+    "10 dev: gdb attaches through 2345",
+    "11 dev: diesel migration list (justfile path)",
+    "10 dev: down + up keeps the build cache",
+)
 
 
 class DevStack:
@@ -1997,11 +2250,7 @@ def group_dev(logs: Path, dev: DevStack, wait_background: Callable[[], None]) ->
         return (f"answering {secs:.1f}s after `down` + `up -d` (down {down:.1f}s); "
                 f"{'recompiled only tinytask' if compiled else 'nothing recompiled'} (target on a named volume)")
 
-    run_check("10 dev: src (and manifests) read-only inside", c10_ro)
-    run_check("10 dev: edit under src/ served (hot reload)", c10_reload)
-    run_check("10 dev: gdb attaches through 2345", c10_gdb)
-    run_check("11 dev: diesel migration list (justfile path)", c11_migrations)
-    run_check("10 dev: down + up keeps the build cache", c10_restart)
+    run_group(list(zip(DEV_CHECKS[2:], (c10_ro, c10_reload, c10_gdb, c11_migrations, c10_restart), strict=True)))
     if "cid" in st:
         (logs / "dev-container.log").write_text(docker("logs", st["cid"], check=False, quiet=True).out)
 
@@ -2040,18 +2289,22 @@ class Background:
     def _dev_lane(self) -> None:
         if self.dev is None:
             return
-        if self.builds and not run_check("10 dev image builds (Dockerfile.dev)", self._dev_image):
+        # Every dev check needs the dev image; all but the image build need the dev server (see run_group).
+        if self.builds and not run_check(DEV_CHECKS[0], self._dev_image):
             return
-        self.dev_ok = run_check("10 dev compose up -d --build: server answers", self.dev.up)
+        if selected(*DEV_CHECKS[1:]):
+            self.dev_ok = run_check(DEV_CHECKS[1], self.dev.up)
 
     def _image_lane(self) -> None:
         self.classic_done.wait()
-        if self.builds and Images.classic_ok:
-            run_check("2 rebuild after src/ change: deps not recompiled", lambda: check_rebuild(self.logs))
+        name = "2 rebuild after src/ change: deps not recompiled"
+        if self.builds and Images.classic_ok and selected(name):
+            run_check(name, lambda: check_rebuild(self.logs))
 
     def _buildkit_lane(self) -> None:
-        if self.builds:
-            run_check("1 build with BuildKit", lambda: build_buildkit(self.logs))
+        name = "1 build with BuildKit"
+        if self.builds and selected(name):
+            run_check(name, lambda: build_buildkit(self.logs))
 
     @staticmethod
     def _run_lane(fn: Callable[[], None], done: threading.Event) -> None:
@@ -2125,34 +2378,50 @@ def print_summary(total: float) -> None:
 def run_all(opts: argparse.Namespace, logs: Path, bg: list[Background]) -> None:
     global PARALLEL_NOTE
     try:
-        ensure_engine(allow_setup=not opts.no_setup)
+        Env.allow_setup = not opts.no_setup
+        ensure_engine(allow_setup=Env.allow_setup)
     except Failure as e:
         record("0 Docker engine and base image", "FAIL", short(str(e).splitlines()[0], 140), str(e))
         return
     VOLUMES_AT_START.update(dangling_volumes())
     Images.ctx = snapshot_repo(CLEAN.tempdir("ctx"))
-    dev = None if opts.no_dev else DevStack(logs)
+    dev = None if opts.no_dev or not selected(*DEV_CHECKS) else DevStack(logs)
     background = Background(logs, dev, builds=not opts.skip_build)
     bg.append(background)
     if not opts.serial:
         PARALLEL_NOTE = " [parallel builds]"
         background.start(serial=False)  # dev image, BuildKit: alongside the classic build
 
+    classic = "1 build with the classic builder"
     try:
         if opts.skip_build:
             require(docker("image", "inspect", IMAGE, check=False, quiet=True).rc == 0, f"--skip-build: no {IMAGE}")
             skip("1-2 builds", f"--skip-build: using the existing {IMAGE}")
             Images.classic_ok = True
+        elif not selected(classic):
+            if docker("image", "inspect", IMAGE, check=False, quiet=True).rc != 0:
+                record(classic, "FAIL", f"--only without the classic build, and there is no {IMAGE} to check "
+                                        f"(add --only classic to build it)")
+                return
+            log(f"--only: the classic build is not selected; the checks use the existing {IMAGE} "
+                f"({inspect(IMAGE, '{{.Created}}')[:19]})")
+            Images.classic_ok = True
         else:
-            run_check("1 build with the classic builder", lambda: build_classic(logs))
+            run_check(classic, lambda: build_classic(logs))
     finally:
         background.classic_done.set()
     if not Images.classic_ok:
         skip("1 later checks", "not run: the classic build failed")
         return
-    run_check("1 image size < 100 MB (goal <= 15 MB)", check_size)
-    run_check("1 no shell; binary + /data only; static", check_no_shell)
-    run_check("1 image config (user, env, healthcheck, labels)", check_image_config)
+    # Independent checks of the built image (each needs only the image), so --only picks them one by one.
+    for name, fn in (("1 image size < 100 MB (goal <= 15 MB)", check_size),
+                     ("1 no shell; binary + /data only; static", check_no_shell),
+                     ("1 image config (user, env, healthcheck, labels)", check_image_config),
+                     # Before any check starts a container of the image: the round trip removes the image from
+                     # the local store, and a container (even a stopped one) would keep it there.
+                     ("13 registry round trip: push, rmi, pull, run healthy", lambda: check_registry_roundtrip(logs))):
+        if selected(name):
+            run_check(name, fn)
     if opts.serial:
         background.start(serial=True)
 
@@ -2164,10 +2433,11 @@ def run_all(opts: argparse.Namespace, logs: Path, bg: list[Background]) -> None:
     group_tool_suite(logs)
 
     if dev is None:
-        skip("10-11 dev container checks", "--no-dev")
+        if opts.no_dev and selected(*DEV_CHECKS):
+            skip("10-11 dev container checks", "--no-dev")
     elif background.wait_dev():
         group_dev(logs, dev, background.wait_all)
-    else:
+    elif selected(*DEV_CHECKS[2:]):
         skip("10-11 remaining dev checks", "the dev image or dev server did not come up (see above)")
     background.wait_all()
 
@@ -2180,7 +2450,12 @@ def main() -> int:
     ap.add_argument("--skip-build", action="store_true",
                     help="no image builds: run the other checks on the existing images (for iterating; rows SKIP)")
     ap.add_argument("--keep", action="store_true", help="keep temp dirs and build logs even when all passed")
+    ap.add_argument("--only", action="append", default=[], metavar="SUBSTRING",
+                    help="run only the checks whose name contains SUBSTRING (case-insensitive; repeatable), plus "
+                         "the earlier checks of their group they build on; the classic build only when selected "
+                         "(otherwise the existing image is checked); unselected checks get no row")
     opts = ap.parse_args()
+    ONLY.extend(opts.only)
 
     if os.geteuid() != 0:
         print("acceptance.py must run as root (docker, chown of data dirs)", file=sys.stderr)
@@ -2213,6 +2488,10 @@ def main() -> int:
             keep = opts.keep or any(r.result == "FAIL" for r in RESULTS)
             CLEAN.run(keep_dirs=keep)
     total = now()
+    if ONLY and not RESULTS:
+        print(f"--only {' '.join(map(repr, ONLY))} matched no check (names: see the summary of a full run or "
+              f"tests/docker/README.md)", file=sys.stderr)
+        return 2
     print_summary(total)
     if opts.keep or any(r.result == "FAIL" for r in RESULTS):
         print(f"logs and temp dirs kept: {logs.parent} (build logs in {logs.name}/)")

@@ -144,7 +144,7 @@ async fn follow(
 /// Sends `page` (read after `after`); the cursor to continue after, or `None` when the client is gone.
 async fn send_page(tx: &mpsc::Sender<sse::Event>, after: i64, page: &EventPage) -> Option<i64> {
     // Events after `after` were pruned before this read could see them: say so once.
-    if page.oldest_cursor.is_some_and(|oldest| oldest > after + 1) && after > 0 {
+    if page.oldest_cursor.is_some_and(|oldest| oldest > after + 1) {
         let reset = serde_json::json!({"after": after, "oldest_cursor": page.oldest_cursor});
         tx.send(sse::Data::new(reset.to_string()).event("reset").into())
             .await
