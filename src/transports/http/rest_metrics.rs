@@ -122,4 +122,31 @@ mod tests {
         );
         assert!(!text.contains("/health"), "only /api/v1 is measured");
     }
+
+    /// Stands in for the guard: refuses every request before it is routed.
+    async fn refuse(
+        req: ServiceRequest,
+        _: Next<impl MessageBody + 'static>,
+    ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+        Ok(req.into_response(HttpResponse::Unauthorized().finish()))
+    }
+
+    #[actix_web::test]
+    async fn requests_refused_before_routing_are_counted_under_their_route() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = state(dir.path());
+        let app = init_service(
+            App::new()
+                .app_data(state.clone())
+                .wrap(from_fn(refuse))
+                .wrap(from_fn(measure_rest))
+                .route("/api/v1/tasks/{id}", web::get().to(task)),
+        )
+        .await;
+        let req = TestRequest::get().uri("/api/v1/tasks/8").to_request();
+        assert_eq!(call_service(&app, req).await.status(), 401);
+        let text = state.engine.metrics().render(None).unwrap();
+        let series = r#"tinytask_rest_requests_total{method="GET",route="/api/v1/tasks/{id}",status="4xx"} 1"#;
+        assert!(text.lines().any(|l| l == series), "{text}");
+    }
 }
