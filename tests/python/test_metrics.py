@@ -1,8 +1,8 @@
 """GET /metrics (docs/HTTP.md "Metrics"): the real binary, driven over Streamable HTTP and legacy SSE with the
 official SDK, scraped and parsed with the PyPI ``prometheus-client`` OpenMetrics parser (which also proves the
 exposition is well-formed). Every check is on the exact amount a counter or gauge moved between two scrapes:
-tool calls by outcome and their latency counts, write batches, sessions by transport and era (open, then
-closed), SSE streams, claims by kind and lease grants, tasks by status and queue, the waiter gauges while
+tool calls by outcome and their latency counts, write batches, sessions by transport (Streamable HTTP, legacy
+SSE, stdio) and era (open, then closed), SSE streams, claims by kind and lease grants, tasks by status and queue, the waiter gauges while
 wait_for_task / get_events are pending, the event-log extent; then the protection (bearer token, the metrics
 token, the Host rule) and TINYTASK_METRICS=off."""
 
@@ -198,6 +198,23 @@ async def test_legacy_sessions_and_streams_are_counted_by_era_until_they_close(s
         s = samples(server)
         assert value(s, "tinytask_tool_calls_total", tool="create_task", outcome="ok") == 1
     await settle(server, "tinytask_sessions_open", 0, transport="legacy_sse", era=era)
+
+
+async def test_the_stdio_session_of_a_both_mode_server_is_counted_until_stdin_closes(start_server):
+    server = start_server(mode="both")
+    raw = server.raw
+    assert raw is not None
+    await settle(server, "tinytask_sessions_open", 1, transport="stdio", era="uninitialized")
+    init = await anyio.to_thread.run_sync(raw.initialize, "2025-06-18")
+    assert init["protocolVersion"] == "2025-06-18"
+    s = await settle(server, "tinytask_sessions_open", 1, transport="stdio", era="2025-06-18")
+    assert value(s, "tinytask_sessions_open", transport="stdio", era="uninitialized") == 0
+    await anyio.to_thread.run_sync(raw.tool_json, "create_task", {"title": "over stdio", "created_by": "cli"})
+    s = samples(server)
+    assert value(s, "tinytask_tool_calls_total", tool="create_task", outcome="ok") == 1
+    assert value(s, "tinytask_tasks", status="idle", queue="") == 1
+    raw.close_stdin()  # ends the stdio transport only: the HTTP server keeps running
+    await settle(server, "tinytask_sessions_open", 0, transport="stdio", era="2025-06-18")
 
 
 def test_with_a_token_metrics_need_it_or_the_metrics_token(start_server):
