@@ -121,7 +121,7 @@ impl Families {
         let batch_durations = Histogram::commit();
         registry.register_with_unit(
             "write_batch_duration",
-            "Time of one committed group-commit transaction, from BEGIN IMMEDIATE to the end of COMMIT",
+            "Time of one committed group-commit transaction, from checking out the connection through BEGIN IMMEDIATE, the writes and COMMIT",
             Unit::Seconds,
             batch_durations.clone(),
         );
