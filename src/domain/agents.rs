@@ -106,7 +106,7 @@ pub fn signup(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<Sig
 pub struct MoveTask {
     /// Task to hand over.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// The agent the task is assigned to now (must match exactly).
     pub current_agent: String,

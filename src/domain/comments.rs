@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub struct AddComment {
     /// Task to comment on.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// The comment text (non-blank).
     pub content: String,
@@ -34,7 +34,7 @@ pub struct AddComment {
 pub struct UpdateComment {
     /// Comment id.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub id: i32,
     /// New text (non-blank).
     pub content: String,
@@ -45,11 +45,11 @@ pub struct UpdateComment {
 pub struct MoveComment {
     /// Comment to move.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub comment_id: i32,
     /// Task that receives the comment (must differ from the comment's task).
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub to_task_id: i32,
 }
 

@@ -195,11 +195,11 @@ pub fn replace(conn: &mut SqliteConnection, task_id: i32, ids: &[i32]) -> Domain
 pub struct DependencyArgs {
     /// The task that waits.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// The task it waits for.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub depends_on_task_id: i32,
     /// Who makes the change (the event feed's actor; blocked_by_task_id changes also go to the history).
     #[serde(default)]

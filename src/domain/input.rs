@@ -91,6 +91,22 @@ pub fn patch_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Strin
     }
 }
 
+/// The published schema of every id parameter: a positive 32-bit integer, which is what [`id`], [`opt_id`] and
+/// [`patch_id`] accept (numeric strings too, as a courtesy the schema does not advertise).
+pub struct IdSchema;
+
+impl JsonSchema for IdSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Id".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({"type": "integer", "minimum": 1, "maximum": i32::MAX})
+    }
+}
+
 /// `status` filter: one status or a list of statuses.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StatusSet(pub Vec<TaskStatus>);
@@ -161,7 +177,7 @@ macro_rules! id_args {
         pub struct $name {
             #[doc = $doc]
             #[serde(deserialize_with = "id")]
-            #[schemars(with = "i32")]
+            #[schemars(with = "crate::domain::input::IdSchema")]
             pub $field: i32,
         }
     )+};

@@ -433,7 +433,7 @@ pub fn release(
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatArgs {
     #[serde(deserialize_with = "super::input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// The holder of the lease.
     pub agent_name: String,
@@ -447,7 +447,7 @@ pub struct HeartbeatArgs {
 #[serde(deny_unknown_fields)]
 pub struct ReleaseArgs {
     #[serde(deserialize_with = "super::input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// The agent giving its claim back (the lease holder, or with leases off the working assignee).
     pub agent_name: String,

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub struct AddLink {
     /// Task to attach the link to.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// URL or path (non-blank).
     pub url: String,
@@ -36,7 +36,7 @@ pub struct AddLink {
 pub struct UpdateLink {
     /// Link id.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub id: i32,
     /// New URL (non-blank).
     #[serde(default)]

@@ -26,7 +26,7 @@ pub struct QueueName {
 pub struct AddToQueue {
     /// Task to put in the queue.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// Queue name (at most 255 characters).
     pub queue_name: String,
@@ -37,7 +37,7 @@ pub struct AddToQueue {
 pub struct MoveToQueue {
     /// Task to move.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// Destination queue name (at most 255 characters).
     pub new_queue_name: String,

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 pub struct CreateSubtask {
     /// Parent task id.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub parent_task_id: i32,
     /// Short summary of the work (required, non-blank).
     pub title: String,
@@ -48,7 +48,7 @@ pub struct CreateSubtask {
 pub struct GetSubtasks {
     /// Parent task id.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub parent_task_id: i32,
     /// Include all descendants, not only direct children (default false).
     #[serde(default)]
@@ -67,7 +67,7 @@ pub struct GetSubtasks {
 pub struct TaskWithSubtasksArgs {
     /// Task id.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// Include all descendants, not only direct children (default false).
     #[serde(default)]
@@ -79,11 +79,11 @@ pub struct TaskWithSubtasksArgs {
 pub struct MoveSubtask {
     /// The task to re-parent.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub subtask_id: i32,
     /// New parent task id; null or omitted makes the task top-level.
     #[serde(default, deserialize_with = "input::opt_id")]
-    #[schemars(with = "Option<i32>")]
+    #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub new_parent_id: Option<i32>,
 }
 

@@ -47,14 +47,14 @@ pub struct CreateTask {
     pub tags: Option<Vec<String>>,
     /// Make this a subtask of that task (null or omitted = top level). At most 4 levels deep.
     #[serde(default, deserialize_with = "input::opt_id")]
-    #[schemars(with = "Option<i32>")]
+    #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub parent_task_id: Option<i32>,
     /// Queue (team/area) the task belongs to; subtasks inherit the parent's queue when omitted.
     #[serde(default)]
     pub queue_name: Option<String>,
     /// Id of a task that must be completed before this one can be worked on.
     #[serde(default, deserialize_with = "input::opt_id")]
-    #[schemars(with = "Option<i32>")]
+    #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub blocked_by_task_id: Option<i32>,
     /// Ids of further tasks that must be complete (or archived) before this one can be claimed.
     #[serde(default)]
@@ -67,7 +67,7 @@ pub struct CreateTask {
 pub struct UpdateTask {
     /// Id of the task to update.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub id: i32,
     /// New title (non-blank).
     #[serde(default)]
@@ -93,7 +93,7 @@ pub struct UpdateTask {
     pub tags: Option<Option<Vec<String>>>,
     /// New parent task; null makes the task top-level.
     #[serde(default, deserialize_with = "input::patch_id")]
-    #[schemars(with = "Option<i32>")]
+    #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub parent_task_id: Option<Option<i32>>,
     /// New queue; null or "" removes the task from its queue.
     #[serde(default, deserialize_with = "input::patch_text")]
@@ -101,7 +101,7 @@ pub struct UpdateTask {
     pub queue_name: Option<Option<String>>,
     /// Task that blocks this one; null unblocks.
     #[serde(default, deserialize_with = "input::patch_id")]
-    #[schemars(with = "Option<i32>")]
+    #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub blocked_by_task_id: Option<Option<i32>>,
     /// Who makes the change (recorded in the task history). When it holds the task's lease, the write
     /// renews it.
@@ -465,7 +465,7 @@ pub fn list(conn: &mut SqliteConnection, filter: &TaskFilter) -> DomainResult<Ta
 pub struct TaskItems {
     /// Task id.
     #[serde(deserialize_with = "input::id")]
-    #[schemars(with = "i32")]
+    #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
     /// Number of items to skip (≥ 0); pass a cut result's next_offset to get the rest.
     #[serde(default, deserialize_with = "input::opt_int")]

@@ -64,6 +64,11 @@ impl Engine {
         self.board.metrics()
     }
 
+    /// The tool registry: the REST API maps its routes onto these tools, their schemas and handlers.
+    pub fn tools(&self) -> &ToolRegistry {
+        &self.tools
+    }
+
     /// Whether a message changes the session's lifecycle state; transports must handle those in arrival
     /// order (everything else may run concurrently).
     pub fn is_lifecycle(value: &Value) -> bool {

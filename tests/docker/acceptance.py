@@ -1264,7 +1264,8 @@ COMPOSE_UID = 1000  # docker-compose.yml's default user: "${TINYTASK_UID:-1000}:
 # tests/python modules run against the container (TINYTASK_TARGET_URL); the first three must run completely
 # (test_events.py is not among them: it reads the feed from cursor 0, which a shared board does not allow.)
 SUITE_FILES = ("test_tools.py", "test_errors.py", "test_workflow.py", "test_protocol.py",
-               "test_coordination_claims.py", "test_coordination_wait.py", "test_dependencies.py", "test_search.py")
+               "test_coordination_claims.py", "test_coordination_wait.py", "test_dependencies.py", "test_search.py",
+               "test_rest.py")
 FULL_FILES = ("test_tools.py", "test_errors.py", "test_workflow.py")
 T_SUITE = 15 * 60
 HEALTH_POLL = 1.0

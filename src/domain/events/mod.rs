@@ -135,7 +135,7 @@ pub struct GetEvents {
     pub limit: Option<i64>,
     /// Only events of this task.
     #[serde(default, deserialize_with = "input::opt_id")]
-    #[schemars(with = "Option<i32>")]
+    #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub task_id: Option<i32>,
     /// Only events this agent made or that concern a task assigned to it (before or after the change).
     #[serde(default)]

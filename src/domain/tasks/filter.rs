@@ -54,7 +54,7 @@ pub struct TaskFilter {
         deserialize_with = "input::patch_id",
         skip_serializing_if = "Option::is_none"
     )]
-    #[schemars(with = "Option<i32>")]
+    #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub parent_task_id: Option<Option<i32>>,
     /// Leave out subtasks (only top-level tasks).
     #[serde(default, skip_serializing_if = "Option::is_none")]

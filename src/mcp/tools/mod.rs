@@ -13,6 +13,7 @@ mod schema;
 
 pub use def::{Effect, ToolDef};
 pub use error::ToolError;
+pub use schema::schema_for;
 
 use super::jsonrpc::{Json, to_json};
 use super::protocol::tool_success;
@@ -63,6 +64,22 @@ impl ToolRegistry {
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = None;
         to_wire(&result)
+    }
+
+    /// Runs a tool outside MCP (the REST API): the same arguments, handler and domain operation, with the
+    /// plain result instead of a `CallToolResult`.
+    pub async fn run(
+        &self,
+        tool: &ToolDef,
+        board: &Board,
+        arguments: Value,
+        stop: Stop,
+    ) -> Result<Json, ToolError> {
+        let outcome = tool.invoke(board, arguments, stop).await;
+        if let Err(err) = &outcome {
+            err.log(tool.name);
+        }
+        outcome
     }
 
     /// Runs a tool and shapes the result for the negotiated version. Argument and business errors are

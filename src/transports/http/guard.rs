@@ -13,7 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web};
 use subtle::ConstantTimeEq;
 
-const ALLOW_METHODS: &str = "GET, POST, DELETE, OPTIONS";
+const ALLOW_METHODS: &str = "GET, POST, PATCH, DELETE, OPTIONS";
 const ALLOW_HEADERS: &str =
     "Content-Type, Accept, Authorization, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID";
 const EXPOSE_HEADERS: &str = "Mcp-Session-Id, Mcp-Protocol-Version";

@@ -1,5 +1,6 @@
 //! HTTP transports on actix-web: Streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`, and
-//! 1.x-style `/mcp`), `/health` and `/metrics`. Endpoints and status codes: docs/HTTP.md.
+//! 1.x-style `/mcp`), the REST API (`/api/v1`, `/openapi.json`), `/health` and `/metrics`. Endpoints and
+//! status codes: docs/HTTP.md.
 
 mod answer;
 mod authority;
@@ -9,6 +10,7 @@ mod guard;
 mod health;
 mod legacy;
 mod metrics;
+mod rest;
 mod rest_metrics;
 mod sessions;
 mod sse;
@@ -33,7 +35,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/sse", web::get().to(legacy::get_sse))
         .route("/messages", web::post().to(legacy::post_messages))
-        .route("/messages/", web::post().to(legacy::post_messages));
+        .route("/messages/", web::post().to(legacy::post_messages))
+        .configure(rest::configure);
 }
 
 /// The application with middleware, for a given shared state.
