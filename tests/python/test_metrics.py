@@ -3,7 +3,7 @@ official SDK, scraped and parsed with the PyPI ``prometheus-client`` OpenMetrics
 exposition is well-formed). Every check is on the exact amount a counter or gauge moved between two scrapes:
 tool calls by outcome and their latency counts, write batches, sessions by transport (Streamable HTTP, legacy
 SSE, stdio) and era (open, then closed), SSE streams, claims by kind and lease grants, tasks by status and queue, the waiter gauges while
-wait_for_task / get_events are pending, the event-log extent; then the protection (bearer token, the metrics
+wait_for_task / get_events are pending, the event-log extent, REST requests by route pattern; then the protection (bearer token, the metrics
 token, the Host rule) and TINYTASK_METRICS=off."""
 
 from __future__ import annotations
@@ -198,6 +198,31 @@ async def test_legacy_sessions_and_streams_are_counted_by_era_until_they_close(s
         s = samples(server)
         assert value(s, "tinytask_tool_calls_total", tool="create_task", outcome="ok") == 1
     await settle(server, "tinytask_sessions_open", 0, transport="legacy_sse", era=era)
+
+
+def test_rest_requests_are_counted_by_route_pattern_and_status_class(start_server):
+    server = start_server()
+    api = f"{server.base}/api/v1"
+    created = httpx2.post(f"{api}/tasks", json={"title": "over REST", "created_by": "rest"}, timeout=5.0)
+    assert created.status_code == 201, created.text[:300]
+    task_id = created.json()["id"]
+    for _ in range(2):
+        assert httpx2.get(f"{api}/tasks/{task_id}", timeout=5.0).status_code == 200
+    assert httpx2.get(f"{api}/tasks/999999", timeout=5.0).status_code == 404
+    assert httpx2.get(f"{api}/no/such/route", timeout=5.0).status_code == 404
+    s = samples(server)
+    rest = "tinytask_rest_requests_total"
+    one = "/api/v1/tasks/{id}"
+    assert value(s, rest, method="POST", route="/api/v1/tasks", status="2xx") == 1
+    assert value(s, rest, method="GET", route=one, status="2xx") == 2
+    assert value(s, rest, method="GET", route=one, status="4xx") == 1
+    assert value(s, rest, method="GET", route="unmatched", status="4xx") == 1
+    assert value(s, "tinytask_rest_request_duration_seconds_count", method="GET", route=one) == 3
+    routes = {dict(labels).get("route") for (name, labels) in s if name == rest}
+    assert routes == {"/api/v1/tasks", one, "unmatched"}, f"raw paths never become labels: {routes}"
+    # REST runs the tools without MCP: no tools/call is counted, the write and the task are.
+    assert value(s, "tinytask_tool_calls_total", tool="create_task", outcome="ok") == 0
+    assert value(s, "tinytask_tasks", status="idle", queue="") == 1
 
 
 async def test_the_stdio_session_of_a_both_mode_server_is_counted_until_stdin_closes(start_server):
