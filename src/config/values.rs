@@ -69,3 +69,18 @@ pub enum LogFormat {
 }
 
 setting_enum!(LogFormat { Text => "text", Json => "json" });
+
+/// A feature that is on or off (TINYTASK_METRICS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+setting_enum!(Switch { On => "on", Off => "off" });
+
+impl Switch {
+    pub fn is_on(self) -> bool {
+        self == Switch::On
+    }
+}
