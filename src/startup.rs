@@ -3,6 +3,7 @@
 //! every integration test that needs a server go through here, so the wiring exists once.
 
 use crate::config::{Config, Mode};
+use crate::metrics::Metrics;
 use crate::transports::http::{AppState, Running};
 use crate::{db, domain, mcp::Engine, ops, transports};
 use actix_web::web;
@@ -98,7 +99,8 @@ impl Application {
         // Before the first request: every domain operation reads these limits. A second build in the
         // same process (tests) keeps the first installation.
         domain::limits::install(config.limits);
-        let engine = Engine::new(domain::Board::new(pool));
+        let metrics = Metrics::new(config.metrics.is_on());
+        let engine = Engine::new(domain::Board::instrumented(pool, metrics));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let stdio_running = Arc::new(AtomicBool::new(config.mode.runs_stdio()));
         let mut app = Application {

@@ -4,13 +4,15 @@
 //! initialized, as real clients do) and drives `tools/call` for a fixed time per scenario, checking every
 //! response. Ceilings measured in the same run: the server's `/health` throughput (HTTP stack) and a raw
 //! diesel single-row insert loop on the same disk (storage). Also: start → healthy, idle RSS, RSS with
-//! 1,000 idle SSE streams, production image size; and the wake latency of `wait_for_task` (wake.rs).
+//! 1,000 idle SSE streams, production image size; the wake latency of `wait_for_task` (wake.rs); and the
+//! cost of recording metrics, on vs off (metrics_ab.rs).
 //! Prints a markdown report (docs/benchmarks.md).
 
 // The report is this program's output: stdout is its purpose here (the server's stdout rule does not apply).
 #![allow(clippy::print_stdout)]
 
 mod client;
+mod metrics_ab;
 mod scenarios;
 mod seed;
 mod server;
@@ -166,7 +168,7 @@ fn count(var: &str, default: usize) -> usize {
 }
 
 /// `TINYTASK_BENCH_ONLY=update_task,sweep`: run only these scenarios (keys as in `Scenario::key`, plus
-/// `sweep` and `wake`), e.g. while profiling one path. Unset: everything.
+/// `sweep`, `wake` and `metrics`), e.g. while profiling one path. Unset: everything.
 fn selected(key: &str) -> bool {
     std::env::var("TINYTASK_BENCH_ONLY")
         .map_or(true, |only| only.split(',').any(|k| k.trim() == key))
@@ -269,6 +271,9 @@ fn main() {
     eprintln!("seeding {} tasks…", seed::TASKS);
     let db = dir.path().join("bench.db");
     seed::seed(&db);
+    // The metrics A/B runs on pristine copies of the board (the main server below writes to this one).
+    let pristine = dir.path().join("pristine.db");
+    std::fs::copy(&db, &pristine).expect("copy the seeded board");
     let storage = storage_ceiling(dir.path(), Duration::from_secs(3));
 
     let port = server::free_port();
@@ -281,6 +286,7 @@ fn main() {
         .unwrap();
     let mut rows = Vec::new();
     let mut wakes = Vec::new();
+    let mut metrics_runs = Vec::new();
     runtime.block_on(async {
         eprintln!("ceiling: /health…");
         let health = drive(&server, "ceiling: GET /health", sessions, phase, None).await;
@@ -335,6 +341,11 @@ fn main() {
                 wakes.push(row);
             }
         }
+        if selected("metrics") {
+            let rounds = count("TINYTASK_BENCH_METRICS_ROUNDS", 3);
+            metrics_runs =
+                metrics_ab::measure(dir.path(), &pristine, sessions, phase, rounds).await;
+        }
     });
     let (streams_rss, streams) = runtime.block_on(rss_with_streams(&server, 1000));
     let loaded_rss = rows.iter().map(|r| r.rss_mb).fold(0.0, f64::max);
@@ -356,6 +367,12 @@ fn main() {
         for w in &mut wakes {
             println!("{}", w.markdown());
         }
+    }
+    if !metrics_runs.is_empty() {
+        println!(
+            "\nMetrics on vs off (same binary, TINYTASK_METRICS, ABBA order, fresh server and board per run)\n"
+        );
+        print!("{}", metrics_ab::markdown(&metrics_runs));
     }
     println!("\n| measurement | value |\n|---|---|");
     println!(

@@ -18,6 +18,11 @@ pub fn free_port() -> u16 {
 }
 
 pub fn spawn(db: &Path, port: u16, log: &Path) -> Server {
+    spawn_with(db, port, log, &[])
+}
+
+/// Like [`spawn`], with more settings (e.g. `TINYTASK_METRICS`).
+pub fn spawn_with(db: &Path, port: u16, log: &Path, settings: &[(&str, &str)]) -> Server {
     let log_level = std::env::var("TINYTASK_BENCH_LOG_LEVEL").unwrap_or_else(|_| "info".into());
     // TINYTASK_BENCH_BIN: measure another build (e.g. target/profiling/tinytask under `perf record`).
     let binary = std::env::var("TINYTASK_BENCH_BIN")
@@ -31,6 +36,7 @@ pub fn spawn(db: &Path, port: u16, log: &Path) -> Server {
         .env("TINYTASK_DB_PATH", db)
         .env("TINYTASK_LOG_LEVEL", log_level)
         .env("TINYTASK_MAX_SESSIONS", "5000")
+        .envs(settings.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(log).unwrap())

@@ -37,6 +37,8 @@ pub struct HttpSettings {
     pub allowed_hosts: AllowList,
     /// Bearer token required on every request but /health; never logged.
     pub auth_token: Option<String>,
+    /// Bearer token that opens GET /metrics only (the auth token opens it too); never logged.
+    pub metrics_token: Option<String>,
     /// How long a session that made no request after initialize lives (≤ `session_idle`).
     pub unused_session: Duration,
     /// Time allowed for a request's headers to arrive (slowloris), then 408 and close.
@@ -76,6 +78,7 @@ impl HttpSettings {
             allowed_origins: AllowList::parse(env::text(&ALLOWED_ORIGINS, get)),
             allowed_hosts: AllowList::parse(env::text(&ALLOWED_HOSTS, get)),
             auth_token: env::text(&AUTH_TOKEN, get).map(|t| t.trim().to_string()),
+            metrics_token: env::text(&METRICS_TOKEN, get).map(|t| t.trim().to_string()),
             unused_session: Duration::from_secs(env::integer_up_to(
                 &UNUSED_SESSION_SECS,
                 get,
@@ -92,7 +95,8 @@ impl HttpSettings {
     pub(super) fn summary(&self) -> String {
         format!(
             " max_body_bytes={} session_idle_secs={} unused_session_secs={} max_sessions={} \
-             header_timeout_secs={} body_timeout_secs={} max_connections={} auth={} ui={} ui_max_streams={}",
+             header_timeout_secs={} body_timeout_secs={} max_connections={} auth={} metrics_auth={} ui={} \
+             ui_max_streams={}",
             self.max_body_bytes,
             self.session_idle.as_secs(),
             self.unused_session.as_secs(),
@@ -105,6 +109,11 @@ impl HttpSettings {
                 "bearer"
             } else {
                 "none"
+            },
+            match (&self.metrics_token, &self.auth_token) {
+                (Some(_), _) => "metrics-token",
+                (None, Some(_)) => "bearer",
+                (None, None) => "none",
             },
             self.ui.as_str(),
             self.ui_max_streams

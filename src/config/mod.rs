@@ -11,7 +11,7 @@ pub use env::{ConfigError, load_dotenv};
 pub use http::{AllowList, HttpSettings, MAX_CONNECTIONS_LIMIT};
 pub use limits::Limits;
 pub use setting::{Allowed, Fallback, Setting, env_help};
-pub use values::{LogFormat, LogLevel, Mode, UiMode};
+pub use values::{LogFormat, LogLevel, Mode, Switch, UiMode};
 
 use std::path::PathBuf;
 
@@ -27,6 +27,8 @@ pub struct Config {
     pub http: HttpSettings,
     /// Sizes of texts, responses and subscriptions (installed into `domain::limits` at startup).
     pub limits: Limits,
+    /// Whether Prometheus metrics are recorded and served (`GET /metrics`).
+    pub metrics: Switch,
 }
 
 impl Config {
@@ -48,19 +50,21 @@ impl Config {
             log_format: env::choice(&settings::LOG_FORMAT, &get)?,
             http: HttpSettings::from_lookup(&get)?,
             limits: limits::from_lookup(&get)?,
+            metrics: env::choice(&settings::METRICS, &get)?,
         })
     }
 
     /// One line describing the effective configuration, logged at startup.
     pub fn summary(&self) -> String {
         format!(
-            "mode={} host={} port={} db_path={} log_level={} log_format={}",
+            "mode={} host={} port={} db_path={} log_level={} log_format={} metrics={}",
             self.mode.as_str(),
             self.host,
             self.port,
             self.db_path.display(),
             self.log_level.as_str(),
-            self.log_format.as_str()
+            self.log_format.as_str(),
+            self.metrics.as_str()
         ) + &self.http.summary()
             + &limits::summary(&self.limits)
     }

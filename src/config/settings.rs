@@ -6,7 +6,7 @@
 
 use super::http::{MAX_CONNECTIONS_LIMIT, MAX_TIMEOUT_SECS};
 use super::setting::{Allowed, Fallback::*, Setting};
-use super::values::{LogFormat, LogLevel, Mode, UiMode};
+use super::values::{LogFormat, LogLevel, Mode, Switch, UiMode};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -82,6 +82,14 @@ settings! {
     /// Each stream holds a connection and a waiter on the board: bounded so one client cannot exhaust them.
     UI_MAX_STREAMS = "TINYTASK_UI_MAX_STREAMS", Value("64"), Allowed::Range(1, 10_000),
         "dashboard live-update streams (GET /ui/stream) open at once; beyond, 503 + Retry-After";
+
+    // --- metrics (GET /metrics) ---
+    /// Off: nothing is recorded and /metrics is 404 (so one binary can be measured with and without).
+    METRICS = "TINYTASK_METRICS", Value("on"), Allowed::Choice(Switch::ALLOWED),
+        "Prometheus metrics: on records them and serves GET /metrics, off records nothing (404)";
+    /// Never logged. Opens /metrics only, so a scraper's credential cannot call tools.
+    METRICS_TOKEN = "TINYTASK_METRICS_TOKEN", Derived("(unset)"), Allowed::Text,
+        "when set, GET /metrics needs Authorization: Bearer <this token> (TINYTASK_AUTH_TOKEN works too)";
 
     // --- size limits (domain::limits) ---
     MAX_TITLE_BYTES = "TINYTASK_MAX_TITLE_BYTES", Value("4096"), Allowed::Range(1, MIB),

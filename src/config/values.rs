@@ -82,3 +82,18 @@ pub enum UiMode {
 }
 
 setting_enum!(UiMode { On => "on", Readonly => "readonly", Off => "off" });
+
+/// A feature that is on or off (TINYTASK_METRICS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+setting_enum!(Switch { On => "on", Off => "off" });
+
+impl Switch {
+    pub fn is_on(self) -> bool {
+        self == Switch::On
+    }
+}

@@ -8,6 +8,7 @@
 //! touched is returned for the listeners, who hear of it after the commit.
 
 use super::DomainResult;
+use super::events::derive::Draft;
 use super::events::{self, Captured};
 use crate::db::capture::tinytask_changes as captured;
 use diesel::prelude::*;
@@ -23,6 +24,60 @@ pub struct Changes {
     pub queues: BTreeSet<String>,
     /// The cursors of the events appended to the feed (first, last): contiguous within one transaction.
     pub cursors: Option<(i64, i64)>,
+    /// What the write did that the metrics count (claims, lease grants and expiries).
+    pub tally: Tally,
+}
+
+/// Counted from the events and captured rows of committed writes only: a write rolled back to its
+/// savepoint (or run again after its batch was abandoned) counts nothing twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Claims of the agent's own task.
+    pub personal_claims: u64,
+    /// Claims of an unassigned task from a queue's pool (the claim assigned it).
+    pub pool_claims: u64,
+    /// Leases granted (a lease row inserted: every claim with a lease).
+    pub lease_grants: u64,
+    pub lease_expiries: u64,
+}
+
+impl Tally {
+    fn add(&mut self, other: Tally) {
+        self.personal_claims += other.personal_claims;
+        self.pool_claims += other.pool_claims;
+        self.lease_grants += other.lease_grants;
+        self.lease_expiries += other.lease_expiries;
+    }
+
+    fn count(rows: &[Captured], drafts: &[Draft]) -> Tally {
+        let mut tally = Tally::default();
+        for draft in drafts {
+            match draft.kind {
+                // A pool claim is the one that assigns the task (it was unassigned).
+                "task_claimed" if draft.fields.contains_key("assigned_to") => {
+                    tally.pool_claims += 1;
+                }
+                "task_claimed" => tally.personal_claims += 1,
+                "lease_expired" => tally.lease_expiries += 1,
+                _ => {}
+            }
+        }
+        tally.lease_grants = rows
+            .iter()
+            .filter(|r| r.tbl == "task_leases" && r.op == "insert")
+            .count() as u64;
+        tally
+    }
+
+    /// As the metrics take it.
+    pub fn committed(self) -> crate::metrics::Committed {
+        crate::metrics::Committed {
+            personal_claims: self.personal_claims,
+            pool_claims: self.pool_claims,
+            lease_grants: self.lease_grants,
+            lease_expiries: self.lease_expiries,
+        }
+    }
 }
 
 impl Changes {
@@ -39,6 +94,7 @@ impl Changes {
             (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
             (mine, theirs) => mine.or(theirs),
         };
+        self.tally.add(other.tally);
     }
 
     fn note(&mut self, row: &Captured) {
@@ -71,6 +127,8 @@ pub(crate) fn flush(conn: &mut SqliteConnection) -> DomainResult<Changes> {
     diesel::delete(captured::table).execute(conn)?;
     let mut changes = Changes::default();
     rows.iter().for_each(|row| changes.note(row));
-    changes.cursors = events::append(conn, &events::derive::events(&rows))?;
+    let drafts = events::derive::events(&rows);
+    changes.cursors = events::append(conn, &drafts)?;
+    changes.tally = Tally::count(&rows, &drafts);
     Ok(changes)
 }

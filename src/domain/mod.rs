@@ -12,6 +12,7 @@
 pub mod agents;
 mod blocking;
 mod board;
+pub mod board_stats;
 pub mod changes;
 pub mod claims;
 pub mod comments;

@@ -11,12 +11,15 @@ use super::tools::{ToolOutcome, ToolRegistry};
 use super::{completion, lifecycle, logging, resources};
 use crate::domain::Board;
 use crate::domain::waiting::Stop;
+use crate::metrics::{Metrics, Outcome, ToolCalls};
 use serde_json::{Value, json};
 use std::sync::{Arc, Weak};
 
 pub struct Engine {
     board: Board,
     tools: ToolRegistry,
+    /// The metric handles of every tool of `tools`, in its order.
+    tool_calls: ToolCalls,
     subscriptions: Subscriptions,
 }
 
@@ -30,9 +33,12 @@ impl Engine {
                     let _ = engine.subscriptions.dispatch(changes);
                 }
             }));
+            let tools = ToolRegistry::new();
+            let tool_calls = board.metrics().tool_calls(tools.names());
             Engine {
                 board,
-                tools: ToolRegistry::new(),
+                tools,
+                tool_calls,
                 subscriptions: Subscriptions::default(),
             }
         })
@@ -51,6 +57,11 @@ impl Engine {
 
     pub fn board(&self) -> &Board {
         &self.board
+    }
+
+    /// The process's metrics (the board's).
+    pub fn metrics(&self) -> &Metrics {
+        self.board.metrics()
     }
 
     /// The tool registry: the REST API maps its routes onto these tools, their schemas and handlers.
@@ -239,15 +250,20 @@ impl Engine {
         version: &str,
         stop: Stop,
     ) -> Result<Json, RpcError> {
-        let name = params.get("name").and_then(Value::as_str).ok_or_else(|| {
-            RpcError::invalid_params("Invalid params: tools/call requires a string \"name\"")
-        })?;
-        let tool = self.tools.get(name).ok_or_else(|| {
-            RpcError::invalid_params(format!("Unknown tool: {name}"))
-                .with_data(json!({ "tool": name }))
-        })?;
+        let Some(name) = params.get("name").and_then(Value::as_str) else {
+            self.tool_calls.unknown_tool();
+            return Err(RpcError::invalid_params(
+                "Invalid params: tools/call requires a string \"name\"",
+            ));
+        };
+        let Some((index, tool)) = self.tools.lookup(name) else {
+            self.tool_calls.unknown_tool();
+            return Err(RpcError::invalid_params(format!("Unknown tool: {name}"))
+                .with_data(json!({ "tool": name })));
+        };
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
-        let started = std::time::Instant::now();
+        // Dropped unfinished (the tool panicked), it counts a protocol error.
+        let timer = self.tool_calls.start(index);
         let slot = if tool.waits {
             session.begin_wait().map(Some)
         } else {
@@ -264,8 +280,13 @@ impl Engine {
                  with wait_secs); wait for one to finish or use another session"
             )),
         };
-        let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
         let failed = outcome.error.is_some();
+        let elapsed = timer.finish(if failed {
+            Outcome::ToolError
+        } else {
+            Outcome::Ok
+        });
+        let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
         tracing::debug!(tool = name, failed, elapsed_ms, "tools/call");
         if let Some(message) = &outcome.error {
             log_to(

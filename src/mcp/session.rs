@@ -4,6 +4,7 @@
 
 use super::jsonrpc::Json;
 use super::protocol::McpLogLevel;
+use crate::metrics::SessionMark;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -33,6 +34,8 @@ pub struct Session {
     cancels: Mutex<HashMap<String, watch::Sender<bool>>>,
     /// Calls of this session waiting for the board to change (bounded by [`MAX_WAITING`]).
     waiting: AtomicUsize,
+    /// How `tinytask_sessions_open` counts this session, from [`Session::count_as`] until it closes.
+    counted: Mutex<Option<SessionMark>>,
 }
 
 /// Waiting calls (wait_for_task, get_events with wait_secs) one session may have at once: each holds a
@@ -57,6 +60,7 @@ impl Default for Session {
             closed: watch::channel(false).0,
             cancels: Mutex::default(),
             waiting: AtomicUsize::new(0),
+            counted: Mutex::default(),
         }
     }
 }
@@ -113,6 +117,14 @@ impl Session {
         let mut s = lock(&self.state);
         s.version = Some(version.to_string());
         s.client = client;
+        if let Some(mark) = lock(&self.counted).as_mut() {
+            mark.set_era(version);
+        }
+    }
+
+    /// Counts this session as open (under its transport, and its era once initialized) until it closes.
+    pub fn count_as(&self, mark: SessionMark) {
+        *lock(&self.counted) = Some(mark);
     }
 
     pub(super) fn mark_initialized(&self) {
@@ -140,9 +152,10 @@ impl Session {
             .is_some_and(|tx| !tx.is_closed())
     }
 
-    /// Ends the session for waiting calls: they stop without claiming.
+    /// Ends the session for waiting calls: they stop without claiming. It is no longer counted as open.
     pub fn close(&self) {
         self.closed.send_replace(true);
+        lock(&self.counted).take();
     }
 
     /// Turns true when the session ends.

@@ -239,7 +239,7 @@ mod tests {
                 .iter()
                 .map(std::string::ToString::to_string)
                 .collect(),
-            cursors: None,
+            ..Changes::default()
         }
     }
 

@@ -4,6 +4,7 @@
 
 use crate::mcp::jsonrpc::{self, Json, Reply, RpcError};
 use crate::mcp::{Engine, Session};
+use crate::metrics::Transport;
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt, BufReader};
@@ -30,6 +31,7 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let session = Arc::new(Session::new());
+    session.count_as(engine.metrics().session_opened(Transport::Stdio));
     let (tx, rx) = mpsc::unbounded_channel::<Json>();
     // Notifications (resource updates, log messages) share the single writer with responses.
     session.set_outbound(Some(tx.clone()));

@@ -21,6 +21,7 @@ use super::write_health::WriteHealth;
 use crate::db::DbPool;
 use crate::domain::changes::{self, Changes};
 use crate::domain::{DomainError, DomainResult};
+use crate::metrics::Metrics;
 use diesel::SqliteConnection;
 use diesel::connection::SimpleConnection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -113,33 +114,48 @@ where
 pub(super) fn start(
     pool: DbPool,
     health: Arc<WriteHealth>,
+    metrics: Metrics,
     publish: impl Fn(&Changes) + Send + 'static,
 ) -> Sender<Job> {
     let (tx, rx) = channel::<Job>();
     let file = FileGuard::new(&pool);
     std::thread::Builder::new()
         .name("tinytask-writer".into())
-        .spawn(move || writer_loop(&pool, file.as_ref(), &rx, &health, &publish))
+        .spawn(move || {
+            let writer = Writer {
+                pool: &pool,
+                health: &health,
+                metrics: &metrics,
+            };
+            writer_loop(&writer, file.as_ref(), &rx, &publish);
+        })
         .expect("spawn the database writer thread");
     tx
 }
 
+/// What the writer thread works with.
+pub(super) struct Writer<'a> {
+    pub pool: &'a DbPool,
+    pub health: &'a WriteHealth,
+    /// Batch sizes and commit times.
+    pub metrics: &'a Metrics,
+}
+
 fn writer_loop(
-    pool: &DbPool,
+    writer: &Writer<'_>,
     file: Option<&FileGuard>,
     rx: &Receiver<Job>,
-    health: &WriteHealth,
     publish: &dyn Fn(&Changes),
 ) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter().take(MAX_BATCH - 1));
         if let Some(Err(e)) = file.map(FileGuard::check) {
-            health.failed(&e.to_string());
+            writer.health.failed(&e.to_string());
             batch.into_iter().for_each(|job| job.answer(Err(&e)));
             continue;
         }
-        commit_batch(pool, batch, health, &mut |changes| {
+        commit_batch(writer, batch, &mut |changes| {
             // A failing listener must not take the writer (and every later write) down with it.
             if catch_unwind(AssertUnwindSafe(|| publish(changes))).is_err() {
                 tracing::error!(
@@ -163,14 +179,18 @@ enum Attempt {
 
 /// Commits `batch`, answering every write of it (see the module documentation for the failure rules).
 pub(super) fn commit_batch(
-    pool: &DbPool,
+    writer: &Writer<'_>,
     mut batch: Vec<Job>,
-    health: &WriteHealth,
     publish: &mut dyn FnMut(&Changes),
 ) {
+    let health = writer.health;
     while !batch.is_empty() {
-        match attempt(pool, &mut batch) {
+        let started = std::time::Instant::now();
+        match attempt(writer.pool, &mut batch) {
             Attempt::Committed(changes) => {
+                writer
+                    .metrics
+                    .batch_committed(batch.len(), started.elapsed());
                 record(health, &batch);
                 batch.into_iter().for_each(|job| job.answer(Ok(())));
                 publish(&changes);
@@ -201,7 +221,7 @@ pub(super) fn commit_batch(
             Attempt::CommitFailed(e) => {
                 tracing::warn!(error = %e, writes = batch.len(), "write batch failed to commit; committing its writes one by one");
                 for job in batch {
-                    commit_batch(pool, vec![job], health, publish);
+                    commit_batch(writer, vec![job], publish);
                 }
                 return;
             }
@@ -347,8 +367,22 @@ mod tests {
 
     /// Runs one batch; returns every change set published (one per commit).
     fn commit(pool: &DbPool, batch: Vec<Job>, health: &WriteHealth) -> Vec<Changes> {
+        commit_counted(pool, batch, health, &Metrics::disabled())
+    }
+
+    fn commit_counted(
+        pool: &DbPool,
+        batch: Vec<Job>,
+        health: &WriteHealth,
+        metrics: &Metrics,
+    ) -> Vec<Changes> {
         let mut published = Vec::new();
-        commit_batch(pool, batch, health, &mut |c| published.push(c.clone()));
+        let writer = Writer {
+            pool,
+            health,
+            metrics,
+        };
+        commit_batch(&writer, batch, &mut |c| published.push(c.clone()));
         published
     }
 
@@ -487,6 +521,27 @@ mod tests {
         assert!(err.contains("FOREIGN KEY"), "{err}");
         assert_eq!(titles(&pool), ["one", "two"]);
         assert_eq!(published.len(), 2, "one commit per successful write");
+    }
+
+    #[test]
+    fn each_committed_batch_is_measured_once_with_its_size() {
+        let (_dir, pool) = pool();
+        let metrics = Metrics::new(true);
+        let (j1, _r1) = queued(create("one"));
+        let (j2, _r2) = queued(create("two"));
+        let (j3, _r3) = queued(create("three"));
+        let health = WriteHealth::default();
+        commit_counted(&pool, vec![j1, j2, j3], &health, &metrics);
+        let (j4, _r4) = queued(create("four"));
+        commit_counted(&pool, vec![j4], &health, &metrics);
+        let text = metrics.render(None).unwrap();
+        let has = |line: &str| text.lines().any(|l| l == line);
+        assert!(has("tinytask_write_batch_size_count 2"), "{text}");
+        assert!(has("tinytask_write_batch_size_sum 4.0"), "{text}");
+        assert!(
+            has("tinytask_write_batch_duration_seconds_count 2"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub use write_health::WriteFailure;
 use super::changes::Changes;
 use super::{DomainError, DomainResult};
 use crate::db::DbPool;
+use crate::metrics::Metrics;
 use diesel::{Connection, SqliteConnection};
 use group_commit::Job;
 use readers::ReadJob;
@@ -59,11 +60,20 @@ pub struct Board {
     arm: std::sync::mpsc::SyncSender<()>,
     /// Turns true when the server stops: waiting calls end without claiming.
     stopping: Arc<watch::Sender<bool>>,
+    /// What every layer records into (disabled for boards built outside the server).
+    metrics: Metrics,
 }
 
 impl Board {
-    /// Also starts the board's writer and reader threads (they stop when the last clone is dropped).
+    /// A board that records no metrics (tests, tools). Also starts the board's writer and reader threads
+    /// (they stop when the last clone is dropped).
     pub fn new(pool: DbPool) -> Self {
+        Self::instrumented(pool, Metrics::disabled())
+    }
+
+    /// A board recording into `metrics` (the server's): write batches, claims and leases here, and tool
+    /// calls, sessions and streams in the layers that reach the metrics through [`Board::metrics`].
+    pub fn instrumented(pool: DbPool, metrics: Metrics) -> Self {
         let readers = readers::start(&pool, (pool.max_size() as usize).saturating_sub(1).max(1));
         let listeners = Listeners::default();
         let write_health = Arc::new(WriteHealth::default());
@@ -82,10 +92,13 @@ impl Board {
         let writer = {
             let listeners = Arc::clone(&listeners);
             let wake = Arc::clone(&wake);
-            group_commit::start(pool, Arc::clone(&write_health), move |changes| {
+            let counted = metrics.clone();
+            let health = Arc::clone(&write_health);
+            group_commit::start(pool, health, metrics.clone(), move |changes| {
                 if let Some(range) = changes.cursors {
                     own.add(range);
                 }
+                counted.committed(changes.tally.committed());
                 publish(&listeners, changes);
                 if !changes.is_empty() && wake.receiver_count() > 0 {
                     let _ = wake.send(Wake::Local(Arc::new(changes.clone())));
@@ -100,7 +113,12 @@ impl Board {
             wake,
             arm,
             stopping: Arc::new(watch::channel(false).0),
+            metrics,
         }
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// Wake-ups for a waiting call; subscribe before looking, so no change between the look and the wait

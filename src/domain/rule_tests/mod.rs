@@ -5,6 +5,7 @@ mod blocking;
 mod coordination;
 mod hierarchy;
 mod limits;
+mod metrics_counts;
 mod notes;
 mod queues;
 mod search;

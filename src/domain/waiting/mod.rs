@@ -17,6 +17,7 @@ use super::claims::{self, Scope, Signup};
 use super::events::context::{self, Intent};
 use super::events::{self, EventPage, GetEvents};
 use super::{DomainError, DomainResult, input, leases, limits};
+use crate::metrics::Waiting;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::time::Duration;
@@ -80,6 +81,7 @@ pub async fn wait_for_task(board: Board, args: WaitForTask, stop: Stop) -> Domai
     let scope = claims::scope(&args.agent_name, args.queue_name.as_deref())?;
     let length = leases::duration(args.lease_secs)?;
     let timeout = wait_length("timeout_secs", args.timeout_secs, DEFAULT_WAIT_SECS)?;
+    let _waiting = board.metrics().waiting(Waiting::WaitForTask);
     let stop = stop.with(board.stopping());
     let deadline = Instant::now() + timeout;
     let mut wakeups = board.wakeups();
@@ -170,6 +172,7 @@ async fn give_back_if_stopped(board: &Board, claimed: Signup, stop: &Stop) -> Do
 pub async fn events(board: Board, args: GetEvents, stop: Stop) -> DomainResult<EventPage> {
     args.validate()?;
     let wait = wait_length("wait_secs", args.wait_secs, 0)?;
+    let _waiting = (!wait.is_zero()).then(|| board.metrics().waiting(Waiting::GetEvents));
     let stop = stop.with(board.stopping());
     let deadline = Instant::now() + wait;
     let mut wakeups = board.wakeups();

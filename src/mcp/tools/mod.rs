@@ -49,7 +49,12 @@ impl ToolRegistry {
     }
 
     pub fn get(&self, name: &str) -> Option<&ToolDef> {
-        self.by_name.get(name).map(|i| &self.tools[*i])
+        self.lookup(name).map(|(_, tool)| tool)
+    }
+
+    /// The tool and its position in [`ToolRegistry::names`] (which indexes its metric handles).
+    pub fn lookup(&self, name: &str) -> Option<(usize, &ToolDef)> {
+        self.by_name.get(name).map(|i| (*i, &self.tools[*i]))
     }
 
     /// `tools/list` for a negotiated version (outputSchema only from 2025-06-18 on).

@@ -55,6 +55,15 @@ fn registry_has_exactly_the_contract_tools() {
 }
 
 #[test]
+fn metric_handles_follow_the_registry_order_and_no_tool_is_named_like_unknown_calls() {
+    let registry = ToolRegistry::new();
+    assert!(registry.get(crate::metrics::UNKNOWN_TOOL).is_none());
+    for (i, name) in registry.names().enumerate() {
+        assert_eq!(registry.lookup(name).map(|(at, _)| at), Some(i), "{name}");
+    }
+}
+
+#[test]
 fn every_schema_is_an_object_with_properties_and_sane_required() {
     let registry = ToolRegistry::new();
     for name in EXPECTED {

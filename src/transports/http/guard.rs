@@ -87,6 +87,26 @@ fn token_ok(state: &AppState, req: &ServiceRequest) -> bool {
     presented.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
+/// The bearer rule of a request: `GET /metrics` with TINYTASK_METRICS_TOKEN set needs that token or the
+/// main one (when set) — a scraper's token opens nothing else; everything else follows [`token_ok`].
+fn authorized(state: &AppState, req: &ServiceRequest) -> bool {
+    let Some(metrics_token) = state.settings.metrics_token.as_ref() else {
+        return token_ok(state, req);
+    };
+    if req.path() != "/metrics" {
+        return token_ok(state, req);
+    }
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token)
+        .unwrap_or("")
+        .as_bytes();
+    let is = |token: &String| bool::from(presented.ct_eq(token.as_bytes()));
+    is(metrics_token) || state.settings.auth_token.as_ref().is_some_and(is)
+}
+
 fn forbidden_host(host: Option<String>) -> HttpError {
     HttpError::ForbiddenHost(host.unwrap_or_default())
 }
@@ -148,7 +168,7 @@ pub async fn guard(
     match access::decide(&state, &req) {
         Decision::Pass => {}
         Decision::Refuse(error) => return Ok(reject(req, &error)),
-        Decision::NeedsToken if token_ok(&state, &req) => {}
+        Decision::NeedsToken if authorized(&state, &req) => {}
         Decision::NeedsToken => return Ok(reject(req, &HttpError::Unauthorized)),
     }
     let mut response = next.call(req).await?.map_into_boxed_body();

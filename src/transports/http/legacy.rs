@@ -8,6 +8,7 @@ use super::errors::HttpError;
 use super::sessions::Kind;
 use super::sse;
 use super::state::AppState;
+use crate::metrics::Transport;
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_web_lab::sse::{Data, Event};
 use std::sync::Arc;
@@ -27,12 +28,14 @@ pub fn open_stream(
         .into();
     tracing::info!(session = %session.id, endpoint_path, "legacy SSE session opened");
     let (state_on_close, closing) = (state.clone(), Arc::clone(&session));
+    let counted = state.engine.metrics().stream_opened(Transport::LegacySse);
     Ok(sse::stream(
         req,
         rx,
         state.shutdown.clone(),
         Some(endpoint),
         move || {
+            drop(counted);
             // E7: the session lives exactly as long as its stream.
             state_on_close.sessions.remove(&closing.id);
             state_on_close.end_session(&closing);

@@ -1,6 +1,6 @@
 //! HTTP transports on actix-web: Streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`, and
-//! 1.x-style `/mcp`), the REST API (`/api/v1`, `/openapi.json`), the web dashboard (`/ui`, `ui/`) and
-//! `/health`. Endpoints and status codes: docs/HTTP.md.
+//! 1.x-style `/mcp`), the REST API (`/api/v1`, `/openapi.json`), the web dashboard (`/ui`, `ui/`),
+//! `/health` and `/metrics`. Endpoints and status codes: docs/HTTP.md.
 
 mod answer;
 mod authority;
@@ -9,7 +9,9 @@ mod errors;
 mod guard;
 mod health;
 mod legacy;
+mod metrics;
 mod rest;
+mod rest_metrics;
 mod sessions;
 mod sse;
 mod state;
@@ -18,13 +20,14 @@ pub mod ui;
 
 pub use state::AppState;
 
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, from_fn};
 use actix_web::{App, HttpServer, web};
 use std::time::Duration;
 
 /// Registers every route on an actix `App` (used by the server and by in-process tests).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
+        .route("/metrics", web::get().to(metrics::scrape))
         .service(
             web::resource(["/mcp", "/mcp/"])
                 .route(web::post().to(streamable::post))
@@ -50,9 +53,15 @@ pub fn app(
         InitError = (),
     >,
 > {
+    // Outside the guard, so refused REST requests are counted too; not installed at all when off.
+    let measured = state.engine.metrics().is_enabled();
     App::new()
         .app_data(state)
         .wrap(from_fn(guard::guard))
+        .wrap(Condition::new(
+            measured,
+            from_fn(rest_metrics::measure_rest),
+        ))
         .wrap(from_fn(guard::log_requests))
         .configure(routes)
         .default_service(web::to(errors::not_found))
@@ -108,7 +117,7 @@ pub fn start(
         port = address.port(),
         workers,
         max_connections = workers * per_worker,
-        "HTTP transports listening: /mcp (Streamable HTTP), /sse (legacy SSE), /health"
+        "HTTP transports listening: /mcp (Streamable HTTP), /sse (legacy SSE), /health, /metrics"
     );
     Ok(Running {
         server,

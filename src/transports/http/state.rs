@@ -4,6 +4,7 @@ use super::body::shows_use;
 use super::sessions::{Full, HttpSession, Kind, Limits, SessionStore};
 use crate::config::{Config, HttpSettings};
 use crate::mcp::Engine;
+use crate::metrics::Transport;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,6 +61,14 @@ impl AppState {
     /// Creates a session, ending the unused sessions evicted to make room for it.
     pub fn create_session(&self, kind: Kind) -> Result<Arc<HttpSession>, Full> {
         let created = self.sessions.create(kind)?;
+        let transport = match kind {
+            Kind::Streamable => Transport::StreamableHttp,
+            Kind::Legacy => Transport::LegacySse,
+        };
+        created
+            .session
+            .mcp
+            .count_as(self.engine.metrics().session_opened(transport));
         for victim in created.evicted {
             tracing::info!(session = %victim.id, "unused session evicted: the session limit was reached");
             self.end_session(&victim);

@@ -8,6 +8,7 @@ use super::sessions::{HttpSession, Kind};
 use super::state::AppState;
 use super::{legacy, sse};
 use crate::mcp::protocol::SUPPORTED_VERSIONS;
+use crate::metrics::Transport;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -128,12 +129,17 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     session.mcp.set_outbound(Some(tx));
     let (closing, on_close_state) = (Arc::clone(&session), state.clone());
+    let counted = state
+        .engine
+        .metrics()
+        .stream_opened(Transport::StreamableHttp);
     Ok(sse::stream(
         &req,
         rx,
         state.shutdown.clone(),
         None,
         move || {
+            drop(counted);
             closing.mcp.set_outbound(None);
             on_close_state.sessions.close_stream(&closing);
         },
