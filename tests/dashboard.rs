@@ -421,6 +421,14 @@ async fn streams_beyond_the_cap_get_503_until_one_closes() {
     );
     let mut first_body = Box::pin(first.into_body());
     read_until(&mut first_body, "event: ready").await;
+    // Both are counted as open streams of the dashboard in /metrics.
+    let metrics = body_text(app.send(get("/metrics")).await).await;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "tinytask_streams_open{transport=\"dashboard\"} 2"),
+        "{metrics}"
+    );
     let refused = app.send(get("/ui/stream")).await;
     assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(refused.headers().get(header::RETRY_AFTER).unwrap(), "10");

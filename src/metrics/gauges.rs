@@ -13,6 +13,8 @@ pub enum Transport {
     StreamableHttp,
     LegacySse,
     Stdio,
+    /// The dashboard's live feed (`/ui/stream`): streams only, never sessions.
+    Dashboard,
 }
 
 impl Transport {
@@ -21,12 +23,13 @@ impl Transport {
             Transport::StreamableHttp => "streamable_http",
             Transport::LegacySse => "legacy_sse",
             Transport::Stdio => "stdio",
+            Transport::Dashboard => "dashboard",
         }
     }
 }
 
 /// Transports that have server-to-client SSE streams.
-pub(super) const STREAM_TRANSPORTS: [&str; 2] = ["streamable_http", "legacy_sse"];
+pub(super) const STREAM_TRANSPORTS: [&str; 3] = ["streamable_http", "legacy_sse", "dashboard"];
 
 /// Calls that wait for the board to change (the `call` label of `tinytask_waiters`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

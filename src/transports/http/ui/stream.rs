@@ -83,8 +83,12 @@ pub async fn stream(
     };
     let (tx, rx) = mpsc::channel::<sse::Event>(16);
     let shutdown = state.shutdown.clone();
+    let counted = state
+        .engine
+        .metrics()
+        .stream_opened(crate::metrics::Transport::Dashboard);
     tokio::spawn(async move {
-        let _slot = slot;
+        let (_slot, _counted) = (slot, counted);
         let ready = serde_json::json!({"cursor": start, "resumed": resumed.is_some()});
         let first = sse::Data::new(ready.to_string())
             .event("ready")
