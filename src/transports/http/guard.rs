@@ -74,17 +74,21 @@ fn bearer_token(value: &str) -> Option<&str> {
         .then(|| token.trim_start_matches(' '))
 }
 
+/// The bearer token the request presents ("" when none).
+fn presented_token(req: &ServiceRequest) -> &[u8] {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token)
+        .unwrap_or("")
+        .as_bytes()
+}
+
 fn token_ok(state: &AppState, req: &ServiceRequest) -> bool {
     let Some(expected) = &state.settings.auth_token else {
         return true;
     };
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .unwrap_or("");
-    presented.as_bytes().ct_eq(expected.as_bytes()).into()
+    presented_token(req).ct_eq(expected.as_bytes()).into()
 }
 
 /// The bearer rule of a request: `GET /metrics` with TINYTASK_METRICS_TOKEN set needs that token or the
@@ -96,13 +100,7 @@ fn authorized(state: &AppState, req: &ServiceRequest) -> bool {
     if req.path() != "/metrics" {
         return token_ok(state, req);
     }
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-        .unwrap_or("")
-        .as_bytes();
+    let presented = presented_token(req);
     let is = |token: &String| bool::from(presented.ct_eq(token.as_bytes()));
     is(metrics_token) || state.settings.auth_token.as_ref().is_some_and(is)
 }
