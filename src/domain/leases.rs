@@ -106,7 +106,7 @@ fn new_token() -> DomainResult<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| DomainError::Unavailable(format!("no randomness for a lease token: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex::encode(bytes))
 }
 
 /// Gives `agent` a fresh lease on `task_id` (replacing any other), for `length`.

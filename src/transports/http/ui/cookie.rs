@@ -29,27 +29,6 @@ fn mac(token: &str, label: &[u8], message: &[u8]) -> HmacSha256 {
     mac
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
-    }
-    out
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    text.as_bytes()
-        .chunks(2)
-        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
-        .collect()
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -67,7 +46,7 @@ pub fn issue_until(token: &str, expiry: u64) -> String {
     let tag = mac(token, SESSION_LABEL, expiry.as_bytes())
         .finalize()
         .into_bytes();
-    format!("{expiry}.{}", hex(&tag))
+    format!("{expiry}.{}", hex::encode(tag))
 }
 
 /// Whether `value` is a cookie this token issued and it has not expired (the MAC is compared in constant
@@ -81,7 +60,7 @@ pub fn verify_at(token: &str, value: &str, now: u64) -> bool {
     let Some((expiry, tag)) = value.split_once('.') else {
         return false;
     };
-    let (Ok(until), Some(tag)) = (expiry.parse::<u64>(), unhex(tag)) else {
+    let (Ok(until), Some(tag)) = (expiry.parse::<u64>(), hex::decode(tag).ok()) else {
         return false;
     };
     until > now
@@ -92,9 +71,11 @@ pub fn verify_at(token: &str, value: &str, now: u64) -> bool {
 
 /// The CSRF token belonging to the cookie `value` (handed to the page's script in a `<meta>` tag).
 pub fn csrf(token: &str, value: &str) -> String {
-    hex(&mac(token, CSRF_LABEL, value.as_bytes())
-        .finalize()
-        .into_bytes())
+    hex::encode(
+        mac(token, CSRF_LABEL, value.as_bytes())
+            .finalize()
+            .into_bytes(),
+    )
 }
 
 /// Whether `presented` is the CSRF token of the cookie `value` (constant time).
