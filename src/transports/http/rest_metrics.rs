@@ -3,6 +3,7 @@
 //! matched pattern (`/api/v1/tasks/{id}`), never the raw path, so ids in paths add no series. Installed only
 //! with `TINYTASK_METRICS=on` (see `app`).
 
+use super::rest::is_api_path;
 use super::state::AppState;
 use crate::metrics::UNMATCHED_ROUTE;
 use actix_web::body::MessageBody;
@@ -10,19 +11,11 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
 
-/// The REST API's prefix.
-const REST_PREFIX: &str = "/api/v1";
-
-fn is_rest(path: &str) -> bool {
-    path.strip_prefix(REST_PREFIX)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-}
-
 pub async fn measure_rest(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if !is_rest(req.path()) {
+    if !is_api_path(req.path()) {
         return next.call(req).await;
     }
     let started = std::time::Instant::now();
@@ -59,8 +52,8 @@ mod tests {
 
     #[test]
     fn only_the_api_prefix_is_rest() {
-        assert!(is_rest("/api/v1") && is_rest("/api/v1/tasks/7"));
-        assert!(!is_rest("/api/v10/tasks") && !is_rest("/mcp") && !is_rest("/api"));
+        assert!(is_api_path("/api/v1") && is_api_path("/api/v1/tasks/7"));
+        assert!(!is_api_path("/api/v10/tasks") && !is_api_path("/mcp") && !is_api_path("/api"));
     }
 
     fn state(dir: &std::path::Path) -> web::Data<AppState> {

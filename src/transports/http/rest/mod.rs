@@ -17,6 +17,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use routes::{PREFIX, ROUTES, Verb};
 use std::sync::OnceLock;
 
+/// Whether `path` is under the REST API (`/api/v1` or below; not `/api/v10`).
+pub fn is_api_path(path: &str) -> bool {
+    path.strip_prefix(PREFIX)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Registers every REST route, one actix resource per path (a path matched by one resource answers 405 with
 /// `Allow` for the methods it lacks, instead of falling through to another).
 pub fn configure(cfg: &mut web::ServiceConfig) {

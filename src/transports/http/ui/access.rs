@@ -39,7 +39,7 @@ pub fn is_ui_path(path: &str) -> bool {
 
 /// Paths a login cookie authenticates.
 fn cookie_scope(path: &str) -> bool {
-    path.starts_with("/ui/") || path == "/api/v1" || path.starts_with("/api/v1/")
+    path.starts_with("/ui/") || crate::transports::http::rest::is_api_path(path)
 }
 
 /// Reachable without credentials: the page (login form or board), the forms and the assets.
