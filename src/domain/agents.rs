@@ -8,6 +8,7 @@ use super::history;
 use super::input;
 use super::leases;
 use super::limits::{self, Cut, Paged, impl_paged};
+use super::projection::{self, Listed, Projection};
 use super::rows::{CommentRow, TaskRow};
 use super::tasks::{self, find_row};
 use super::text;
@@ -29,6 +30,12 @@ pub struct MyQueue {
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub offset: Option<i64>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    pub fields: Option<Vec<crate::domain::projection::TaskField>>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    pub view: Option<crate::domain::projection::View>,
 }
 
 /// Result of `get_my_queue`.
@@ -36,7 +43,7 @@ pub struct MyQueue {
 pub struct AgentQueue {
     pub agent: String,
     pub count: usize,
-    pub tasks: Vec<Task>,
+    pub tasks: Vec<Listed>,
     #[serde(flatten)]
     pub cut: Cut,
 }
@@ -59,13 +66,16 @@ fn open_work(agent: &str) -> t::BoxedQuery<'_, diesel::sqlite::Sqlite> {
 pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<AgentQueue> {
     let agent = text::required("agent_name", &args.agent_name)?;
     let offset = limits::offset(args.offset)?;
+    let keep = Projection::new(args.fields.as_deref(), args.view)?;
     let cap = limits::current().response_bytes;
     let query = open_work(&agent)
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
         .select(TaskRow::as_select())
         .offset(offset);
-    let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
-    let tasks = blocking::to_views(conn, rows)?;
+    let rows = limits::load_bounded_by(conn, query, usize::MAX, cap, |r| {
+        projection::min_json(r, keep)
+    })?;
+    let tasks = blocking::to_listed(conn, rows, keep)?;
     let shell = AgentQueue {
         agent,
         count: 0,
@@ -75,7 +85,7 @@ pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<Agen
     Ok(shell.paged(tasks, offset, cap))
 }
 
-impl_paged!(AgentQueue, Task, tasks, count);
+impl_paged!(AgentQueue, Listed, tasks, count);
 
 /// Status and priority of each of the agent's open tasks (for `queue://{agent_name}/summary`, which
 /// counts them: two small columns per task instead of whole tasks, so it needs no cut).

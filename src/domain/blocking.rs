@@ -1,6 +1,7 @@
 //! Blocking: the batched `is_currently_blocked` flag (the blocker and every dependency) and lease of task
 //! views, and the `blocked_by_task_id` check.
 
+use super::projection::{Listed, Projection, TaskField};
 use super::rows::TaskRow;
 use super::views::Task;
 use super::{DomainError, DomainResult};
@@ -10,6 +11,58 @@ use std::collections::HashSet;
 
 /// Turns rows into views, computing `is_currently_blocked` for all of them with one query.
 pub fn to_views(conn: &mut SqliteConnection, rows: Vec<TaskRow>) -> DomainResult<Vec<Task>> {
+    views_keeping(conn, rows, Projection::FULL)
+}
+
+/// Rows as listed tasks of projection `keep` (see `projection`).
+pub fn to_listed(
+    conn: &mut SqliteConnection,
+    rows: Vec<TaskRow>,
+    keep: Projection,
+) -> DomainResult<Vec<Listed>> {
+    Ok(views_keeping(conn, rows, keep)?
+        .into_iter()
+        .map(|t| Listed::new(t, keep))
+        .collect())
+}
+
+/// The views of `rows`; the blocking and lease queries only run when `keep` returns those keys (a lean
+/// list leaves them false and null, and never shows them).
+fn views_keeping(
+    conn: &mut SqliteConnection,
+    rows: Vec<TaskRow>,
+    keep: Projection,
+) -> DomainResult<Vec<Task>> {
+    let (open_blockers, blocked_by_dependency) = if keep.keeps(TaskField::IsCurrentlyBlocked) {
+        blocking_facts(conn, &rows)?
+    } else {
+        Default::default()
+    };
+    // Only working tasks can hold a lease: the common lists of idle tasks skip the query.
+    let working: Vec<i32> = rows
+        .iter()
+        .filter(|r| keep.keeps(TaskField::Lease) && r.status == "working")
+        .map(TaskRow::id)
+        .collect();
+    let mut leases = super::leases::infos(conn, &working)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let blocked = r
+                .blocked_by_task_id
+                .is_some_and(|b| open_blockers.contains(&b))
+                || blocked_by_dependency.contains(&r.id());
+            let lease = leases.remove(&r.id());
+            Task::from_row(r, blocked, lease)
+        })
+        .collect())
+}
+
+/// The open blockers among the rows' `blocked_by_task_id`s, and the rows blocked by an open dependency.
+fn blocking_facts(
+    conn: &mut SqliteConnection,
+    rows: &[TaskRow],
+) -> DomainResult<(HashSet<i32>, HashSet<i32>)> {
     let blocker_ids: HashSet<i32> = rows.iter().filter_map(|r| r.blocked_by_task_id).collect();
     // Open = neither complete nor archived (an archived blocker no longer holds anything up).
     let open = tasks::table
@@ -27,24 +80,7 @@ pub fn to_views(conn: &mut SqliteConnection, rows: Vec<TaskRow>) -> DomainResult
     let open_blockers: HashSet<i32> = found.into_iter().flatten().collect();
     let ids: Vec<i32> = rows.iter().map(TaskRow::id).collect();
     let blocked_by_dependency = super::dependencies::blocked_among(conn, &ids)?;
-    // Only working tasks can hold a lease: the common lists of idle tasks skip the query.
-    let working: Vec<i32> = rows
-        .iter()
-        .filter(|r| r.status == "working")
-        .map(TaskRow::id)
-        .collect();
-    let mut leases = super::leases::infos(conn, &working)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let blocked = r
-                .blocked_by_task_id
-                .is_some_and(|b| open_blockers.contains(&b))
-                || blocked_by_dependency.contains(&r.id());
-            let lease = leases.remove(&r.id());
-            Task::from_row(r, blocked, lease)
-        })
-        .collect())
+    Ok((open_blockers, blocked_by_dependency))
 }
 
 pub fn to_view(conn: &mut SqliteConnection, row: TaskRow) -> DomainResult<Task> {

@@ -5,9 +5,10 @@
 
 use super::events::context::{self, Intent};
 use super::leases::{self, LeaseGrant};
+use super::projection::{Listed, Projection};
 use super::rows::TaskRow;
 use super::tasks::{self, find_row};
-use super::views::{Task, TaskWithRelations};
+use super::views::TaskWithRelations;
 use super::{DomainResult, TaskStatus, blocking, hierarchy, history, input, limits, text};
 use crate::db::schema::tasks as t;
 use diesel::dsl::now;
@@ -232,6 +233,12 @@ pub struct ListReady {
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub limit: Option<i64>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    pub fields: Option<Vec<crate::domain::projection::TaskField>>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    pub view: Option<crate::domain::projection::View>,
 }
 
 /// Result of `list_ready_tasks`.
@@ -241,12 +248,12 @@ pub struct ReadyTasks {
     pub queue_name: Option<String>,
     pub count: usize,
     /// In claim order: the first is what signup_for_task would take next.
-    pub tasks: Vec<Task>,
+    pub tasks: Vec<Listed>,
     #[serde(flatten)]
     pub cut: limits::Cut,
 }
 
-limits::impl_paged!(ReadyTasks, Task, tasks, count);
+limits::impl_paged!(ReadyTasks, Listed, tasks, count);
 
 const READY_DEFAULT: i64 = 50;
 const READY_MAX: i64 = 1000;
@@ -255,6 +262,7 @@ const READY_MAX: i64 = 1000;
 pub fn ready(conn: &mut SqliteConnection, args: ListReady) -> DomainResult<ReadyTasks> {
     use limits::Paged;
     let limit = limits::within("limit", args.limit, READY_DEFAULT, 1..=READY_MAX, "")?;
+    let keep = Projection::new(args.fields.as_deref(), args.view)?;
     let queue = text::optional_queue_name("queue_name", args.queue_name.as_deref())?;
     let agent = text::optional_max(
         "agent_name",
@@ -276,7 +284,7 @@ pub fn ready(conn: &mut SqliteConnection, args: ListReady) -> DomainResult<Ready
             .load(conn)?,
     };
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id()));
-    let views = blocking::to_views(conn, rows)?;
+    let views = blocking::to_listed(conn, rows, keep)?;
     let shell = ReadyTasks {
         agent_name: agent,
         queue_name: queue,

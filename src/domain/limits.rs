@@ -307,6 +307,22 @@ where
     Q: diesel::query_dsl::LoadQuery<'q, diesel::SqliteConnection, R> + 'q,
     R: MinJson + 'static,
 {
+    load_bounded_by(conn, query, max_rows, cap, R::min_json)
+}
+
+/// [`load_bounded`] with the lower bound of each row's JSON given by `min_json` (a projected task list
+/// returns fewer keys than the row's [`MinJson`] counts).
+pub fn load_bounded_by<'q, Q, R>(
+    conn: &mut diesel::SqliteConnection,
+    query: Q,
+    max_rows: usize,
+    cap: usize,
+    min_json: impl Fn(&R) -> usize,
+) -> diesel::QueryResult<Vec<R>>
+where
+    Q: diesel::query_dsl::LoadQuery<'q, diesel::SqliteConnection, R> + 'q,
+    R: 'static,
+{
     let mut rows = Vec::new();
     let mut estimate = 0usize;
     for row in query
@@ -318,7 +334,7 @@ where
             rows.push(row);
             break;
         }
-        estimate += row.min_json() + 1;
+        estimate += min_json(&row) + 1;
         rows.push(row);
     }
     Ok(rows)

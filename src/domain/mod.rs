@@ -26,6 +26,7 @@ pub mod input;
 pub mod leases;
 pub mod limits;
 pub mod links;
+pub mod projection;
 pub mod queues;
 mod rows;
 pub mod search;

@@ -5,6 +5,7 @@ use super::DomainResult;
 use super::history;
 use super::input;
 use super::limits::{Cut, Page, Paged, impl_paged};
+use super::projection::Listed;
 use super::tasks::{self, TaskFilter, find_row};
 use super::text;
 use super::views::Task;
@@ -105,12 +106,12 @@ pub struct QueueTaskList {
     pub count: usize,
     /// The filters that were applied.
     pub filters: TaskFilter,
-    pub tasks: Vec<Task>,
+    pub tasks: Vec<Listed>,
     #[serde(flatten)]
     pub cut: Cut,
 }
 
-impl_paged!(QueueTaskList, Task, tasks, count);
+impl_paged!(QueueTaskList, Listed, tasks, count);
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct QueueCleared {
@@ -209,6 +210,9 @@ pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<Queu
     filter.include_archived = Some(filter.include_archived.unwrap_or(false));
     let mut shown = filter.clone();
     shown.queue_name = None;
+    // What to return is not a filter: `filters` echoes only what chose the tasks.
+    shown.fields = None;
+    shown.view = None;
     let mut result = QueueTaskList {
         queue_name: name,
         count: 0,
@@ -249,7 +253,7 @@ pub fn all_tasks(
     conn: &mut SqliteConnection,
     queue_name: &str,
     offset: i64,
-) -> DomainResult<Page<Task>> {
+) -> DomainResult<Page<Listed>> {
     let filter = TaskFilter {
         queue_name: Some(queue_name.to_string()),
         offset: Some(offset),

@@ -5,6 +5,7 @@ use super::blocking;
 use super::hierarchy;
 use super::input;
 use super::limits::{self, Cut, Page, Paged, impl_paged};
+use super::projection::{self, Listed, Projection};
 use super::rows::TaskRow;
 use super::tasks::{self, CreateTask, UpdateTask, find_row};
 use super::views::Task;
@@ -60,6 +61,12 @@ pub struct GetSubtasks {
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub offset: Option<i64>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    pub fields: Option<Vec<crate::domain::projection::TaskField>>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    pub view: Option<crate::domain::projection::View>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -72,6 +79,13 @@ pub struct TaskWithSubtasksArgs {
     /// Include all descendants, not only direct children (default false).
     #[serde(default)]
     pub recursive: Option<bool>,
+    // The projection applies to the subtasks; the task itself is always whole.
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    pub fields: Option<Vec<crate::domain::projection::TaskField>>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    pub view: Option<crate::domain::projection::View>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -93,7 +107,7 @@ pub struct SubtaskList {
     pub recursive: bool,
     pub count: usize,
     /// Flat list (also when recursive), most urgent first; `parent_task_id` of each gives the tree.
-    pub subtasks: Vec<Task>,
+    pub subtasks: Vec<Listed>,
     #[serde(flatten)]
     pub cut: Cut,
 }
@@ -102,7 +116,7 @@ pub struct SubtaskList {
 pub struct TaskWithSubtasks {
     #[serde(flatten)]
     pub task: Task,
-    pub subtasks: Vec<Task>,
+    pub subtasks: Vec<Listed>,
     pub subtask_count: usize,
     /// When cut (has_more), next_offset is the `offset` for get_subtasks with the same `recursive`.
     #[serde(flatten)]
@@ -134,6 +148,8 @@ pub struct SubtaskQuery {
     pub recursive: bool,
     pub include_archived: bool,
     pub offset: i64,
+    /// The task keys to return.
+    pub keep: Projection,
 }
 
 /// Children (or all descendants) of a task, ordered most urgent first, from `offset`, cut to fit the
@@ -143,7 +159,7 @@ pub fn subtasks_of(
     parent_id: i32,
     which: SubtaskQuery,
     overhead: usize,
-) -> DomainResult<Page<Task>> {
+) -> DomainResult<Page<Listed>> {
     find_row(conn, "Task", parent_id)?;
     let ids: Vec<i32> = if which.recursive {
         hierarchy::descendants(conn, parent_id)?.0
@@ -165,8 +181,10 @@ pub fn subtasks_of(
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
         .select(TaskRow::as_select())
         .offset(which.offset);
-    let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
-    let tasks = blocking::to_views(conn, rows)?;
+    let rows = limits::load_bounded_by(conn, query, usize::MAX, cap, |r| {
+        projection::min_json(r, which.keep)
+    })?;
+    let tasks = blocking::to_listed(conn, rows, which.keep)?;
     Ok(Page::fit(tasks, which.offset, overhead, cap))
 }
 
@@ -175,6 +193,7 @@ pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<Subt
         recursive: args.recursive.unwrap_or(false),
         include_archived: args.include_archived.unwrap_or(false),
         offset: limits::offset(args.offset)?,
+        keep: Projection::new(args.fields.as_deref(), args.view)?,
     };
     let mut result = SubtaskList {
         parent_task_id: args.parent_task_id,
@@ -192,7 +211,7 @@ pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<Subt
     Ok(result)
 }
 
-impl_paged!(SubtaskList, Task, subtasks, count);
+impl_paged!(SubtaskList, Listed, subtasks, count);
 
 pub fn with_subtasks(
     conn: &mut SqliteConnection,
@@ -201,6 +220,7 @@ pub fn with_subtasks(
     let task = tasks::get(conn, args.task_id)?;
     let which = SubtaskQuery {
         recursive: args.recursive.unwrap_or(false),
+        keep: Projection::new(args.fields.as_deref(), args.view)?,
         ..SubtaskQuery::default()
     };
     let mut result = TaskWithSubtasks {
@@ -213,7 +233,7 @@ pub fn with_subtasks(
     Ok(result)
 }
 
-impl_paged!(TaskWithSubtasks, Task, subtasks, subtask_count);
+impl_paged!(TaskWithSubtasks, Listed, subtasks, subtask_count);
 
 /// Re-parents a task (or makes it top-level), with the same checks as `update_task`.
 pub fn move_subtask(conn: &mut SqliteConnection, args: MoveSubtask) -> DomainResult<Task> {

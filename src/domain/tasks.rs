@@ -14,6 +14,7 @@ use super::history::{self, id_text};
 use super::input;
 use super::leases;
 use super::limits::{self, Cut, Page, Paged, impl_paged};
+use super::projection::{self, Listed, Projection};
 use super::rows::{CommentRow, LinkRow, TaskRow};
 use super::text;
 use super::views::{Comment, Link, Task, TaskWithRelations};
@@ -417,7 +418,7 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<Deleted> {
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TaskList {
     pub count: usize,
-    pub tasks: Vec<Task>,
+    pub tasks: Vec<Listed>,
     #[serde(flatten)]
     pub cut: Cut,
 }
@@ -433,22 +434,24 @@ impl TaskList {
     }
 }
 
-impl_paged!(TaskList, Task, tasks, count);
+impl_paged!(TaskList, Listed, tasks, count);
 
 /// Filtered, ordered list of tasks, cut to fit the response limit with `overhead` bytes around it.
 pub fn list_page(
     conn: &mut SqliteConnection,
     filter: &TaskFilter,
     overhead: usize,
-) -> DomainResult<Page<Task>> {
+) -> DomainResult<Page<Listed>> {
+    let keep = filter.projection()?;
     let cap = limits::current().response_bytes;
-    let rows = limits::load_bounded(
+    let rows = limits::load_bounded_by(
         conn,
         filter.query()?.select(TaskRow::as_select()),
         filter.max_rows(),
         cap,
+        |r| projection::min_json(r, keep),
     )?;
-    let tasks = blocking::to_views(conn, rows)?;
+    let tasks = blocking::to_listed(conn, rows, keep)?;
     Ok(Page::fit(tasks, filter.offset.unwrap_or(0), overhead, cap))
 }
 
@@ -515,15 +518,22 @@ pub fn history(
     .history)
 }
 
-/// Archived tasks, most recently archived first, from `offset` (cut to the response limit).
-pub fn archived(conn: &mut SqliteConnection, offset: i64) -> DomainResult<TaskList> {
+/// Archived tasks, most recently archived first, from `offset` (cut to the response limit), with the keys
+/// of `keep`.
+pub fn archived(
+    conn: &mut SqliteConnection,
+    offset: i64,
+    keep: Projection,
+) -> DomainResult<TaskList> {
     let cap = limits::current().response_bytes;
     let query = tasks::table
         .filter(tasks::archived_at.is_not_null())
         .order((tasks::archived_at.desc(), tasks::id.desc()))
         .select(TaskRow::as_select())
         .offset(offset);
-    let rows = limits::load_bounded(conn, query, usize::MAX, cap)?;
-    let tasks = blocking::to_views(conn, rows)?;
+    let rows = limits::load_bounded_by(conn, query, usize::MAX, cap, |r| {
+        projection::min_json(r, keep)
+    })?;
+    let tasks = blocking::to_listed(conn, rows, keep)?;
     Ok(TaskList::shell().paged(tasks, offset, cap))
 }

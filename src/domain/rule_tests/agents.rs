@@ -32,6 +32,8 @@ fn queue_lists_open_work_most_urgent_first() {
         agents::MyQueue {
             agent_name: "bob".into(),
             offset: None,
+            fields: None,
+            view: None,
         },
     )
     .unwrap();

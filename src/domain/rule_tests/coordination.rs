@@ -65,6 +65,8 @@ fn a_pool_claim_takes_unassigned_or_own_tasks_by_urgency_and_assigns_them() {
             agent_name: Some("ann".into()),
             queue_name: Some("q".into()),
             limit: None,
+            fields: None,
+            view: None,
         },
     )
     .unwrap();

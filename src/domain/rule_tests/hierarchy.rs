@@ -216,6 +216,8 @@ fn get_subtasks_direct_or_recursive() {
             recursive: None,
             include_archived: None,
             offset: None,
+            fields: None,
+            view: None,
         },
     )
     .unwrap();
@@ -230,6 +232,8 @@ fn get_subtasks_direct_or_recursive() {
             recursive: Some(true),
             include_archived: None,
             offset: None,
+            fields: None,
+            view: None,
         },
     )
     .unwrap();
@@ -242,6 +246,8 @@ fn get_subtasks_direct_or_recursive() {
             recursive: None,
             include_archived: None,
             offset: None,
+            fields: None,
+            view: None,
         },
     )
     .unwrap_err();

@@ -398,6 +398,8 @@ fn every_task_list_tool_is_cut_and_pageable() {
             let args = MyQueue {
                 agent_name: "bob".into(),
                 offset: Some(o),
+                fields: None,
+                view: None,
             };
             let r = agents::my_queue(c, args).unwrap();
             let ids = r.tasks.iter().map(|t| t.id).collect();
@@ -410,6 +412,8 @@ fn every_task_list_tool_is_cut_and_pageable() {
                 recursive: Some(true),
                 include_archived: None,
                 offset: Some(o),
+                fields: None,
+                view: None,
             };
             let r = subtasks::list(c, args).unwrap();
             let ids = r.subtasks.iter().map(|t| t.id).collect();
@@ -421,6 +425,8 @@ fn every_task_list_tool_is_cut_and_pageable() {
             TaskWithSubtasksArgs {
                 task_id: parent,
                 recursive: None,
+                fields: None,
+                view: None,
             },
         )
         .unwrap();

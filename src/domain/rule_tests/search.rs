@@ -108,7 +108,7 @@ fn each_field_matches_and_says_so_with_a_marked_snippet() {
         "Reproduced: [login] fails on staging"
     );
     // The task view is exactly get_task's.
-    assert_eq!(by_id(title).task, tasks::get(&mut c, title).unwrap());
+    assert_eq!(*by_id(title).task, tasks::get(&mut c, title).unwrap());
 }
 
 #[test]

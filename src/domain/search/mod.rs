@@ -17,9 +17,9 @@ use super::DomainResult;
 use super::blocking;
 use super::input::{self, StatusSet};
 use super::limits::{self, Cut, Paged, impl_paged};
+use super::projection::{Listed, Projection};
 use super::rows::TaskRow;
 use super::text;
-use super::views::Task;
 use crate::db::schema::tasks;
 use diesel::prelude::*;
 use schemars::JsonSchema;
@@ -65,6 +65,13 @@ pub struct SearchTasks {
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub offset: Option<i64>,
+    // The projection applies to results[].task.
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    pub fields: Option<Vec<crate::domain::projection::TaskField>>,
+    #[serde(default)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    pub view: Option<crate::domain::projection::View>,
 }
 
 /// A part of a task that can hold a search term.
@@ -82,8 +89,8 @@ const TASK_FIELDS: [Field; 3] = [Field::Title, Field::Description, Field::Tags];
 /// One matching task.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SearchHit {
-    /// The task, as get_task returns it (without relations).
-    pub task: Task,
+    /// The task, as get_task returns it (without relations), or its fields/view keys.
+    pub task: Listed,
     /// Relevance (BM25, 4 decimals), higher = better; only comparable within one search.
     pub score: f64,
     /// The parts of the task that hold at least one term, in the order title, description, tags, comments.
@@ -255,13 +262,17 @@ fn bounded(snippet: String) -> String {
 }
 
 /// The task views of `page`, by task id.
-fn views(conn: &mut SqliteConnection, page: &[Ranked]) -> DomainResult<HashMap<i32, Task>> {
+fn views(
+    conn: &mut SqliteConnection,
+    page: &[Ranked],
+    keep: Projection,
+) -> DomainResult<HashMap<i32, Listed>> {
     let ids: Vec<i32> = page.iter().map(|r| r.task_id).collect();
     let rows: Vec<TaskRow> = tasks::table
         .filter(tasks::id.eq_any(&ids))
         .select(TaskRow::as_select())
         .load(conn)?;
-    Ok(blocking::to_views(conn, rows)?
+    Ok(blocking::to_listed(conn, rows, keep)?
         .into_iter()
         .map(|t| (t.id, t))
         .collect())
@@ -272,6 +283,7 @@ pub fn search(conn: &mut SqliteConnection, args: SearchTasks) -> DomainResult<Se
     let terms = query::parse(&args.query, limits::current().title())?;
     let limit = limit(args.limit)?;
     let offset = limits::offset(args.offset)?;
+    let keep = Projection::new(args.fields.as_deref(), args.view)?;
     let statuses = args.status.map(|s| s.0).unwrap_or_default();
     let queue_name = text::optional(args.queue_name.as_deref());
     let assigned_to = text::optional(args.assigned_to.as_deref());
@@ -295,7 +307,7 @@ pub fn search(conn: &mut SqliteConnection, args: SearchTasks) -> DomainResult<Se
         .filter_map(|r| r.comment_id)
         .collect();
     let mut comment_snippets = fts::comment_snippets(conn, &terms, &only_comments)?;
-    let mut views = views(conn, &page)?;
+    let mut views = views(conn, &page, keep)?;
     // The index reads and this one share the read transaction: every ranked task has its row.
     let hits: Vec<SearchHit> = page
         .iter()

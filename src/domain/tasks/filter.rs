@@ -59,6 +59,12 @@ pub struct TaskFilter {
     /// Leave out subtasks (only top-level tasks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_subtasks: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    pub fields: Option<Vec<crate::domain::projection::TaskField>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    pub view: Option<crate::domain::projection::View>,
 }
 
 fn ser_status<S: serde::Serializer>(v: &Option<StatusSet>, s: S) -> Result<S::Ok, S::Error> {
@@ -75,6 +81,11 @@ type BoxedTasks<'a> = tasks::BoxedQuery<'a, Sqlite>;
 type BoxedCondition = Box<dyn BoxableExpression<tasks::table, Sqlite, SqlType = Bool>>;
 
 impl TaskFilter {
+    /// The task keys to return (`fields`, `view`).
+    pub fn projection(&self) -> DomainResult<crate::domain::projection::Projection> {
+        crate::domain::projection::Projection::new(self.fields.as_deref(), self.view)
+    }
+
     /// How many rows of [`TaskFilter::query`] to read (`limit`, or all).
     pub(crate) fn max_rows(&self) -> usize {
         self.limit

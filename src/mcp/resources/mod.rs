@@ -2,9 +2,13 @@
 //! templates in `resources/templates/list`) and `resources/read`.
 
 mod catalog;
+mod query;
 mod read;
 mod render;
 mod uri;
+
+#[cfg(test)]
+mod projection_tests;
 
 pub use catalog::{list, templates};
 pub use read::read;

@@ -1,8 +1,10 @@
 //! `resources/read`: resolves a URI to domain reads and renders JSON or text.
 
+use super::query::{ListQuery, QueryError};
 use super::render;
 use super::uri::{ResourceRef, parse};
 use crate::domain::limits::Cut;
+use crate::domain::projection::Projection;
 use crate::domain::{Board, Conn, DomainError, agents, comments, links, queues, subtasks, tasks};
 use crate::mcp::jsonrpc::RpcError;
 use crate::mcp::protocol::{ErrorCode, ReadResourceResult, ResourceContents, to_wire};
@@ -25,9 +27,15 @@ pub async fn read(board: &Board, params: &Value) -> Result<Value, RpcError> {
             RpcError::invalid_params("Invalid params: resources/read requires a string \"uri\"")
         })?
         .to_string();
-    let (target, offset) = parse_paged(&uri).ok_or_else(|| not_found(&uri, None))?;
+    let (target, query) = parse_paged(&uri).map_err(|e| match e {
+        QueryError::Unknown => not_found(&uri, None),
+        QueryError::Invalid(detail) => {
+            RpcError::invalid_params(format!("Invalid resource URI {uri}: {detail}"))
+                .with_data(json!({ "uri": uri }))
+        }
+    })?;
     let (mime, text) = board
-        .read(move |c| render_ref(c, target, offset))
+        .read(move |c| render_ref(c, target, query))
         .await
         .map_err(|e| match e {
             DomainError::NotFound { .. } => not_found(&uri, Some(e.to_string())),
@@ -58,17 +66,22 @@ fn pageable(target: &ResourceRef) -> bool {
     )
 }
 
-/// A resource URI with an optional `?offset=N` suffix on a list resource.
-fn parse_paged(uri: &str) -> Option<(ResourceRef, i64)> {
+/// The JSON task lists, which also take the task-list tools' projection (`view`, `fields`).
+fn projectable(target: &ResourceRef) -> bool {
+    use ResourceRef::*;
+    matches!(target, ActiveTasks | ArchivedTasks | AgentQueue(_))
+}
+
+/// A resource URI with an optional query on a list resource (see [`query`](super::query)).
+fn parse_paged(uri: &str) -> Result<(ResourceRef, ListQuery), QueryError> {
     let Some((base, query)) = uri.split_once('?') else {
-        return parse(uri).map(|target| (target, 0));
+        return parse(uri)
+            .map(|target| (target, ListQuery::default()))
+            .ok_or(QueryError::Unknown);
     };
-    let offset = query
-        .strip_prefix("offset=")
-        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))?
-        .parse::<i64>()
-        .ok()?;
-    parse(base).filter(pageable).map(|target| (target, offset))
+    let target = parse(base).filter(pageable).ok_or(QueryError::Unknown)?;
+    let query = super::query::parse(query, projectable(&target))?;
+    Ok((target, query))
 }
 
 /// The last line of a text resource whose task list was cut.
@@ -85,18 +98,24 @@ fn cut_note(cut: &Cut, shown: usize, uri_hint: &str) -> String {
 fn render_ref(
     c: &mut Conn,
     target: ResourceRef,
-    offset: i64,
+    query: ListQuery,
 ) -> crate::domain::DomainResult<(&'static str, String)> {
     use ResourceRef::*;
+    let offset = query.offset;
     Ok(match target {
         ActiveTasks => {
             let filter = tasks::TaskFilter {
                 offset: Some(offset),
+                fields: query.fields,
+                view: query.view,
                 ..tasks::TaskFilter::default()
             };
             (JSON, json_text(&tasks::list(c, &filter)?))
         }
-        ArchivedTasks => (JSON, json_text(&tasks::archived(c, offset)?)),
+        ArchivedTasks => {
+            let keep = Projection::new(query.fields.as_deref(), query.view)?;
+            (JSON, json_text(&tasks::archived(c, offset, keep)?))
+        }
         QueueList => {
             let names = queues::list(c)?.queues;
             let stats = names
@@ -127,6 +146,8 @@ fn render_ref(
             let args = agents::MyQueue {
                 agent_name: agent,
                 offset: Some(offset),
+                fields: query.fields,
+                view: query.view,
             };
             (JSON, json_text(&agents::my_queue(c, args)?))
         }

@@ -2,6 +2,7 @@
 //! real tree instead of 2.x's flattened list).
 
 use crate::domain::TaskStatus;
+use crate::domain::projection::Listed;
 use crate::domain::queues::QueueStats;
 use crate::domain::views::Task;
 use serde_json::{Value, json};
@@ -13,7 +14,7 @@ fn assignee(task: &Task) -> &str {
 }
 
 /// `task://hierarchy/{id}`: header lines, then every descendant under its own parent.
-pub fn hierarchy(root: &Task, descendants: &[Task]) -> String {
+pub fn hierarchy(root: &Task, descendants: &[Listed]) -> String {
     let mut out = format!(
         "Task #{}: {}\nStatus: {}\nPriority: {}\n",
         root.id,
@@ -35,7 +36,7 @@ pub fn hierarchy(root: &Task, descendants: &[Task]) -> String {
         return out;
     }
     let mut children: HashMap<i32, Vec<&Task>> = HashMap::new();
-    for t in descendants {
+    for t in descendants.iter().map(|l| &**l) {
         children
             .entry(t.parent_task_id.unwrap_or_default())
             .or_default()
@@ -126,13 +127,17 @@ pub fn queue_stats(s: &QueueStats) -> String {
 }
 
 /// `queue://tasks/{queue_name}`: tasks grouped by status.
-pub fn queue_tasks(queue: &str, tasks: &[Task]) -> String {
+pub fn queue_tasks(queue: &str, tasks: &[Listed]) -> String {
     if tasks.is_empty() {
         return format!("No tasks found in queue: {queue}\n");
     }
     let mut out = format!("Queue: {queue}\nTotal Tasks: {}\n\n", tasks.len());
     for status in TaskStatus::ALL {
-        let group: Vec<&Task> = tasks.iter().filter(|t| t.status == status).collect();
+        let group: Vec<&Task> = tasks
+            .iter()
+            .map(|l| &**l)
+            .filter(|t| t.status == status)
+            .collect();
         if group.is_empty() {
             continue;
         }

@@ -52,9 +52,11 @@ fn humanize(raw: &str) -> String {
         };
     }
     if let Some(value) = between(raw, "unknown variant `", "`") {
+        // serde says "expected one of `a`, `b`, `c`", "expected `a` or `b`" (two) or "expected `a`" (one).
         let allowed = raw
             .split_once("expected one of ")
-            .map(|(_, a)| strip_ticks(a))
+            .or_else(|| raw.split_once(", expected "))
+            .map(|(_, a)| strip_ticks(a).replace(" or ", ", "))
             .unwrap_or_default();
         return format!("unknown value {value:?}; allowed values: {allowed}");
     }
@@ -154,6 +156,22 @@ mod tests {
         assert_eq!(
             message(json!({"title": "x", "status": "done"})),
             "Invalid arguments for probe: `status`: unknown value \"done\"; allowed values: idle, working, complete"
+        );
+    }
+
+    #[test]
+    fn bad_value_of_a_two_value_enum_lists_both() {
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Two {
+            view: crate::domain::projection::View,
+        }
+        let err = parse_arguments::<Two>("two", json!({"view": "tiny"}))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "Invalid arguments for two: `view`: unknown value \"tiny\"; allowed values: full, summary"
         );
     }
 

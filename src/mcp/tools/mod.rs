@@ -129,4 +129,6 @@ impl Default for ToolRegistry {
 }
 
 #[cfg(test)]
+mod projection_tests;
+#[cfg(test)]
 mod tests;
