@@ -94,6 +94,8 @@ fn a_2x_database_is_served_unchanged() {
     let coder = agents::MyQueue {
         agent_name: "coder".into(),
         offset: None,
+        fields: None,
+        view: None,
     };
     assert_eq!(agents::my_queue(&mut conn, coder).unwrap().count, 2);
 

@@ -13,6 +13,7 @@
 
 mod client;
 mod metrics_ab;
+mod projections;
 mod scenarios;
 mod seed;
 mod server;
@@ -168,7 +169,7 @@ fn count(var: &str, default: usize) -> usize {
 }
 
 /// `TINYTASK_BENCH_ONLY=update_task,sweep`: run only these scenarios (keys as in `Scenario::key`, plus
-/// `sweep`, `wake` and `metrics`), e.g. while profiling one path. Unset: everything.
+/// `sweep`, `projections`, `wake` and `metrics`), e.g. while profiling one path. Unset: everything.
 fn selected(key: &str) -> bool {
     std::env::var("TINYTASK_BENCH_ONLY")
         .map_or(true, |only| only.split(',').any(|k| k.trim() == key))
@@ -287,6 +288,7 @@ fn main() {
     let mut rows = Vec::new();
     let mut wakes = Vec::new();
     let mut metrics_runs = Vec::new();
+    let mut projection_rows = Vec::new();
     runtime.block_on(async {
         eprintln!("ceiling: /health…");
         let health = drive(&server, "ceiling: GET /health", sessions, phase, None).await;
@@ -303,6 +305,9 @@ fn main() {
                 ("/health", http_ceiling)
             };
             rows.push(scenario_row(&server, sc, sessions, phase, ceiling).await);
+        }
+        if selected("projections") {
+            projection_rows = projections::measure(&server, sessions, phase).await;
         }
         for n in [1, 8, 32, 128].into_iter().filter(|_| selected("sweep")) {
             eprintln!("sweep {n}…");
@@ -358,6 +363,10 @@ fn main() {
     println!("{TABLE_HEAD}");
     for r in &rows {
         println!("{}", r.markdown());
+    }
+    if !projection_rows.is_empty() {
+        println!("\nLean list answers (same call, same board; bytes = the JSON-RPC answer body)\n");
+        print!("{}", projections::markdown(&projection_rows));
     }
     if !wakes.is_empty() {
         println!(

@@ -237,7 +237,7 @@ pub struct ListReady {
     #[schemars(description = crate::domain::projection::FIELDS_DOC)]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 

@@ -27,7 +27,7 @@ use std::borrow::Cow;
 
 // One key of a task view, as `fields` names it. (No doc comment: it would be repeated in the schema of
 // every list tool's `fields` items.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskField {
     Id,
@@ -73,25 +73,7 @@ impl TaskField {
 
     /// The JSON key (the same name serde derives for [`Task`]; a unit test holds them together).
     pub fn key(self) -> &'static str {
-        match self {
-            TaskField::Id => "id",
-            TaskField::Title => "title",
-            TaskField::Description => "description",
-            TaskField::Status => "status",
-            TaskField::AssignedTo => "assigned_to",
-            TaskField::PreviousAssignedTo => "previous_assigned_to",
-            TaskField::CreatedBy => "created_by",
-            TaskField::Priority => "priority",
-            TaskField::Tags => "tags",
-            TaskField::ParentTaskId => "parent_task_id",
-            TaskField::QueueName => "queue_name",
-            TaskField::BlockedByTaskId => "blocked_by_task_id",
-            TaskField::CreatedAt => "created_at",
-            TaskField::UpdatedAt => "updated_at",
-            TaskField::ArchivedAt => "archived_at",
-            TaskField::IsCurrentlyBlocked => "is_currently_blocked",
-            TaskField::Lease => "lease",
-        }
+        FIELD_NAMES[self as usize]
     }
 
     pub fn parse(key: &str) -> Option<TaskField> {
@@ -110,7 +92,7 @@ impl TaskField {
 
 // A named set of task keys: `full` (every key, also what neither view nor fields returns) or `summary`
 // ([`SUMMARY`]). Plain comments: doc comments would turn its schema into a longer oneOf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     Full,
@@ -136,6 +118,65 @@ impl View {
             View::Full => Projection::FULL,
             View::Summary => Projection::of(&SUMMARY),
         }
+    }
+}
+
+/// Reads one of `names` (`parse` maps a name to its value). Written by hand rather than derived so that a
+/// value of the wrong type is also answered with the allowed values ("expected one of full, summary, got
+/// integer 5"), not serde's "expected string or map".
+fn named<'de, D, T>(
+    deserializer: D,
+    names: &'static [&'static str],
+    parse: fn(&str) -> Option<T>,
+) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    struct Named<T> {
+        names: &'static [&'static str],
+        parse: fn(&str) -> Option<T>,
+    }
+    impl<T> serde::de::Visitor<'_> for Named<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "one of {}", self.names.join(", "))
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            (self.parse)(v).ok_or_else(|| E::unknown_variant(v, self.names))
+        }
+    }
+    deserializer.deserialize_str(Named { names, parse })
+}
+
+const FIELD_NAMES: [&str; 17] = [
+    "id",
+    "title",
+    "description",
+    "status",
+    "assigned_to",
+    "previous_assigned_to",
+    "created_by",
+    "priority",
+    "tags",
+    "parent_task_id",
+    "queue_name",
+    "blocked_by_task_id",
+    "created_at",
+    "updated_at",
+    "archived_at",
+    "is_currently_blocked",
+    "lease",
+];
+
+impl<'de> Deserialize<'de> for TaskField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        named(d, &FIELD_NAMES, TaskField::parse)
+    }
+}
+
+impl<'de> Deserialize<'de> for View {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        named(d, &["full", "summary"], View::parse)
     }
 }
 
@@ -447,6 +488,8 @@ mod tests {
             assert_eq!(TaskField::parse(f.key()), Some(f));
             let via_serde: TaskField = serde_json::from_value(json!(f.key())).unwrap();
             assert_eq!(via_serde, f);
+            // The schema's enum (derived names) is the accepted names.
+            assert_eq!(serde_json::to_value(f).unwrap(), json!(f.key()));
         }
         for v in View::ALL {
             assert_eq!(View::parse(v.key()), Some(v));

@@ -65,7 +65,7 @@ pub struct GetSubtasks {
     #[schemars(description = crate::domain::projection::FIELDS_DOC)]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 
@@ -84,7 +84,7 @@ pub struct TaskWithSubtasksArgs {
     #[schemars(description = crate::domain::projection::FIELDS_DOC)]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 

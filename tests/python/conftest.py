@@ -66,7 +66,8 @@ HISTORY_KEYS = ["id", "task_id", "field_name", "old_value", "new_value", "change
 
 # The 32 tools of docs/TOOLS.md: name -> (required params, optional params), in the documented order. The
 # `offset` of get_my_queue, get_subtasks, list_comments, list_links and get_task_history is TinyTask's own
-# (for paging a list cut at the response size limit); 2.x had none.
+# (for paging a list cut at the response size limit); 2.x had none. So are `fields` and `view` of the
+# task-list tools (lean answers, docs/TOOLS.md "Projections").
 TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "create_task": (["title", "created_by"], ["description", "assigned_to", "priority", "tags", "parent_task_id",
                                               "queue_name", "blocked_by_task_id", "depends_on"]),
@@ -76,14 +77,14 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "delete_task": (["id"], []),
     "archive_task": (["id"], []),
     "list_tasks": ([], ["assigned_to", "status", "exclude_status", "include_archived", "limit", "offset",
-                        "queue_name", "parent_task_id", "exclude_subtasks"]),
-    "get_my_queue": (["agent_name"], ["offset"]),
+                        "queue_name", "parent_task_id", "exclude_subtasks", "fields", "view"]),
+    "get_my_queue": (["agent_name"], ["offset", "fields", "view"]),
     "signup_for_task": (["agent_name"], ["queue_name", "lease_secs"]),
     "move_task": (["task_id", "current_agent", "new_agent", "comment"], ["lease_token"]),
     "create_subtask": (["parent_task_id", "title", "created_by"], ["description", "assigned_to", "priority", "tags",
                                                                    "queue_name"]),
-    "get_subtasks": (["parent_task_id"], ["recursive", "include_archived", "offset"]),
-    "get_task_with_subtasks": (["task_id"], ["recursive"]),
+    "get_subtasks": (["parent_task_id"], ["recursive", "include_archived", "offset", "fields", "view"]),
+    "get_task_with_subtasks": (["task_id"], ["recursive", "fields", "view"]),
     "move_subtask": (["subtask_id"], ["new_parent_id"]),
     "list_queues": ([], []),
     "get_queue_stats": (["queue_name"], []),
@@ -91,7 +92,8 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "remove_task_from_queue": (["task_id"], []),
     "move_task_to_queue": (["task_id", "new_queue_name"], []),
     "get_queue_tasks": (["queue_name"], ["assigned_to", "status", "exclude_status", "parent_task_id",
-                                         "exclude_subtasks", "include_archived", "limit", "offset"]),
+                                         "exclude_subtasks", "include_archived", "limit", "offset", "fields",
+                                         "view"]),
     "clear_queue": (["queue_name"], []),
     "add_comment": (["task_id", "content"], ["created_by"]),
     "update_comment": (["id", "content"], []),
@@ -104,12 +106,13 @@ TOOL_PARAMS: dict[str, tuple[list[str], list[str]]] = {
     "delete_link": (["id"], []),
     "list_links": (["task_id"], ["offset"]),
     "get_task_history": (["task_id"], ["offset"]),
-    "search_tasks": (["query"], ["status", "queue_name", "assigned_to", "include_archived", "limit", "offset"]),
+    "search_tasks": (["query"], ["status", "queue_name", "assigned_to", "include_archived", "limit", "offset",
+                                 "fields", "view"]),
     # Agent coordination (issue 11; docs/TOOLS.md "Coordination").
     "wait_for_task": (["agent_name"], ["queue_name", "timeout_secs", "lease_secs"]),
     "heartbeat": (["task_id", "agent_name"], ["lease_token"]),
     "release_task": (["task_id", "agent_name"], ["comment", "lease_token"]),
-    "list_ready_tasks": ([], ["agent_name", "queue_name", "limit"]),
+    "list_ready_tasks": ([], ["agent_name", "queue_name", "limit", "fields", "view"]),
     "add_dependency": (["task_id", "depends_on_task_id"], ["changed_by"]),
     "remove_dependency": (["task_id", "depends_on_task_id"], ["changed_by"]),
     "get_events": ([], ["after", "limit", "task_id", "agent_name", "queue_name", "wait_secs"]),

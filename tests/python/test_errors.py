@@ -24,7 +24,7 @@ ID_PARAMS = {"id", "task_id", "parent_task_id", "blocked_by_task_id", "subtask_i
              "to_task_id", "depends_on_task_id"}
 INT_PARAMS = {"priority", "limit", "offset", "lease_secs", "timeout_secs", "after", "wait_secs"}
 BOOL_PARAMS = {"include_archived", "exclude_subtasks", "recursive"}
-ARRAY_PARAMS = {"tags", "exclude_status", "depends_on"}
+ARRAY_PARAMS = {"tags", "exclude_status", "depends_on", "fields"}
 
 # Valid arguments per tool ("$X" placeholders are replaced by the ids created in the fixture).
 BASE_ARGS: dict[str, dict[str, Any]] = {

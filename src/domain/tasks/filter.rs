@@ -63,7 +63,7 @@ pub struct TaskFilter {
     #[schemars(description = crate::domain::projection::FIELDS_DOC)]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(description = crate::domain::projection::VIEW_DOC)]
+    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 

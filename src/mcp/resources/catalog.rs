@@ -14,14 +14,14 @@ const CONCRETE: &[(&str, &str, &str, &str, &str)] = &[
         "tasks://active",
         "active-tasks",
         "Active tasks",
-        "All non-archived tasks, most urgent first: {count, tasks} (cut at the response size limit with has_more and next_offset; read ?offset=N for the rest).",
+        "All non-archived tasks, most urgent first: {count, tasks} (cut at the response size limit with has_more and next_offset; read ?offset=N for the rest). ?view=summary or ?fields=id,title,… for lean tasks.",
         JSON,
     ),
     (
         "tasks://archived",
         "archived-tasks",
         "Archived tasks",
-        "All archived tasks: {count, tasks} (cut like tasks://active; ?offset=N).",
+        "All archived tasks: {count, tasks} (cut like tasks://active; ?offset=N; ?view=, ?fields= as there).",
         JSON,
     ),
     (
@@ -66,7 +66,7 @@ const TEMPLATES: &[(&str, &str, &str, &str, &str)] = &[
         "queue://{agent_name}",
         "agent-queue",
         "Agent queue",
-        "An agent's open tasks, like get_my_queue (cut like tasks://active; ?offset=N).",
+        "An agent's open tasks, like get_my_queue (cut like tasks://active; ?offset=N; ?view=, ?fields= as there).",
         JSON,
     ),
     (

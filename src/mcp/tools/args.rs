@@ -89,6 +89,8 @@ fn plain_expected(expected: &str) -> &str {
         "a string" | "a borrowed string" => "a string",
         "a boolean" => "a boolean (true or false)",
         "a sequence" => "an array",
+        // A unit-only enum (view): its values are strings.
+        "variant identifier" => "a string",
         "i32" | "i64" | "u32" | "u64" => "an integer",
         other => other,
     }

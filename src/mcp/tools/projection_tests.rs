@@ -236,6 +236,20 @@ async fn projection_errors_name_the_parameter_and_the_allowed_values() {
             err.contains("`fields`") && err.contains("an array"),
             "{name}: {err}"
         );
+        // Values of the wrong type still get the allowed values.
+        let err = f.call(name, with(json!({"view": 5}))).await.unwrap_err();
+        assert!(
+            err.contains("`view`") && err.contains("one of full, summary"),
+            "{name}: {err}"
+        );
+        let err = f
+            .call(name, with(json!({"fields": [5]})))
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains("`fields[0]`") && err.contains(&TaskField::allowed()),
+            "{name}: {err}"
+        );
     }
 }
 
