@@ -237,6 +237,8 @@ impl Engine {
             "resources/subscribe" => self.subscriptions.subscribe(session, &params),
             "resources/unsubscribe" => self.subscriptions.unsubscribe(session, &params),
             "logging/setLevel" => logging::set_level(session, &params),
+            "prompts/list" => super::prompts::list(&params),
+            "prompts/get" => super::prompts::get(&self.board, &params).await,
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
         };

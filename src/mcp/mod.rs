@@ -7,6 +7,7 @@ pub mod jsonrpc;
 mod lifecycle;
 mod log_level;
 pub mod logging;
+mod prompts;
 pub mod protocol;
 mod resources;
 mod session;
