@@ -33,7 +33,7 @@ impl Arguments {
     }
 }
 
-fn invalid(prompt: &PromptDef, argument: &str, message: String) -> RpcError {
+fn invalid(prompt: &PromptDef, argument: &str, message: &str) -> RpcError {
     RpcError::invalid_params(format!("Invalid params: prompt {}: {message}", prompt.name))
         .with_data(json!({
             "prompt": prompt.name,
@@ -73,7 +73,7 @@ pub fn validate(prompt: &PromptDef, raw: Option<&Value>) -> Result<Arguments, Rp
         return Err(invalid(
             prompt,
             unknown,
-            format!(
+            &format!(
                 "unknown argument \"{unknown}\"; allowed: {}",
                 prompt.arg_names()
             ),
@@ -88,7 +88,7 @@ pub fn validate(prompt: &PromptDef, raw: Option<&Value>) -> Result<Arguments, Rp
                 return Err(invalid(
                     prompt,
                     spec.name,
-                    format!(
+                    &format!(
                         "argument \"{}\" must be a string (prompt arguments are strings{}), got {}",
                         spec.name,
                         if spec.kind == ArgKind::TaskId {
@@ -112,7 +112,7 @@ pub fn validate(prompt: &PromptDef, raw: Option<&Value>) -> Result<Arguments, Rp
                 return Err(invalid(
                     prompt,
                     spec.name,
-                    format!(
+                    &format!(
                         "argument \"{}\" {what} (arguments: {})",
                         spec.name,
                         prompt.arg_names()
@@ -131,7 +131,7 @@ fn store(
     value: &str,
     args: &mut Arguments,
 ) -> Result<(), RpcError> {
-    let fail = |message: String| invalid(prompt, spec.name, message);
+    let fail = |message: String| invalid(prompt, spec.name, &message);
     match spec.kind {
         ArgKind::TaskId => {
             let id = value

@@ -1,6 +1,6 @@
 //! `prompts/list` and `prompts/get` (PR1, PR2): the catalog, and one prompt rendered with its arguments.
 
-use super::catalog::{self, Kind, PROMPTS};
+use super::catalog::{self, Kind, PROMPTS, PromptDef};
 use super::{Rendered, args, hand_off, triage, work_queue};
 use crate::domain::Board;
 use crate::mcp::jsonrpc::RpcError;
@@ -17,7 +17,7 @@ pub fn list(params: &Value) -> Result<Value, RpcError> {
         .with_data(json!({ "cursor": cursor })));
     }
     let mut result =
-        ListPromptsResult::with_all_items(PROMPTS.iter().map(|p| p.describe()).collect());
+        ListPromptsResult::with_all_items(PROMPTS.iter().map(PromptDef::describe).collect());
     result.next_cursor = None;
     Ok(to_wire(&result))
 }

@@ -34,7 +34,8 @@ it to working and returns {{claimed, task, lease}}. claimed=false means nothing 
 timeout: call it again, or stop when your work is done. `list_ready_tasks({claim_args})` shows, without \
 claiming, what would be claimed next and in which order.
 
-2. Keep your lease. A claim holds a lease: lease.token and lease.expires_at. Pass the token as lease_token \
+2. Keep your lease. A claim holds a lease: lease.token and lease.expires_at (lease is null when the \
+server runs without leases; then leave out lease_token and heartbeat). Pass the token as lease_token \
 to every write on the task below, so a write is refused once your claim is lost instead of overwriting \
 someone else's. Renew it before expires_at with `heartbeat(task_id=<id>, agent_name={agent}, \
 lease_token=<token>)`, every few minutes while you work; add_comment with created_by={agent} and update_task \

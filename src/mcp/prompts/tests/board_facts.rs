@@ -76,15 +76,28 @@ async fn hand_off_fits_unassigned_complete_archived_and_already_handed_tasks() {
     let pool = task(&board, json!({"title": "Pool work", "queue_name": "dev"})).await;
     let text = hand_off(&board, pool).await;
     assert!(
+        text.contains("- Comments: none yet.\n\nSteps:\n1. "),
+        "{text}"
+    );
+    tool(
+        &board,
+        "add_comment",
+        json!({"task_id": pool, "content": "started", "created_by": "zoe"}),
+    )
+    .await;
+    let text = hand_off(&board, pool).await;
+    assert!(
+        text.contains("- Comments: 1, oldest first:\n  - "),
+        "{text}"
+    );
+    assert!(text.contains(" by \"zoe\": \"started\""), "{text}");
+    assert!(
         text.contains(&format!(
             "`update_task(id={pool}, assigned_to=\"bob\", status=\"idle\""
         )),
         "{text}"
     );
-    assert!(
-        text.contains("- Lease: none.") && text.contains("- Comments: none yet."),
-        "{text}"
-    );
+    assert!(text.contains("- Lease: none."), "{text}");
 
     let done = task(
         &board,

@@ -5,7 +5,7 @@ use super::{board, task};
 use crate::mcp::completion::complete;
 use serde_json::{Value, json};
 
-fn request(reference: Value, argument: &str, value: &str) -> Value {
+fn request(reference: &Value, argument: &str, value: &str) -> Value {
     json!({"ref": reference, "argument": {"name": argument, "value": value}})
 }
 
@@ -38,24 +38,24 @@ async fn prompt_arguments_complete_from_the_board() {
     .await;
     let agents = values(
         &board,
-        request(prompt_ref("work_queue"), "agent_name", "AL"),
+        request(&prompt_ref("work_queue"), "agent_name", "AL"),
     )
     .await;
     assert_eq!(agents, ["albert", "alice"]);
-    let to = values(&board, request(prompt_ref("hand_off"), "to_agent", "b")).await;
+    let to = values(&board, request(&prompt_ref("hand_off"), "to_agent", "b")).await;
     assert_eq!(to, ["bob"]);
-    let queues = values(&board, request(prompt_ref("triage"), "queue_name", "d")).await;
+    let queues = values(&board, request(&prompt_ref("triage"), "queue_name", "d")).await;
     assert_eq!(queues, ["dev", "docs"]);
-    let queues = values(&board, request(prompt_ref("work_queue"), "queue_name", "")).await;
+    let queues = values(&board, request(&prompt_ref("work_queue"), "queue_name", "")).await;
     assert_eq!(queues, ["dev", "docs", "ops"]);
     assert!(
-        values(&board, request(prompt_ref("hand_off"), "task_id", "1"))
+        values(&board, request(&prompt_ref("hand_off"), "task_id", "1"))
             .await
             .is_empty()
     );
     let template = json!({"type": "ref/resource", "uri": "queue://{agent_name}"});
     assert_eq!(
-        values(&board, request(template, "agent_name", "bo")).await,
+        values(&board, request(&template, "agent_name", "bo")).await,
         ["bob"]
     );
 }
@@ -63,7 +63,7 @@ async fn prompt_arguments_complete_from_the_board() {
 #[tokio::test]
 async fn unknown_prompts_and_arguments_are_errors_naming_the_allowed_ones() {
     let (_dir, board) = board();
-    let err = complete(&board, request(prompt_ref("nope"), "agent_name", ""))
+    let err = complete(&board, request(&prompt_ref("nope"), "agent_name", ""))
         .await
         .unwrap_err();
     assert_eq!(err.code, -32602);
@@ -73,7 +73,7 @@ async fn unknown_prompts_and_arguments_are_errors_naming_the_allowed_ones() {
         "{}",
         err.message
     );
-    let err = complete(&board, request(prompt_ref("triage"), "agent_name", ""))
+    let err = complete(&board, request(&prompt_ref("triage"), "agent_name", ""))
         .await
         .unwrap_err();
     assert_eq!(err.code, -32602);

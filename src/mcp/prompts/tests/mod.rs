@@ -1,9 +1,10 @@
 //! Tests of the prompts: every name a text uses is a real tool or parameter (tool_names.rs), every
 //! argument error (errors.rs), the board facts in hand_off and triage (board_facts.rs) and completion of
-//! prompt arguments (completion.rs). Helpers: a fresh board per test, tools called through the registry.
+//! prompt arguments (completion.rs), their documentation (docs.rs). Helpers: a fresh board per test, tools called through the registry.
 
 mod board_facts;
 mod completion;
+mod docs;
 mod errors;
 mod tool_names;
 

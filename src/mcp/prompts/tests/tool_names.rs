@@ -128,10 +128,10 @@ fn problems(text: &str, vocab: &Vocabulary) -> Vec<String> {
                                 given.insert(key.trim().to_string());
                             }
                             Some((key, _)) => {
-                                found.push(format!("{word}: no parameter {}", key.trim()))
+                                found.push(format!("{word}: no parameter {}", key.trim()));
                             }
                             None => {
-                                found.push(format!("{word}: argument {arg:?} is not key=value"))
+                                found.push(format!("{word}: argument {arg:?} is not key=value"));
                             }
                         }
                     }
