@@ -150,3 +150,24 @@ async def test_a_prompts_list_cursor_is_refused(tt):
     with pytest.raises(MCPError) as info, anyio.fail_after(REQUEST_TIMEOUT):
         await tt.session.list_prompts(params=types.PaginatedRequestParams(cursor="abc"))
     assert info.value.code == -32602 and "single page" in info.value.message
+
+
+MODERN_META = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": {},
+    "io.modelcontextprotocol/clientInfo": {"name": "tinytask-prompt-tests", "version": "0"},
+}
+
+
+def test_prompts_in_the_2026_07_28_era_over_stdio(raw):
+    """The same prompts and errors for a stateless request (no initialize), with the modern result fields."""
+    server = raw()
+    listed = server.result("prompts/list", {"_meta": MODERN_META})
+    assert [p["name"] for p in listed["prompts"]] == list(PROMPTS)
+    assert listed["resultType"] == "complete" and listed["ttlMs"] >= 0 and "cacheScope" in listed
+    got = server.result("prompts/get", {"name": "triage", "arguments": {"queue_name": "dev"}, "_meta": MODERN_META})
+    assert got["resultType"] == "complete"
+    assert got["messages"][0]["role"] == "user" and 'Queue "dev" has no tasks' in got["messages"][0]["content"]["text"]
+    err = server.error("prompts/get", {"name": "hand_off", "arguments": {"task_id": "9", "to_agent": "b"},
+                                       "_meta": MODERN_META})
+    assert err["code"] == -32602 and 'task 9 does not exist' in err["message"]
