@@ -8,9 +8,10 @@ import re
 
 import anyio
 import pytest
-from mcp import MCPError, types
+from mcp import Client, MCPError, types
+from mcp.client.stdio import StdioServerParameters
 
-from conftest import REQUEST_TIMEOUT, TOOL_PARAMS
+from conftest import REQUEST_TIMEOUT, TOOL_PARAMS, require_binary, server_env
 
 pytestmark = pytest.mark.anyio
 
@@ -171,3 +172,18 @@ def test_prompts_in_the_2026_07_28_era_over_stdio(raw):
     err = server.error("prompts/get", {"name": "hand_off", "arguments": {"task_id": "9", "to_agent": "b"},
                                        "_meta": MODERN_META})
     assert err["code"] == -32602 and 'task 9 does not exist' in err["message"]
+
+
+async def test_prompts_through_the_sdk_pinned_to_2026_07_28(tmp_path):
+    params = StdioServerParameters(command=require_binary(), args=[], env=server_env(tmp_path / "t.db"),
+                                   cwd=str(tmp_path))
+    with anyio.fail_after(REQUEST_TIMEOUT):
+        async with Client(params, mode="2026-07-28") as client:
+            assert client.protocol_version == "2026-07-28"
+            listed = await client.list_prompts()
+            assert [p.name for p in listed.prompts] == list(PROMPTS)
+            got = await client.get_prompt("work_queue", {"agent_name": "alice"})
+            assert 'wait_for_task(agent_name="alice"' in got.messages[0].content.text
+            with pytest.raises(MCPError) as info:
+                await client.get_prompt("work_queue", {"agent": "alice"})
+            assert info.value.code == -32602 and 'unknown argument "agent"' in info.value.message
