@@ -3,10 +3,14 @@
 
 mod completion;
 mod engine;
+pub mod era;
 pub mod jsonrpc;
 mod lifecycle;
+mod listen;
 mod log_level;
 pub mod logging;
+mod modern;
+mod prompts;
 pub mod protocol;
 mod resources;
 mod session;
@@ -14,4 +18,4 @@ mod subscriptions;
 pub mod tools;
 
 pub use engine::Engine;
-pub use session::Session;
+pub use session::{Session, WaitPool};
