@@ -1,8 +1,8 @@
 // What only the 2026-07-28 era has, through the TypeScript SDK v2 client over Streamable HTTP and stdio:
 // the server/discover result (at connect, and asked again later) and subscriptions/listen — acknowledged
 // with the honoured subset of the filter, then only the subscribed resource's updates, including a change
-// made by a legacy-era client over the other transport (on stdio that is another process on the same
-// database file), and closed by the client.
+// made by a legacy-era client over the other transport of the same server process (TINYTASK_MODE=both),
+// and closed by the client.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -22,8 +22,16 @@ for (const transport of TRANSPORTS) {
     let client;
     let writer;
     before(async () => {
-      client = await board.connect("modern", transport);
-      writer = await board.connect("legacy", other);
+      // One process behind both transports: the stdio client's server also serves HTTP.
+      if (transport === "stdio") {
+        const host = await board.connectStdioServingHttp("modern");
+        client = host.client;
+        writer = await board.connect("legacy", "http", { base: host.base });
+      } else {
+        const host = await board.connectStdioServingHttp("legacy");
+        writer = host.client;
+        client = await board.connect("modern", "http", { base: host.base });
+      }
     });
     after(async () => {
       await client?.close();

@@ -53,6 +53,21 @@ async function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
 
+/** Client → the stderr its stdio server process wrote so far (for failure messages). */
+const stderrOf = new WeakMap();
+
+/** Polls `${base}/health` until it answers 200 (at most 10 s, or until `exited()`); throws with `log()`. */
+async function waitHealthy(base, exited, log) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) return;
+    } catch { /* not listening yet */ }
+    if (exited() || Date.now() > deadline) throw new Error(`tinytask did not become healthy on ${base}: ${log()}`);
+    await sleep(20);
+  }
+}
+
 /**
  * One board: a temporary database, served over HTTP by a `tinytask serve` process started here, and over
  * stdio by a process each stdio client starts itself (the SDK's StdioClientTransport spawns it), on the same
@@ -70,12 +85,12 @@ export class Board {
     return board;
   }
 
-  env(mode) {
+  env(mode, port = this.port) {
     return {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       TINYTASK_MODE: mode,
       TINYTASK_HOST: "127.0.0.1",
-      TINYTASK_PORT: String(this.port),
+      TINYTASK_PORT: String(port),
       TINYTASK_DB_PATH: this.dbPath,
       TINYTASK_LOG_LEVEL: "warn",
     };
@@ -85,25 +100,21 @@ export class Board {
     this.process = spawn(binary(), ["serve"], { env: this.env("http"), stdio: ["ignore", "ignore", "pipe"] });
     this.process.stderr.on("data", (chunk) => { this.log += chunk; });
     this.exited = new Promise((resolve) => this.process.once("exit", resolve));
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${this.base}/health`)).ok) return;
-      } catch { /* not listening yet */ }
-      if (this.process.exitCode !== null || Date.now() > deadline) {
-        throw new Error(`tinytask did not become healthy on ${this.base}: ${this.log}`);
-      }
-      await sleep(20);
-    }
+    await waitHealthy(this.base, () => this.process.exitCode !== null, () => this.log);
   }
 
-  /** A client of this board in `era` ("modern" | "legacy") over `transport` ("http" | "stdio"), connected. */
-  async connect(era, transport) {
+  /**
+   * A client of this board in `era` ("modern" | "legacy") over `transport` ("http" | "stdio"), connected.
+   * `base`: the HTTP server to use instead of the board's own. `httpPort`: the stdio process also serves
+   * HTTP on that port (TINYTASK_MODE=both).
+   */
+  async connect(era, transport, { base = this.base, httpPort } = {}) {
     const { options } = ERAS[era];
     const client = new Client({ name: "tinytask-ts-client-tests", version: "1.0.0" }, options);
+    const env = httpPort === undefined ? this.env("stdio") : this.env("both", httpPort);
     const wire = transport === "http"
-      ? new StreamableHTTPClientTransport(new URL(`${this.base}/mcp`))
-      : new StdioClientTransport({ command: binary(), args: ["serve"], env: this.env("stdio"), stderr: "pipe" });
+      ? new StreamableHTTPClientTransport(new URL(`${base}/mcp`))
+      : new StdioClientTransport({ command: binary(), args: ["serve"], env, stderr: "pipe" });
     let stderr = "";
     wire.stderr?.on("data", (chunk) => { stderr += chunk; });
     try {
@@ -111,7 +122,22 @@ export class Board {
     } catch (error) {
       throw new Error(`${era} client over ${transport} failed to connect: ${error.message}\nserver log: ${this.log}${stderr}`);
     }
+    stderrOf.set(client, () => stderr);
     return client;
+  }
+
+  /**
+   * A stdio client whose server process also serves HTTP (TINYTASK_MODE=both) on a port of its own: one
+   * process behind both transports. Resource subscriptions follow the commits of their own process (another
+   * process's commits on the same file only wake waiting calls), so this is how a change made over one
+   * transport reaches a subscriber on the other. Returns the client and that process's HTTP base URL.
+   */
+  async connectStdioServingHttp(era) {
+    const port = await freePort();
+    const client = await this.connect(era, "stdio", { httpPort: port });
+    const base = `http://127.0.0.1:${port}`;
+    await waitHealthy(base, () => false, () => stderrOf.get(client)());
+    return { client, base };
   }
 
   async close() {
