@@ -17,4 +17,4 @@ mod subscriptions;
 pub mod tools;
 
 pub use engine::Engine;
-pub use session::Session;
+pub use session::{Session, WaitPool};
