@@ -2,6 +2,7 @@
 //! knows nothing about how bytes arrive.
 
 use super::era::{self, Envelope};
+use super::foreign_push::Relay;
 use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
 use super::logging::log_to;
 use super::protocol::{BATCH_VERSION, MODERN_VERSION, McpLogLevel};
@@ -42,7 +43,9 @@ pub struct Engine {
     tools: ToolRegistry,
     /// The metric handles of every tool of `tools`, in its order.
     tool_calls: ToolCalls,
-    subscriptions: Subscriptions,
+    subscriptions: Arc<Subscriptions>,
+    /// Pushes other processes' commits to `subscriptions` while there are any.
+    relay: Arc<Relay>,
 }
 
 impl Engine {
@@ -61,7 +64,8 @@ impl Engine {
                 board,
                 tools,
                 tool_calls,
-                subscriptions: Subscriptions::default(),
+                subscriptions: Arc::default(),
+                relay: Arc::default(),
             }
         })
     }
@@ -282,7 +286,11 @@ impl Engine {
                     .call_tool(session, session, params, &version, stop)
                     .await;
             }
-            "resources/subscribe" => self.subscriptions.subscribe(session, &params),
+            "resources/subscribe" => {
+                let subscribed = self.subscriptions.subscribe(session, &params);
+                self.relay.ensure(&self.board, &self.subscriptions);
+                subscribed
+            }
             "resources/unsubscribe" => self.subscriptions.unsubscribe(session, &params),
             "logging/setLevel" => logging::set_level(session, &params),
             _ => return self.dispatch(method, params, &version).await,
@@ -313,6 +321,7 @@ impl Engine {
                         connection.wait_refusal()
                     )));
                 };
+                self.relay.ensure(&self.board, &self.subscriptions);
                 listen::listen(&self.subscriptions, connection, id, &params, stop)
                     .await
                     .map(|v| to_json(&v))
