@@ -7,8 +7,9 @@ use super::protocol::{BATCH_VERSION, McpLogLevel};
 use super::session::MAX_WAITING;
 use super::session::Session;
 use super::subscriptions::Subscriptions;
-use super::tools::{ToolOutcome, ToolRegistry};
+use super::tools::{self, ToolOutcome, ToolRegistry};
 use super::{completion, lifecycle, logging, resources};
+use crate::config::Toolsets;
 use crate::domain::Board;
 use crate::domain::waiting::Stop;
 use crate::metrics::{Metrics, Outcome, ToolCalls};
@@ -21,11 +22,18 @@ pub struct Engine {
     /// The metric handles of every tool of `tools`, in its order.
     tool_calls: ToolCalls,
     subscriptions: Subscriptions,
+    /// What MCP clients see and may call (TINYTASK_TOOLSETS); `tools` itself keeps every tool.
+    toolsets: Toolsets,
 }
 
 impl Engine {
-    /// Builds the engine and connects it to the board's change feed (for resource subscriptions).
+    /// An engine serving every tool (see [`Engine::with_toolsets`]).
     pub fn new(board: Board) -> Arc<Self> {
+        Self::with_toolsets(board, Toolsets::all())
+    }
+
+    /// Builds the engine and connects it to the board's change feed (for resource subscriptions).
+    pub fn with_toolsets(board: Board, toolsets: Toolsets) -> Arc<Self> {
         Arc::new_cyclic(|weak: &Weak<Engine>| {
             let weak = weak.clone();
             board.on_change(Box::new(move |changes| {
@@ -40,6 +48,7 @@ impl Engine {
                 tools,
                 tool_calls,
                 subscriptions: Subscriptions::default(),
+                toolsets,
             }
         })
     }
@@ -230,7 +239,7 @@ impl Engine {
             return self.call_tool(session, params, &version, stop).await;
         }
         let result = match method {
-            "tools/list" => Ok(self.tools.list(&version)),
+            "tools/list" => Ok(self.tools.list(&version, &self.toolsets)),
             "resources/list" => Ok(resources::list()),
             "resources/templates/list" => Ok(resources::templates()),
             "resources/read" => resources::read(&self.board, &params).await,
@@ -264,18 +273,21 @@ impl Engine {
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
         // Dropped unfinished (the tool panicked), it counts a protocol error.
         let timer = self.tool_calls.start(index);
-        let slot = if tool.waits {
+        // A tool outside the configured sets is refused before it could take a waiting slot.
+        let refusal = tools::refusal(tool, &self.toolsets);
+        let slot = if tool.waits && refusal.is_none() {
             session.begin_wait().map(Some)
         } else {
             Some(None)
         };
-        let outcome = match slot {
-            Some(_slot) => {
+        let outcome = match (refusal, slot) {
+            (Some(message), _) => ToolOutcome::refused(message),
+            (None, Some(_slot)) => {
                 self.tools
                     .call(tool, &self.board, arguments, version, stop)
                     .await
             }
-            None => ToolOutcome::refused(format!(
+            (None, None) => ToolOutcome::refused(format!(
                 "{name}: this session already has {MAX_WAITING} waiting calls (wait_for_task, get_events \
                  with wait_secs); wait for one to finish or use another session"
             )),

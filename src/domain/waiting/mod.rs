@@ -30,7 +30,7 @@ use tokio::time::Instant;
 pub struct WaitForTask {
     /// The agent's name, exactly as tasks are assigned to it.
     pub agent_name: String,
-    /// Wait for this queue's pool (unassigned tasks or the agent's own in it) instead of the agent's tasks.
+    /// Claim from this queue's pool instead (unassigned tasks or the agent's own in it).
     #[serde(default)]
     pub queue_name: Option<String>,
     /// Seconds to wait for a claimable task, 0-300 (default 30).

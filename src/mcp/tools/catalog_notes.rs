@@ -1,6 +1,7 @@
 //! Comment and link tools (TinyTask 2.x names and parameters).
 
 use super::def::{Effect, ToolDef};
+use crate::config::Toolset::{Comments, Core, Links};
 use crate::domain::input::{CommentId, LinkId};
 use crate::domain::{comments, links};
 
@@ -9,25 +10,27 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "add_comment",
             "Add comment",
-            "Add a comment (content, non-blank) to a task, optionally with its author created_by. Returns the \
-             comment.",
+            "Comment on a task. Returns the comment.",
             Effect::Write,
             comments::add,
-        ),
+        )
+        .member_of(&[Core, Comments]),
         ToolDef::new(
             "update_comment",
             "Update comment",
             "Replace the text of a comment (content, non-blank). Returns the comment.",
             Effect::IdempotentWrite,
             comments::update,
-        ),
+        )
+        .member_of(&[Comments]),
         ToolDef::new(
             "delete_comment",
             "Delete comment",
             "Permanently delete a comment. Returns {success, message, id}.",
             Effect::Destructive,
             |c, a: CommentId| comments::delete(c, a.id),
-        ),
+        )
+        .member_of(&[Comments]),
         ToolDef::new(
             "list_comments",
             "List comments",
@@ -35,14 +38,16 @@ pub fn tools() -> Vec<ToolDef> {
              a result larger than the response size limit is cut and adds has_more: true and next_offset.",
             Effect::Read,
             comments::list,
-        ),
+        )
+        .member_of(&[Comments]),
         ToolDef::new(
             "get_comment",
             "Get comment",
             "Get one comment by id.",
             Effect::Read,
             |c, a: CommentId| comments::get(c, a.id),
-        ),
+        )
+        .member_of(&[Comments]),
         ToolDef::new(
             "move_comment",
             "Move comment",
@@ -51,7 +56,8 @@ pub fn tools() -> Vec<ToolDef> {
              comment.",
             Effect::Destructive,
             comments::move_to,
-        ),
+        )
+        .member_of(&[Comments]),
         ToolDef::new(
             "add_link",
             "Add link",
@@ -59,21 +65,24 @@ pub fn tools() -> Vec<ToolDef> {
              description and created_by. Returns the link.",
             Effect::Write,
             links::add,
-        ),
+        )
+        .member_of(&[Links]),
         ToolDef::new(
             "update_link",
             "Update link",
             "Change a link's url and/or description (null or \"\" clears the description). Returns the link.",
             Effect::IdempotentWrite,
             links::update,
-        ),
+        )
+        .member_of(&[Links]),
         ToolDef::new(
             "delete_link",
             "Delete link",
             "Permanently delete a link. Returns {success, message, id}.",
             Effect::Destructive,
             |c, a: LinkId| links::delete(c, a.id),
-        ),
+        )
+        .member_of(&[Links]),
         ToolDef::new(
             "list_links",
             "List links",
@@ -81,6 +90,7 @@ pub fn tools() -> Vec<ToolDef> {
              result larger than the response size limit is cut and adds has_more: true and next_offset.",
             Effect::Read,
             links::list,
-        ),
+        )
+        .member_of(&[Links]),
     ]
 }

@@ -1,6 +1,7 @@
 //! Queue tools (TinyTask 2.x names and parameters).
 
 use super::def::{Effect, ToolDef};
+use crate::config::Toolset::Queues;
 use crate::domain::input::TaskRef;
 use crate::domain::queues;
 
@@ -17,7 +18,8 @@ pub fn tools() -> Vec<ToolDef> {
             "Names of all queues that hold at least one non-archived task, sorted. Returns {count, queues}.",
             Effect::Read,
             |c, _: NoArguments| queues::list(c),
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "get_queue_stats",
             "Queue statistics",
@@ -25,28 +27,32 @@ pub fn tools() -> Vec<ToolDef> {
              assigned, unassigned and the agents involved. An unknown queue gives zeros.",
             Effect::Read,
             |c, a: queues::QueueName| queues::stats(c, &a.queue_name),
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "add_task_to_queue",
             "Add task to queue",
             "Put a task into queue_name (at most 255 characters), replacing its current queue. Returns the task.",
             Effect::IdempotentWrite,
             queues::add_task,
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "remove_task_from_queue",
             "Remove task from queue",
             "Take a task out of its queue (queue_name becomes null). Returns the task.",
             Effect::IdempotentWrite,
             |c, a: TaskRef| queues::remove_task(c, a.task_id),
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "move_task_to_queue",
             "Move task to queue",
             "Move a task to new_queue_name (at most 255 characters). Returns the task.",
             Effect::IdempotentWrite,
             queues::move_task,
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "get_queue_tasks",
             "Get queue tasks",
@@ -56,7 +62,8 @@ pub fn tools() -> Vec<ToolDef> {
              has_more: true and next_offset.",
             Effect::Read,
             queues::tasks,
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "clear_queue",
             "Clear queue",
@@ -64,6 +71,7 @@ pub fn tools() -> Vec<ToolDef> {
              {queue_name, tasks_cleared}.",
             Effect::Destructive,
             |c, a: queues::QueueName| queues::clear(c, &a.queue_name),
-        ),
+        )
+        .member_of(&[Queues]),
     ]
 }

@@ -1,6 +1,7 @@
 //! Task and subtask tools (names and parameters of TinyTask 2.x) plus `get_task_history`.
 
 use super::def::{Effect, ToolDef};
+use crate::config::Toolset::{Coordination, Core, Subtasks, Tasks};
 use crate::domain::input::TaskId;
 use crate::domain::{agents, claims, subtasks, tasks};
 
@@ -15,27 +16,27 @@ pub fn tools() -> Vec<ToolDef> {
              blocked_by_task_id (a task that must be complete first). Returns the task.",
             Effect::Write,
             tasks::create,
-        ),
+        )
+        .member_of(&[Tasks]),
         ToolDef::new(
             "update_task",
             "Update task",
-            "Change some fields of a task; omitted fields stay as they are. null (or \"\") clears description, \
-             assigned_to, queue_name and tags; parent_task_id: null makes it top-level; blocked_by_task_id: null \
-             unblocks. status is idle, working or complete. Re-assigning records previous_assigned_to. Every \
-             change of status, assignee, priority, title, queue, parent or blocker is recorded in the task \
-             history with changed_by. Rejects cycles (parent or blocking) and nesting deeper than 4 levels. \
-             Returns the task.",
+            "Change the given fields of a task (others stay); changes of status, assignee, \
+             priority, title, queue, parent or blocker go to its history. Rejects parent or blocking cycles \
+             and nesting over 4 levels. Returns the task.",
             Effect::IdempotentWrite,
             tasks::update,
-        ),
+        )
+        .member_of(&[Core, Tasks]),
         ToolDef::new(
             "get_task",
             "Get task",
-            "Get one task by id with its comments, links and change history (oldest first). When they exceed the \
-             response size limit, each keeps its oldest items and relations_truncated names the cut lists.",
+            "A task with its comments, links, history (oldest first) and dependencies; lists over the response \
+             size limit keep their oldest items, named in relations_truncated.",
             Effect::Read,
             |c, a: TaskId| tasks::get_with_relations(c, a.id),
-        ),
+        )
+        .member_of(&[Core, Tasks]),
         ToolDef::new(
             "delete_task",
             "Delete task",
@@ -44,7 +45,8 @@ pub fn tools() -> Vec<ToolDef> {
              Prefer archive_task to keep a record.",
             Effect::Destructive,
             |c, a: TaskId| tasks::delete(c, a.id),
-        ),
+        )
+        .member_of(&[Tasks]),
         ToolDef::new(
             "archive_task",
             "Archive task",
@@ -52,7 +54,8 @@ pub fn tools() -> Vec<ToolDef> {
              get_task. Archiving an archived task changes nothing. Returns the task.",
             Effect::IdempotentWrite,
             |c, a: TaskId| tasks::archive(c, a.id),
-        ),
+        )
+        .member_of(&[Tasks]),
         ToolDef::new(
             "list_tasks",
             "List tasks",
@@ -63,7 +66,8 @@ pub fn tools() -> Vec<ToolDef> {
              than the response size limit is cut and adds has_more: true and next_offset (pass it as offset).",
             Effect::Read,
             |c, f: tasks::ListTasks| tasks::list(c, &f),
-        ),
+        )
+        .member_of(&[Tasks]),
         ToolDef::new(
             "get_my_queue",
             "Get my queue",
@@ -73,7 +77,8 @@ pub fn tools() -> Vec<ToolDef> {
              and adds has_more: true and next_offset.",
             Effect::Read,
             agents::my_queue,
-        ),
+        )
+        .member_of(&[Tasks]),
         ToolDef::new(
             "signup_for_task",
             "Claim next task",
@@ -86,16 +91,17 @@ pub fn tools() -> Vec<ToolDef> {
              is false and task null when nothing is available (not an error).",
             Effect::Write,
             claims::signup,
-        ),
+        )
+        .member_of(&[Tasks, Coordination]),
         ToolDef::new(
             "move_task",
             "Hand over task",
-            "Hand a task from current_agent (must be its exact assignee) to new_agent with a hand-off comment \
-             (required, non-blank). Only idle or working tasks can move; the task becomes idle for the new \
-             agent and previous_assigned_to is set. Returns {task, comment}.",
+            "Hand an idle or working task from current_agent to new_agent with a hand-off comment: it becomes \
+             idle for new_agent and previous_assigned_to is set. Returns {task, comment}.",
             Effect::Write,
             agents::move_task,
-        ),
+        )
+        .member_of(&[Core, Tasks]),
         ToolDef::new(
             "create_subtask",
             "Create subtask",
@@ -104,7 +110,8 @@ pub fn tools() -> Vec<ToolDef> {
              children. Returns the subtask.",
             Effect::Write,
             subtasks::create,
-        ),
+        )
+        .member_of(&[Subtasks]),
         ToolDef::new(
             "get_subtasks",
             "Get subtasks",
@@ -114,7 +121,8 @@ pub fn tools() -> Vec<ToolDef> {
              the response size limit is cut and adds has_more: true and next_offset.",
             Effect::Read,
             subtasks::list,
-        ),
+        )
+        .member_of(&[Subtasks]),
         ToolDef::new(
             "get_task_with_subtasks",
             "Get task with subtasks",
@@ -123,7 +131,8 @@ pub fn tools() -> Vec<ToolDef> {
              next_offset (the offset for get_subtasks).",
             Effect::Read,
             subtasks::with_subtasks,
-        ),
+        )
+        .member_of(&[Subtasks]),
         ToolDef::new(
             "move_subtask",
             "Move subtask",
@@ -131,7 +140,8 @@ pub fn tools() -> Vec<ToolDef> {
              Rejects cycles and trees deeper than 4 levels. Returns the task.",
             Effect::IdempotentWrite,
             subtasks::move_subtask,
-        ),
+        )
+        .member_of(&[Subtasks]),
         ToolDef::new(
             "get_task_history",
             "Get task history",
@@ -140,6 +150,7 @@ pub fn tools() -> Vec<ToolDef> {
              count, history}; a result larger than the response size limit is cut and adds has_more and next_offset.",
             Effect::Read,
             tasks::history_page,
-        ),
+        )
+        .member_of(&[Tasks]),
     ]
 }
