@@ -61,10 +61,9 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "add_dependency",
             "Add dependency",
-            "Make task_id wait for depends_on_task_id as well (a task may depend on any number of tasks; \
-             blocked_by_task_id counts as one). Rejects self-dependency, unknown ids and cycles at any depth. \
-             Adding an existing dependency changes nothing. Optional changed_by (the event's actor). Returns \
-             {changed, message, task, depends_on, dependents}.",
+            "Make task_id wait for depends_on_task_id as well (any number of dependencies; blocked_by_task_id counts \
+             as one). Rejects self-dependency, unknown ids and cycles at any depth; an existing dependency changes \
+             nothing. Returns {changed, message, task, depends_on, dependents}.",
             Effect::IdempotentWrite,
             dependencies::add,
         )
@@ -72,9 +71,9 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "remove_dependency",
             "Remove dependency",
-            "Stop task_id from waiting for depends_on_task_id (also clears blocked_by_task_id when that is the \
-             one). When it was the last open dependency, the task becomes claimable and waiting agents are \
-             told. Returns {changed, message, task, depends_on, dependents}.",
+            "Stop task_id waiting for depends_on_task_id (clears blocked_by_task_id when that is the one). When it \
+             was the last open dependency, the task becomes claimable and waiting agents are told. Returns {changed, \
+             message, task, depends_on, dependents}.",
             Effect::Destructive,
             dependencies::remove,
         )
@@ -82,12 +81,11 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::waiting(
             "get_events",
             "Get events",
-            "The board's event feed, oldest first: every change (task created/updated/claimed/released/\
-             lease_expired/moved/archived/deleted, comment and link added/changed/moved/deleted, dependency \
-             added/removed) with cursor, at, kind, task_id, actor, assignee, queue and fields ({old, new} per \
-             changed field). Events after `after` (default 0), at most limit (1-1000, default 100); filters \
-             task_id, agent_name (actor or assignee), queue_name. wait_secs (0-300) long-polls when nothing \
-             matches yet. Pass next_cursor as after to continue.",
+            "The board's event feed, oldest first: every change (task \
+             created/updated/claimed/released/lease_expired/moved/archived/deleted, comment and link \
+             added/changed/moved/deleted, dependency added/removed) with cursor, at, kind, task_id, actor, assignee, \
+             queue and fields ({old, new} per changed field). The filters combine; pass next_cursor as after to \
+             continue.",
             Effect::Read,
             get_events,
         )

@@ -18,7 +18,7 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "update_comment",
             "Update comment",
-            "Replace the text of a comment (content, non-blank). Returns the comment.",
+            "Replace a comment's text. Returns the comment.",
             Effect::IdempotentWrite,
             comments::update,
         )
@@ -34,8 +34,8 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "list_comments",
             "List comments",
-            "All comments of a task, oldest first, from the optional offset. Returns {task_id, count, comments}; \
-             a result larger than the response size limit is cut and adds has_more: true and next_offset.",
+            "A task's comments, oldest first. Returns {task_id, count, comments}; cut at the response size limit with \
+             has_more and next_offset.",
             Effect::Read,
             comments::list,
         )
@@ -61,8 +61,7 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "add_link",
             "Add link",
-            "Attach a link (url: a URL, file path or other reference; non-blank) to a task, with an optional \
-             description and created_by. Returns the link.",
+            "Attach a link (a URL, file path or other reference) to a task. Returns the link.",
             Effect::Write,
             links::add,
         )
@@ -70,7 +69,7 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "update_link",
             "Update link",
-            "Change a link's url and/or description (null or \"\" clears the description). Returns the link.",
+            "Change a link's url and/or description. Returns the link.",
             Effect::IdempotentWrite,
             links::update,
         )
@@ -86,8 +85,8 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "list_links",
             "List links",
-            "All links of a task, oldest first, from the optional offset. Returns {task_id, count, links}; a \
-             result larger than the response size limit is cut and adds has_more: true and next_offset.",
+            "A task's links, oldest first. Returns {task_id, count, links}; cut at the response size limit with \
+             has_more and next_offset.",
             Effect::Read,
             links::list,
         )

@@ -23,8 +23,8 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "get_queue_stats",
             "Queue statistics",
-            "Counts for one queue's non-archived tasks: total_tasks, by_status (idle/working/complete), \
-             assigned, unassigned and the agents involved. An unknown queue gives zeros.",
+            "Counts of one queue's non-archived tasks: total_tasks, by_status (idle, working, complete), \
+             assigned, unassigned and the agents involved; an unknown queue gives zeros.",
             Effect::Read,
             |c, a: queues::QueueName| queues::stats(c, &a.queue_name),
         )
@@ -32,7 +32,7 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "add_task_to_queue",
             "Add task to queue",
-            "Put a task into queue_name (at most 255 characters), replacing its current queue. Returns the task.",
+            "Put a task into queue_name, replacing its current queue. Returns the task.",
             Effect::IdempotentWrite,
             queues::add_task,
         )
@@ -48,7 +48,7 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "move_task_to_queue",
             "Move task to queue",
-            "Move a task to new_queue_name (at most 255 characters). Returns the task.",
+            "Move a task to new_queue_name. Returns the task.",
             Effect::IdempotentWrite,
             queues::move_task,
         )
@@ -56,10 +56,8 @@ pub fn tools() -> Vec<ToolDef> {
         ToolDef::new(
             "get_queue_tasks",
             "Get queue tasks",
-            "Tasks of queue_name, most urgent first, with the same optional filters as list_tasks (assigned_to, \
-             status, exclude_status, parent_task_id, exclude_subtasks, include_archived, limit, offset). Returns \
-             {queue_name, count, filters, tasks}; a result larger than the response size limit is cut and adds \
-             has_more: true and next_offset.",
+            "Tasks of queue_name, most urgent first, with list_tasks' optional filters. Returns {queue_name, count, \
+             filters, tasks}; cut at the response size limit with has_more and next_offset.",
             Effect::Read,
             queues::tasks,
         )

@@ -156,4 +156,3 @@ fn print_tools_list_bytes() {
         );
     }
 }
-
