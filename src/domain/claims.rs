@@ -26,7 +26,7 @@ pub struct Claim {
     /// assigned to agent_name (it becomes assigned to the agent).
     #[serde(default)]
     pub queue_name: Option<String>,
-    /// Lease length in seconds (0-604800; 0 = no lease). Default: TINYTASK_LEASE_SECS.
+    /// Lease seconds, 0-604800 (0: none; default TINYTASK_LEASE_SECS).
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub lease_secs: Option<i64>,

@@ -105,7 +105,7 @@ pub struct UpdateTask {
     /// Who changes it (in the task history); when it holds the lease, the write renews it.
     #[serde(default)]
     pub changed_by: Option<String>,
-    /// Replaces the task's dependencies besides blocked_by_task_id; [] or null removes them all.
+    /// Replaces the dependencies besides blocked_by_task_id; [] or null removes all.
     #[serde(default, deserialize_with = "input::patch")]
     #[schemars(with = "Option<Vec<i32>>")]
     pub depends_on: Option<Option<Vec<i32>>>,

@@ -3,10 +3,13 @@
 
 mod completion;
 mod engine;
+pub mod era;
 pub mod jsonrpc;
 mod lifecycle;
+mod listen;
 mod log_level;
 pub mod logging;
+mod modern;
 pub mod protocol;
 mod resources;
 mod session;
@@ -14,4 +17,4 @@ mod subscriptions;
 pub mod tools;
 
 pub use engine::Engine;
-pub use session::Session;
+pub use session::{Session, WaitPool};

@@ -45,6 +45,21 @@ def raw_tools_list(workdir, version: str, **env: str) -> dict:
     return listed["result"]
 
 
+def modern_requests(workdir, requests: list[dict], **env: str) -> dict:
+    """Stateless 2026-07-28 requests (the protocol version in each request's `_meta`, no initialize) to a fresh
+    stdio server: id -> reply."""
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "sets", "version": "1"}}
+    lines = [{"jsonrpc": "2.0", "id": i, "method": method, "params": {"_meta": meta, **params}}
+             for i, (method, params) in enumerate(((r["method"], r.get("params", {})) for r in requests), 1)]
+    r = subprocess.run([require_binary()], input="".join(json.dumps(m) + "\n" for m in lines),
+                       capture_output=True, text=True, timeout=15, cwd=str(workdir),
+                       env=server_env(workdir / "modern.db", "warn", **env))
+    assert r.returncode == 0, f"exit {r.returncode}: {r.stderr[-2000:]}"
+    return {m["id"]: m for m in map(json.loads, r.stdout.splitlines())}
+
+
 def result_bytes(result: dict) -> int:
     return len(json.dumps(result, separators=(",", ":"), ensure_ascii=False).encode())
 
@@ -60,6 +75,20 @@ async def test_core_lists_the_work_loop_within_12_kb(tmp_path):
     assert [t["name"] for t in oldest["tools"]] == CORE
     assert all("outputSchema" not in t for t in oldest["tools"])
     assert result_bytes(oldest) < size
+
+
+async def test_the_2026_era_lists_and_refuses_the_same(tmp_path):
+    replies = modern_requests(tmp_path, [
+        {"method": "tools/list"},
+        {"method": "tools/call", "params": {"name": "create_subtask", "arguments": {}}},
+    ], TINYTASK_TOOLSETS="core")
+    listed = replies[1]["result"]
+    assert [t["name"] for t in listed["tools"]] == CORE
+    print(f"core tools/list (2026-07-28, with its result envelope): {result_bytes(listed)} bytes")
+    refused = replies[2]["result"]
+    assert refused["isError"] is True, refused
+    assert [c["text"] for c in refused["content"]] == [
+        "create_subtask is not enabled on this server: add subtasks to TINYTASK_TOOLSETS (now: core)"]
 
 
 async def test_sets_overlap_and_their_union_is_served(tmp_path):

@@ -167,17 +167,17 @@ impl ToolDef {
         (self.handler)(board.clone(), arguments, stop).await
     }
 
-    /// The `tools/list` entry. `modern` (2025-06-18 on) adds outputSchema and the tool's `title`; older
+    /// The `tools/list` entry. `structured` (2025-06-18 on) adds outputSchema and the tool's `title`; older
     /// versions carry the title in the annotations instead, so each version gets it once. Hints equal to the
     /// spec's defaults (readOnlyHint and idempotentHint false) are left out.
-    pub(super) fn describe(&self, modern: bool) -> Tool {
+    pub(super) fn describe(&self, structured: bool) -> Tool {
         let mut tool = Tool::new_with_raw(
             self.name,
             Some(self.description.into()),
             self.listed_input.clone(),
         );
         let mut hints = ToolAnnotations::new();
-        if modern {
+        if structured {
             tool.title = Some(self.title.to_string());
             tool.output_schema = Some(self.listed_output.clone());
         } else {
