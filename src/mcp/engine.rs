@@ -342,6 +342,8 @@ impl Engine {
             "resources/list" => Ok(resources::list()),
             "resources/templates/list" => Ok(resources::templates()),
             "resources/read" => resources::read(&self.board, &params).await,
+            "prompts/list" => super::prompts::list(&params),
+            "prompts/get" => super::prompts::get(&self.board, &params).await,
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
         };

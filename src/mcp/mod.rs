@@ -10,6 +10,7 @@ mod listen;
 mod log_level;
 pub mod logging;
 mod modern;
+mod prompts;
 pub mod protocol;
 mod resources;
 mod session;
