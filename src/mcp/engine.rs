@@ -352,7 +352,10 @@ impl Engine {
             "resources/templates/list" => Ok(resources::templates()),
             "resources/read" => resources::read(&self.board, &params).await,
             "prompts/list" => super::prompts::list(&params),
-            "prompts/get" => super::prompts::get(&self.board, &params).await,
+            "prompts/get" => {
+                let note = |text: &str| tools::hidden_note(text, &self.tools, &self.toolsets);
+                super::prompts::get(&self.board, &params, note).await
+            }
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
         };

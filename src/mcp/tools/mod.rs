@@ -16,7 +16,7 @@ mod toolsets;
 pub use def::{Effect, ToolDef};
 pub use error::ToolError;
 pub use schema::schema_for;
-pub use toolsets::refusal;
+pub use toolsets::{hidden_note, refusal};
 
 use super::jsonrpc::{Json, to_json};
 use super::protocol::tool_success;

@@ -22,6 +22,26 @@ pub fn refusal(tool: &ToolDef, enabled: &Toolsets) -> Option<String> {
     ))
 }
 
+/// For a prompt text, which names tools as `name(…)`: a line saying which of those tools this server does
+/// not offer, so an agent following it does not call them; `None` when it offers them all.
+pub fn hidden_note(text: &str, tools: &super::ToolRegistry, enabled: &Toolsets) -> Option<String> {
+    if enabled.is_all() {
+        return None;
+    }
+    let hidden: Vec<&str> = tools
+        .names()
+        .filter(|name| text.contains(&format!("{name}(")))
+        .filter(|name| tools.get(name).is_some_and(|t| !enabled.enables(t.sets)))
+        .collect();
+    (!hidden.is_empty()).then(|| {
+        format!(
+            "Not offered on this server (TINYTASK_TOOLSETS={enabled}): {}. Skip the steps that need them, \
+             or ask the operator to enable their sets.",
+            hidden.join(", ")
+        )
+    })
+}
+
 #[cfg(test)]
 #[path = "toolsets_tests.rs"]
 mod tests;

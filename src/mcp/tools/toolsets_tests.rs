@@ -156,3 +156,17 @@ fn print_tools_list_bytes() {
         );
     }
 }
+
+#[test]
+fn prompts_are_told_which_of_their_tools_are_hidden() {
+    let tools = crate::mcp::tools::ToolRegistry::new();
+    let core = Toolsets::parse("core").unwrap();
+    let text = "Claim with wait_for_task(agent_name), then create_subtask(parent_task_id, title).";
+    let note = super::hidden_note(text, &tools, &core).expect("create_subtask is not in core");
+    assert!(
+        note.contains("create_subtask") && !note.contains("wait_for_task"),
+        "{note}"
+    );
+    assert!(note.contains("TINYTASK_TOOLSETS=core"), "{note}");
+    assert_eq!(super::hidden_note(text, &tools, &Toolsets::all()), None);
+}
