@@ -9,11 +9,11 @@
 # missing or older than package-lock.json (a sha256 stamp of the lock file is kept in node_modules). Needs
 # Node.js >= 20 with npm. Needs no stdin.
 set -euo pipefail
+# shellcheck source=scripts/npm-project.sh
+source "$(dirname "${BASH_SOURCE[0]}")/npm-project.sh"
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${REPO_ROOT}/tests/browser"
-LOCK="${DIR}/package-lock.json"
-STAMP="${DIR}/node_modules/.package-lock.sha256"
 
 say() { printf '[browser-env] %s\n' "$*" >&2; }
 
@@ -42,17 +42,5 @@ if ! chromium="$(find_chromium)"; then
 fi
 say "$("$chromium" --version 2>/dev/null | head -n 1)"
 
-command -v node >/dev/null 2>&1 || { say "Node.js >= 20 is required (apt-get install -y nodejs npm)"; exit 1; }
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
-    || { say "Node.js >= 20 is required, found $(node --version)"; exit 1; }
-
-want="$(sha256sum "$LOCK" | cut -d' ' -f1)"
-have="$(cat "$STAMP" 2>/dev/null || true)"
-if [ -d "${DIR}/node_modules" ] && [ "$want" = "$have" ]; then
-    say "tests/browser/node_modules is up to date"
-else
-    say "npm ci in tests/browser"
-    (cd "$DIR" && npm ci --no-audit --no-fund --loglevel=error </dev/null >&2)
-    echo "$want" > "$STAMP"
-fi
+npm_project_ready "$DIR"
 echo "$chromium"

@@ -100,7 +100,8 @@ impl Application {
         // same process (tests) keeps the first installation.
         domain::limits::install(config.limits);
         let metrics = Metrics::new(config.metrics.is_on());
-        let engine = Engine::new(domain::Board::instrumented(pool, metrics));
+        let board = domain::Board::instrumented(pool, metrics);
+        let engine = Engine::with_toolsets(board, config.toolsets.clone());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let stdio_running = Arc::new(AtomicBool::new(config.mode.runs_stdio()));
         let mut app = Application {

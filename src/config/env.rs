@@ -52,6 +52,19 @@ pub(super) fn choice<T: FromStr>(s: &Setting, get: Lookup<'_>) -> Result<T, Conf
     T::from_str(&value).map_err(|_| invalid(s, value, s.allowed.in_error()))
 }
 
+/// An `Allowed::List` setting, read by `parse`, which returns the entry it rejects; the error names it.
+pub(super) fn list<T>(
+    s: &Setting,
+    get: Lookup<'_>,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    let value = raw_or_default(s, get);
+    parse(&value).map_err(|bad| {
+        let allowed = format!("{}; {bad:?} is not one of them", s.allowed.in_error());
+        invalid(s, value.clone(), allowed)
+    })
+}
+
 /// An integer setting (`Allowed::Range` or `Allowed::Positive`). The error states the range.
 pub(super) fn integer(s: &Setting, get: Lookup<'_>) -> Result<u64, ConfigError> {
     check_integer(s, raw_or_default(s, get), None)

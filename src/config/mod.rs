@@ -5,13 +5,15 @@ mod http;
 mod limits;
 mod setting;
 pub mod settings;
+mod toolsets;
 mod values;
 
 pub use env::{ConfigError, load_dotenv};
 pub use http::{AllowList, HttpSettings, MAX_CONNECTIONS_LIMIT};
 pub use limits::Limits;
 pub use setting::{Allowed, Fallback, Setting, env_help};
-pub use values::{LogFormat, LogLevel, Mode, Switch, UiMode};
+pub use toolsets::Toolsets;
+pub use values::{LogFormat, LogLevel, Mode, Switch, Toolset, UiMode};
 
 use std::path::PathBuf;
 
@@ -29,6 +31,8 @@ pub struct Config {
     pub limits: Limits,
     /// Whether Prometheus metrics are recorded and served (`GET /metrics`).
     pub metrics: Switch,
+    /// The tool sets MCP clients see and may call (TINYTASK_TOOLSETS).
+    pub toolsets: Toolsets,
 }
 
 impl Config {
@@ -51,20 +55,22 @@ impl Config {
             http: HttpSettings::from_lookup(&get)?,
             limits: limits::from_lookup(&get)?,
             metrics: env::choice(&settings::METRICS, &get)?,
+            toolsets: env::list(&settings::TOOLSETS, &get, Toolsets::parse)?,
         })
     }
 
     /// One line describing the effective configuration, logged at startup.
     pub fn summary(&self) -> String {
         format!(
-            "mode={} host={} port={} db_path={} log_level={} log_format={} metrics={}",
+            "mode={} host={} port={} db_path={} log_level={} log_format={} metrics={} toolsets={}",
             self.mode.as_str(),
             self.host,
             self.port,
             self.db_path.display(),
             self.log_level.as_str(),
             self.log_format.as_str(),
-            self.metrics.as_str()
+            self.metrics.as_str(),
+            self.toolsets
         ) + &self.http.summary()
             + &limits::summary(&self.limits)
     }

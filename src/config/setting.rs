@@ -27,6 +27,8 @@ pub enum Fallback {
 pub enum Allowed {
     /// One of an enum's spellings: its `ALLOWED` list ("stdio, http, sse, both, ").
     Choice(&'static str),
+    /// Any number of an enum's spellings, comma-separated (its `ALLOWED` list, as for `Choice`).
+    List(&'static str),
     /// An integer within `min..=max`.
     Range(u64, u64),
     /// An integer of at least 1.
@@ -61,6 +63,10 @@ impl Allowed {
     pub fn in_error(&self) -> String {
         match *self {
             Allowed::Choice(list) => list.trim_end_matches(", ").to_string(),
+            Allowed::List(list) => format!(
+                "comma-separated names among {}",
+                list.trim_end_matches(", ")
+            ),
             Allowed::Range(min, max) => format!("an integer from {min} to {max}"),
             Allowed::Positive => "a positive integer".into(),
             Allowed::UpTo(variable) => format!("an integer from 1 to {variable}"),
@@ -73,6 +79,10 @@ impl Allowed {
     fn short(&self) -> Option<String> {
         Some(match *self {
             Allowed::Choice(list) => list.trim_end_matches(", ").replace(", ", " | "),
+            Allowed::List(list) => format!(
+                "{} (comma-separated)",
+                list.trim_end_matches(", ").replace(", ", ",")
+            ),
             Allowed::Range(min, max) => format!("{min}-{max}"),
             Allowed::Positive => "≥ 1".into(),
             Allowed::UpTo(variable) => format!("1 to {variable}"),

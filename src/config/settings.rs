@@ -6,7 +6,7 @@
 
 use super::http::{MAX_CONNECTIONS_LIMIT, MAX_TIMEOUT_SECS};
 use super::setting::{Allowed, Fallback::*, Setting};
-use super::values::{LogFormat, LogLevel, Mode, Switch, UiMode};
+use super::values::{LogFormat, LogLevel, Mode, Switch, Toolset, UiMode};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
@@ -44,6 +44,11 @@ settings! {
         "logs always go to stderr";
     LOG_FORMAT = "TINYTASK_LOG_FORMAT", Value("text"), Allowed::Choice(LogFormat::ALLOWED),
         "format of the log lines";
+
+    // --- MCP tools (mcp::tools::toolsets) ---
+    /// `all` keeps every tool, as before the setting existed; the REST API and dashboard always have all.
+    TOOLSETS = "TINYTASK_TOOLSETS", Value("all"), Allowed::List(Toolset::ALLOWED),
+        "tool sets MCP clients see and may call (their union); core is an agent's work loop";
 
     // --- HTTP transports ---
     MAX_BODY_BYTES = "TINYTASK_MAX_BODY_BYTES", Value("4194304"), Allowed::Positive,

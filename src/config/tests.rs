@@ -287,3 +287,17 @@ fn help_lists_every_setting_with_its_default_in_aligned_columns() {
         ]
     );
 }
+
+#[test]
+fn toolsets_default_to_all_and_reject_unknown_names_listing_the_allowed_ones() {
+    assert_eq!(config(&[]).unwrap().toolsets, Toolsets::all());
+    let c = config(&[("TINYTASK_TOOLSETS", "core, comments")]).unwrap();
+    assert_eq!(c.toolsets.to_string(), "core,comments");
+    assert!(c.summary().contains(" toolsets=core,comments "));
+    let err = config(&[("TINYTASK_TOOLSETS", "core,subtask")]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid TINYTASK_TOOLSETS=\"core,subtask\": allowed values are comma-separated names among core, \
+         tasks, subtasks, queues, comments, links, coordination, search, all; \"subtask\" is not one of them"
+    );
+}

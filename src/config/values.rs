@@ -97,3 +97,32 @@ impl Switch {
         self == Switch::On
     }
 }
+
+/// A named group of MCP tools (TINYTASK_TOOLSETS). Which tools belong to which set is declared with each tool
+/// (`mcp::tools` catalogs); `all` is every tool. Sets may overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Toolset {
+    /// The work loop of an agent: claim or wait, read, update, comment, hand over, heartbeat, release,
+    /// ready work, search.
+    Core,
+    Tasks,
+    Subtasks,
+    Queues,
+    Comments,
+    Links,
+    Coordination,
+    Search,
+    All,
+}
+
+setting_enum!(Toolset {
+    Core => "core",
+    Tasks => "tasks",
+    Subtasks => "subtasks",
+    Queues => "queues",
+    Comments => "comments",
+    Links => "links",
+    Coordination => "coordination",
+    Search => "search",
+    All => "all",
+});

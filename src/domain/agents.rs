@@ -114,18 +114,15 @@ pub fn signup(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<Sig
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveTask {
-    /// Task to hand over.
     #[serde(deserialize_with = "input::id")]
     #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
-    /// The agent the task is assigned to now (must match exactly).
+    /// Its assignee now (exact match).
     pub current_agent: String,
-    /// The agent receiving the task.
     pub new_agent: String,
-    /// Hand-off note for the new agent (required, non-blank); stored as a comment by current_agent.
+    /// Hand-off note for new_agent (non-blank), stored as a comment by current_agent.
     pub comment: String,
-    /// current_agent's claim token: the move is rejected when it is no longer the task's current lease.
-    /// The hand-over ends current_agent's lease (the task is idle for new_agent).
+    /// current_agent's claim token: rejected when it is no longer current. The move ends that lease.
     #[serde(default)]
     pub lease_token: Option<String>,
 }

@@ -27,7 +27,7 @@ pub struct Claim {
     /// assigned to agent_name (it becomes assigned to the agent).
     #[serde(default)]
     pub queue_name: Option<String>,
-    /// Lease length in seconds (0-604800; 0 = no lease). Default: TINYTASK_LEASE_SECS.
+    /// Lease seconds, 0-604800 (0: none; default TINYTASK_LEASE_SECS).
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub lease_secs: Option<i64>,
@@ -222,14 +222,13 @@ pub fn claim(
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListReady {
-    /// What this agent would claim: its own tasks, or with queue_name the queue's pool as it sees it
-    /// (unassigned or assigned to it).
+    /// Its own tasks, or with queue_name the queue's pool as it sees it (unassigned or its own).
     #[serde(default)]
     pub agent_name: Option<String>,
     /// Only this queue; without agent_name, its unassigned tasks.
     #[serde(default)]
     pub queue_name: Option<String>,
-    /// Most tasks to return, 1-1000 (default 50).
+    /// 1-1000 (default 50).
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub limit: Option<i64>,

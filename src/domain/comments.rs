@@ -18,11 +18,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddComment {
-    /// Task to comment on.
     #[serde(deserialize_with = "input::id")]
     #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
-    /// The comment text (non-blank).
+    /// Non-blank text.
     pub content: String,
     /// Author (agent or person).
     #[serde(default)]

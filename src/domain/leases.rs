@@ -437,7 +437,7 @@ pub struct HeartbeatArgs {
     pub task_id: i32,
     /// The holder of the lease.
     pub agent_name: String,
-    /// The token of the claim; rejected when it is no longer current.
+    /// The claim's token: rejected when no longer current.
     #[serde(default)]
     pub lease_token: Option<String>,
 }
@@ -449,12 +449,12 @@ pub struct ReleaseArgs {
     #[serde(deserialize_with = "super::input::id")]
     #[schemars(with = "crate::domain::input::IdSchema")]
     pub task_id: i32,
-    /// The agent giving its claim back (the lease holder, or with leases off the working assignee).
+    /// The lease holder (with leases off: the working assignee).
     pub agent_name: String,
     /// Why: stored as a comment by agent_name.
     #[serde(default)]
     pub comment: Option<String>,
-    /// The token of the claim; rejected when it is no longer current.
+    /// The claim's token: rejected when no longer current.
     #[serde(default)]
     pub lease_token: Option<String>,
 }

@@ -66,25 +66,24 @@ pub struct CreateTask {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTask {
-    /// Id of the task to update.
+    /// Task id.
     #[serde(deserialize_with = "input::id")]
     #[schemars(with = "crate::domain::input::IdSchema")]
     pub id: i32,
-    /// New title (non-blank).
+    /// Non-blank.
     #[serde(default)]
     pub title: Option<String>,
-    /// New description; null or "" clears it.
+    /// null or "" clears it.
     #[serde(default, deserialize_with = "input::patch_text")]
     #[schemars(with = "Option<String>")]
     pub description: Option<Option<String>>,
-    /// New status.
     #[serde(default)]
     pub status: Option<TaskStatus>,
-    /// New assignee; null or "" unassigns. The old assignee becomes previous_assigned_to.
+    /// null or "" unassigns; the old assignee becomes previous_assigned_to.
     #[serde(default, deserialize_with = "input::patch_text")]
     #[schemars(with = "Option<String>")]
     pub assigned_to: Option<Option<String>>,
-    /// New integer priority (higher = more urgent).
+    /// Higher = more urgent.
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub priority: Option<i64>,
@@ -92,11 +91,11 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "input::patch")]
     #[schemars(with = "Option<Vec<String>>")]
     pub tags: Option<Option<Vec<String>>>,
-    /// New parent task; null makes the task top-level.
+    /// null makes the task top-level.
     #[serde(default, deserialize_with = "input::patch_id")]
     #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub parent_task_id: Option<Option<i32>>,
-    /// New queue; null or "" removes the task from its queue.
+    /// null or "" removes the task from its queue.
     #[serde(default, deserialize_with = "input::patch_text")]
     #[schemars(with = "Option<String>")]
     pub queue_name: Option<Option<String>>,
@@ -104,15 +103,14 @@ pub struct UpdateTask {
     #[serde(default, deserialize_with = "input::patch_id")]
     #[schemars(with = "Option<crate::domain::input::IdSchema>")]
     pub blocked_by_task_id: Option<Option<i32>>,
-    /// Who makes the change (recorded in the task history). When it holds the task's lease, the write
-    /// renews it.
+    /// Who changes it (in the task history); when it holds the lease, the write renews it.
     #[serde(default)]
     pub changed_by: Option<String>,
-    /// Replaces the task's dependencies besides blocked_by_task_id; [] or null removes them all.
+    /// Replaces the dependencies besides blocked_by_task_id; [] or null removes all.
     #[serde(default, deserialize_with = "input::patch")]
     #[schemars(with = "Option<Vec<i32>>")]
     pub depends_on: Option<Option<Vec<i32>>>,
-    /// The claim's token: the update is rejected when it is no longer the task's current lease.
+    /// The claim's token: rejected when no longer current.
     #[serde(default)]
     pub lease_token: Option<String>,
 }

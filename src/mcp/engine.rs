@@ -2,13 +2,15 @@
 //! knows nothing about how bytes arrive.
 
 use super::era::{self, Envelope};
+use super::foreign_push::Relay;
 use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
 use super::logging::log_to;
 use super::protocol::{BATCH_VERSION, MODERN_VERSION, McpLogLevel};
 use super::session::Session;
 use super::subscriptions::Subscriptions;
-use super::tools::{ToolOutcome, ToolRegistry};
+use super::tools::{self, ToolOutcome, ToolRegistry};
 use super::{completion, lifecycle, listen, logging, modern, resources};
+use crate::config::Toolsets;
 use crate::domain::Board;
 use crate::domain::waiting::Stop;
 use crate::metrics::{Metrics, Outcome, ToolCalls};
@@ -42,12 +44,21 @@ pub struct Engine {
     tools: ToolRegistry,
     /// The metric handles of every tool of `tools`, in its order.
     tool_calls: ToolCalls,
-    subscriptions: Subscriptions,
+    subscriptions: Arc<Subscriptions>,
+    /// Pushes other processes' commits to `subscriptions` while there are any.
+    relay: Arc<Relay>,
+    /// What MCP clients see and may call (TINYTASK_TOOLSETS); `tools` itself keeps every tool.
+    toolsets: Toolsets,
 }
 
 impl Engine {
-    /// Builds the engine and connects it to the board's change feed (for resource subscriptions).
+    /// An engine serving every tool (see [`Engine::with_toolsets`]).
     pub fn new(board: Board) -> Arc<Self> {
+        Self::with_toolsets(board, Toolsets::all())
+    }
+
+    /// Builds the engine and connects it to the board's change feed (for resource subscriptions).
+    pub fn with_toolsets(board: Board, toolsets: Toolsets) -> Arc<Self> {
         Arc::new_cyclic(|weak: &Weak<Engine>| {
             let weak = weak.clone();
             board.on_change(Box::new(move |changes| {
@@ -61,7 +72,9 @@ impl Engine {
                 board,
                 tools,
                 tool_calls,
-                subscriptions: Subscriptions::default(),
+                subscriptions: Arc::default(),
+                relay: Arc::default(),
+                toolsets,
             }
         })
     }
@@ -282,7 +295,11 @@ impl Engine {
                     .call_tool(session, session, params, &version, stop)
                     .await;
             }
-            "resources/subscribe" => self.subscriptions.subscribe(session, &params),
+            "resources/subscribe" => {
+                let subscribed = self.subscriptions.subscribe(session, &params);
+                self.relay.ensure(&self.board, &self.subscriptions);
+                subscribed
+            }
             "resources/unsubscribe" => self.subscriptions.unsubscribe(session, &params),
             "logging/setLevel" => logging::set_level(session, &params),
             _ => return self.dispatch(method, params, &version).await,
@@ -313,6 +330,7 @@ impl Engine {
                         connection.wait_refusal()
                     )));
                 };
+                self.relay.ensure(&self.board, &self.subscriptions);
                 listen::listen(&self.subscriptions, connection, id, &params, stop)
                     .await
                     .map(|v| to_json(&v))
@@ -329,12 +347,15 @@ impl Engine {
     /// The methods both eras share, served the same way in each (only `version` shapes the answer).
     async fn dispatch(&self, method: &str, params: Value, version: &str) -> Result<Json, RpcError> {
         let result = match method {
-            "tools/list" => Ok(self.tools.list(version)),
+            "tools/list" => Ok(self.tools.list(version, &self.toolsets)),
             "resources/list" => Ok(resources::list()),
             "resources/templates/list" => Ok(resources::templates()),
             "resources/read" => resources::read(&self.board, &params).await,
             "prompts/list" => super::prompts::list(&params),
-            "prompts/get" => super::prompts::get(&self.board, &params).await,
+            "prompts/get" => {
+                let note = |text: &str| tools::hidden_note(text, &self.tools, &self.toolsets);
+                super::prompts::get(&self.board, &params, note).await
+            }
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
         };
@@ -365,18 +386,21 @@ impl Engine {
         let arguments = params.get("arguments").cloned().unwrap_or(Value::Null);
         // Dropped unfinished (the tool panicked), it counts a protocol error.
         let timer = self.tool_calls.start(index);
-        let slot = if tool.waits {
+        // A tool outside the configured sets is refused before it could take a waiting slot.
+        let refusal = tools::refusal(tool, &self.toolsets);
+        let slot = if tool.waits && refusal.is_none() {
             session.begin_wait().map(Some)
         } else {
             Some(None)
         };
-        let outcome = match slot {
-            Some(_slot) => {
+        let outcome = match (refusal, slot) {
+            (Some(message), _) => ToolOutcome::refused(message),
+            (None, Some(_slot)) => {
                 self.tools
                     .call(tool, &self.board, arguments, version, stop)
                     .await
             }
-            None => ToolOutcome::refused(format!("{name}: {}", session.wait_refusal())),
+            (None, None) => ToolOutcome::refused(format!("{name}: {}", session.wait_refusal())),
         };
         let failed = outcome.error.is_some();
         let elapsed = timer.finish(if failed {

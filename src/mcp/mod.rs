@@ -4,6 +4,7 @@
 mod completion;
 mod engine;
 pub mod era;
+mod foreign_push;
 pub mod jsonrpc;
 mod lifecycle;
 mod listen;

@@ -43,6 +43,15 @@ impl OwnCursors {
         ranges.push_back(range);
     }
 
+    /// Whether this process wrote the event at `cursor` (as far as the kept ranges tell).
+    pub(super) fn contains(&self, cursor: i64) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&cursor))
+    }
+
     /// How many of the cursors in (after, upto] this process wrote; forgets ranges at or below `after`.
     fn count_in(&self, after: i64, upto: i64) -> i64 {
         let mut ranges = self
@@ -169,6 +178,7 @@ mod tests {
         own.add((1, 3));
         own.add((6, 6));
         own.add((8, 10));
+        assert!(own.contains(2) && own.contains(9) && !own.contains(4));
         assert_eq!(own.count_in(0, 10), 7);
         assert_eq!(own.count_in(2, 9), 4, "2..=3 → 3, 6, 8, 9");
         assert_eq!(

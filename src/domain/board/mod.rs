@@ -3,6 +3,7 @@
 
 mod file_guard;
 mod foreign;
+mod foreign_changes;
 mod group_commit;
 mod probe;
 mod readers;
@@ -60,6 +61,8 @@ pub struct Board {
     arm: std::sync::mpsc::SyncSender<()>,
     /// Turns true when the server stops: waiting calls end without claiming.
     stopping: Arc<watch::Sender<bool>>,
+    /// The event cursors this process wrote (to tell other processes' commits apart).
+    own: Arc<foreign::OwnCursors>,
     /// What every layer records into (disabled for boards built outside the server).
     metrics: Metrics,
 }
@@ -94,6 +97,7 @@ impl Board {
             let wake = Arc::clone(&wake);
             let counted = metrics.clone();
             let health = Arc::clone(&write_health);
+            let own = Arc::clone(&own);
             group_commit::start(pool, health, metrics.clone(), move |changes| {
                 if let Some(range) = changes.cursors {
                     own.add(range);
@@ -113,6 +117,7 @@ impl Board {
             wake,
             arm,
             stopping: Arc::new(watch::channel(false).0),
+            own,
             metrics,
         }
     }

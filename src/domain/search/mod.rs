@@ -39,12 +39,11 @@ const SNIPPET_MAX_CHARS: usize = 300;
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SearchTasks {
-    /// Words to find (all of them, in any field or comment of the task; case-insensitive). "a phrase" in
-    /// double quotes matches those words in that order; a trailing * matches any word starting with the
-    /// given letters (deplo*). Other characters are plain text, never search syntax. At most 32 words or
-    /// phrases and TINYTASK_MAX_TITLE_BYTES bytes.
+    /// Words that must all appear (any field or comment; case-insensitive); "a phrase" in double quotes; a
+    /// trailing * for a prefix (deplo*); anything else is plain text. At most 32 words or phrases and
+    /// TINYTASK_MAX_TITLE_BYTES bytes.
     pub query: String,
-    /// Only tasks with this status, or with any of these statuses.
+    /// One status or an array of them.
     #[serde(default)]
     #[schemars(with = "Option<StatusSet>")]
     pub status: Option<StatusSet>,
@@ -57,11 +56,11 @@ pub struct SearchTasks {
     /// Include archived tasks (default false).
     #[serde(default)]
     pub include_archived: Option<bool>,
-    /// Maximum number of results, 1 to 100 (default 20).
+    /// 1 to 100 (default 20).
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub limit: Option<i64>,
-    /// Number of results to skip (≥ 0), for the next page or after a cut result's next_offset.
+    /// Results to skip (≥ 0), e.g. a cut result's next_offset.
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub offset: Option<i64>,

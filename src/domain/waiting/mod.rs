@@ -28,16 +28,16 @@ use tokio::time::Instant;
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WaitForTask {
-    /// The agent's name, exactly as tasks are assigned to it.
+    /// Exactly as tasks are assigned to it.
     pub agent_name: String,
-    /// Wait for this queue's pool (unassigned tasks or the agent's own in it) instead of the agent's tasks.
+    /// Claim from this queue's pool instead (unassigned tasks or the agent's own in it).
     #[serde(default)]
     pub queue_name: Option<String>,
-    /// Seconds to wait for a claimable task, 0-300 (default 30).
+    /// Seconds to wait, 0-300 (default 30).
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub timeout_secs: Option<i64>,
-    /// Lease length in seconds (0-604800; 0 = no lease). Default: TINYTASK_LEASE_SECS.
+    /// Lease seconds, 0-604800 (0: none; default TINYTASK_LEASE_SECS).
     #[serde(default, deserialize_with = "input::opt_int")]
     #[schemars(with = "Option<i64>")]
     pub lease_secs: Option<i64>,

@@ -30,7 +30,13 @@ fn unknown_prompt(message: String) -> RpcError {
 
 /// `prompts/get`: an unknown prompt, a missing, unknown or malformed argument, or (hand_off) a task that
 /// does not exist is a `-32602` naming what is wrong and what is allowed.
-pub async fn get(board: &Board, params: &Value) -> Result<Value, RpcError> {
+/// `hidden_note` is told the rendered text and may add a line to it (which of the tools it names this
+/// server does not offer).
+pub async fn get(
+    board: &Board,
+    params: &Value,
+    hidden_note: impl Fn(&str) -> Option<String>,
+) -> Result<Value, RpcError> {
     let name = match params.get("name") {
         Some(Value::String(name)) => name.as_str(),
         _ => {
@@ -47,11 +53,18 @@ pub async fn get(board: &Board, params: &Value) -> Result<Value, RpcError> {
         )));
     };
     let arguments = args::validate(prompt, params.get("arguments"))?;
-    let Rendered { description, text } = match prompt.kind {
+    let Rendered {
+        description,
+        mut text,
+    } = match prompt.kind {
         Kind::WorkQueue => work_queue::render(&arguments),
         Kind::HandOff => hand_off::render(board, &arguments).await?,
         Kind::Triage => triage::render(board, &arguments).await?,
     };
+    if let Some(note) = hidden_note(&text) {
+        text.push_str("\n\n");
+        text.push_str(&note);
+    }
     let result = GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
         .with_description(description);
     Ok(to_wire(&result))

@@ -1,6 +1,7 @@
 //! Queue tools (TinyTask 2.x names and parameters).
 
 use super::def::{Effect, ToolDef};
+use crate::config::Toolset::Queues;
 use crate::domain::input::TaskRef;
 use crate::domain::queues;
 
@@ -17,46 +18,50 @@ pub fn tools() -> Vec<ToolDef> {
             "Names of all queues that hold at least one non-archived task, sorted. Returns {count, queues}.",
             Effect::Read,
             |c, _: NoArguments| queues::list(c),
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "get_queue_stats",
             "Queue statistics",
-            "Counts for one queue's non-archived tasks: total_tasks, by_status (idle/working/complete), \
-             assigned, unassigned and the agents involved. An unknown queue gives zeros.",
+            "Counts of one queue's non-archived tasks: total_tasks, by_status (idle, working, complete), \
+             assigned, unassigned and the agents involved; an unknown queue gives zeros.",
             Effect::Read,
             |c, a: queues::QueueName| queues::stats(c, &a.queue_name),
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "add_task_to_queue",
             "Add task to queue",
-            "Put a task into queue_name (at most 255 characters), replacing its current queue. Returns the task.",
+            "Put a task into queue_name, replacing its current queue. Returns the task.",
             Effect::IdempotentWrite,
             queues::add_task,
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "remove_task_from_queue",
             "Remove task from queue",
             "Take a task out of its queue (queue_name becomes null). Returns the task.",
             Effect::IdempotentWrite,
             |c, a: TaskRef| queues::remove_task(c, a.task_id),
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "move_task_to_queue",
             "Move task to queue",
-            "Move a task to new_queue_name (at most 255 characters). Returns the task.",
+            "Move a task to new_queue_name. Returns the task.",
             Effect::IdempotentWrite,
             queues::move_task,
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "get_queue_tasks",
             "Get queue tasks",
-            "Tasks of queue_name, most urgent first, with the same optional filters as list_tasks (assigned_to, \
-             status, exclude_status, parent_task_id, exclude_subtasks, include_archived, limit, offset). Returns \
-             {queue_name, count, filters, tasks}; a result larger than the response size limit is cut and adds \
-             has_more: true and next_offset.",
+            "Tasks of queue_name, most urgent first, with list_tasks' optional filters. Returns {queue_name, count, \
+             filters, tasks}; cut at the response size limit with has_more and next_offset.",
             Effect::Read,
             queues::tasks,
-        ),
+        )
+        .member_of(&[Queues]),
         ToolDef::new(
             "clear_queue",
             "Clear queue",
@@ -64,6 +69,7 @@ pub fn tools() -> Vec<ToolDef> {
              {queue_name, tasks_cleared}.",
             Effect::Destructive,
             |c, a: queues::QueueName| queues::clear(c, &a.queue_name),
-        ),
+        )
+        .member_of(&[Queues]),
     ]
 }

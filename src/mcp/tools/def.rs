@@ -2,7 +2,9 @@
 
 use super::args::parse_arguments;
 use super::error::ToolError;
+use super::listing;
 use super::schema::schema_for;
+use crate::config::Toolset;
 use crate::domain::waiting::Stop;
 use crate::domain::{Board, Conn, DomainError, DomainResult};
 use crate::mcp::jsonrpc::Json;
@@ -43,8 +45,13 @@ pub struct ToolDef {
     pub effect: Effect,
     /// Whether calls may wait for the board to change (transports must not hold other work behind them).
     pub waits: bool,
+    /// The tool sets (TINYTASK_TOOLSETS) it belongs to, set with [`ToolDef::member_of`]; `all` is implied.
+    pub sets: &'static [Toolset],
     input_schema: Arc<Map<String, Value>>,
     output_schema: Arc<Map<String, Value>>,
+    /// The schemas as tools/list shows them (`listing`), computed once.
+    listed_input: Arc<Map<String, Value>>,
+    listed_output: Arc<Map<String, Value>>,
     handler: Arc<Handler>,
 }
 
@@ -121,16 +128,26 @@ impl ToolDef {
         handler: Arc<Handler>,
         waits: bool,
     ) -> Self {
+        let (input_schema, output_schema) = (schema_for::<A>(), schema_for::<O>());
         ToolDef {
             name,
             title,
             description,
             effect,
             waits,
-            input_schema: Arc::new(schema_for::<A>()),
-            output_schema: Arc::new(schema_for::<O>()),
+            sets: &[],
+            listed_input: Arc::new(listing::input(&input_schema)),
+            listed_output: Arc::new(listing::output(&output_schema)),
+            input_schema: Arc::new(input_schema),
+            output_schema: Arc::new(output_schema),
             handler,
         }
+    }
+
+    /// Declares the tool sets the tool belongs to (besides `all`), next to its definition.
+    pub fn member_of(mut self, sets: &'static [Toolset]) -> Self {
+        self.sets = sets;
+        self
     }
 
     pub fn input_schema(&self) -> &Map<String, Value> {
@@ -150,25 +167,31 @@ impl ToolDef {
         (self.handler)(board.clone(), arguments, stop).await
     }
 
-    /// The `tools/list` entry.
-    pub(super) fn describe(&self, with_output_schema: bool) -> Tool {
+    /// The `tools/list` entry. `structured` (2025-06-18 on) adds outputSchema and the tool's `title`; older
+    /// versions carry the title in the annotations instead, so each version gets it once. Hints equal to the
+    /// spec's defaults (readOnlyHint and idempotentHint false) are left out.
+    pub(super) fn describe(&self, structured: bool) -> Tool {
         let mut tool = Tool::new_with_raw(
             self.name,
             Some(self.description.into()),
-            self.input_schema.clone(),
+            self.listed_input.clone(),
         );
-        tool.title = Some(self.title.to_string());
-        if with_output_schema {
-            tool.output_schema = Some(self.output_schema.clone());
+        let mut hints = ToolAnnotations::new();
+        if structured {
+            tool.title = Some(self.title.to_string());
+            tool.output_schema = Some(self.listed_output.clone());
+        } else {
+            hints.title = Some(self.title.to_string());
         }
-        let read_only = self.effect == Effect::Read;
-        let mut hints = ToolAnnotations::with_title(self.title)
-            .read_only(read_only)
-            .open_world(false);
-        if !read_only {
-            hints = hints
-                .destructive(self.effect == Effect::Destructive)
-                .idempotent(self.effect == Effect::IdempotentWrite);
+        hints.open_world_hint = Some(false);
+        match self.effect {
+            Effect::Read => hints.read_only_hint = Some(true),
+            Effect::Write => hints.destructive_hint = Some(false),
+            Effect::IdempotentWrite => {
+                hints.destructive_hint = Some(false);
+                hints.idempotent_hint = Some(true);
+            }
+            Effect::Destructive => hints.destructive_hint = Some(true),
         }
         tool.annotations = Some(hints);
         tool

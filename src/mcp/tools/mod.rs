@@ -9,17 +9,21 @@ mod catalog_search;
 mod catalog_tasks;
 mod def;
 mod error;
+mod listing;
 mod schema;
+mod toolsets;
 
 pub use def::{Effect, ToolDef};
 pub use error::ToolError;
 pub use schema::schema_for;
+pub use toolsets::{hidden_note, refusal};
 
 use super::jsonrpc::{Json, to_json};
 use super::protocol::tool_success;
 use super::protocol::{
     CallToolResult, ContentBlock, ListToolsResult, has_structured_content, to_wire,
 };
+use crate::config::Toolsets;
 use crate::domain::Board;
 use crate::domain::waiting::Stop;
 use serde_json::Value;
@@ -57,10 +61,16 @@ impl ToolRegistry {
         self.by_name.get(name).map(|i| (*i, &self.tools[*i]))
     }
 
-    /// `tools/list` for a negotiated version (outputSchema only from 2025-06-18 on).
-    pub fn list(&self, version: &str) -> Value {
+    /// `tools/list` for a negotiated version (outputSchema only from 2025-06-18 on): the tools of the
+    /// `enabled` sets, in registry order.
+    pub fn list(&self, version: &str, enabled: &Toolsets) -> Value {
         let with_output = has_structured_content(version);
-        let tools = self.tools.iter().map(|t| t.describe(with_output)).collect();
+        let tools = self
+            .tools
+            .iter()
+            .filter(|t| enabled.enables(t.sets))
+            .map(|t| t.describe(with_output))
+            .collect();
         let mut result = ListToolsResult::with_all_items(tools);
         result.next_cursor = None;
         to_wire(&result)

@@ -1,4 +1,5 @@
 use super::*;
+use crate::config::Toolsets;
 use serde_json::json;
 
 /// The 30 tools of TinyTask 2.x plus get_task_history and search_tasks, then the coordination tools (issue 11).
@@ -154,9 +155,9 @@ fn annotations_follow_the_effect() {
 #[test]
 fn output_schema_only_for_structured_versions() {
     let registry = ToolRegistry::new();
-    let old = registry.list("2025-03-26");
+    let old = registry.list("2025-03-26", &Toolsets::all());
     assert!(old["tools"][0].get("outputSchema").is_none());
-    let new = registry.list("2025-06-18");
+    let new = registry.list("2025-06-18", &Toolsets::all());
     assert!(new["tools"][0]["outputSchema"].is_object());
     assert!(new.get("resultType").is_none());
 }

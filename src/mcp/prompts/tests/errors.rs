@@ -20,7 +20,7 @@ fn expect_invalid(result: Result<Value, RpcError>, expected: &str) -> RpcError {
 async fn unknown_or_missing_prompt_names_list_the_prompts() {
     let (_dir, board) = board();
     let err = expect_invalid(
-        get(&board, &json!({"name": "work"})).await,
+        get(&board, &json!({"name": "work"}), |_| None).await,
         "unknown prompt \"work\"; prompts: work_queue, hand_off, triage",
     );
     assert_eq!(
@@ -29,7 +29,7 @@ async fn unknown_or_missing_prompt_names_list_the_prompts() {
     );
     for params in [json!({}), json!({"name": 3}), Value::Null] {
         expect_invalid(
-            get(&board, &params).await,
+            get(&board, &params, |_| None).await,
             "prompts/get requires a string \"name\", one of: work_queue, hand_off, triage",
         );
     }
@@ -43,7 +43,7 @@ async fn missing_blank_and_unknown_arguments_name_the_allowed_ones() {
         "prompt work_queue: argument \"agent_name\" is required (arguments: agent_name (required), queue_name)",
     );
     expect_invalid(
-        get(&board, &json!({"name": "hand_off"})).await,
+        get(&board, &json!({"name": "hand_off"}), |_| None).await,
         "prompt hand_off: argument \"task_id\" is required (arguments: task_id (required), to_agent (required))",
     );
     expect_invalid(

@@ -47,7 +47,12 @@ async fn task(board: &Board, arguments: Value) -> i64 {
 }
 
 async fn prompt(board: &Board, name: &str, arguments: Value) -> Result<Value, RpcError> {
-    get(board, &json!({"name": name, "arguments": arguments})).await
+    get(
+        board,
+        &json!({"name": name, "arguments": arguments}),
+        |_| None,
+    )
+    .await
 }
 
 /// The text of the prompt's one message (which must be a user text message).
