@@ -31,10 +31,10 @@ pub struct MyQueue {
     #[schemars(with = "Option<i64>")]
     pub offset: Option<i64>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    #[schemars(with = "Vec<String>")]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
+    #[schemars(with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 

@@ -192,12 +192,10 @@ pub const SUMMARY: [TaskField; 7] = [
     TaskField::IsCurrentlyBlocked,
 ];
 
-/// The description of the `fields` parameter on every task-list tool.
-pub const FIELDS_DOC: &str = "Return only these task keys (id always kept, task order). With view: both sets. Default: whole tasks.";
-
-/// The description of the `view` parameter on every task-list tool.
-pub const VIEW_DOC: &str = "summary: only id, title, status, assigned_to, priority, queue_name, \
-     is_currently_blocked; full (default): whole tasks. With fields: both sets.";
+// `fields` and `view` carry no schema description, and `fields` no enum of the keys: two core tools
+// (search_tasks, list_ready_tasks) take them and the core tools/list has a 12 KB budget (issue 13 §3). The
+// keys are the task's own keys; a wrong one is answered with the allowed ones (and docs/TOOLS.md
+// "Projections" has the rules).
 
 /// The set of task keys a list returns (one bit per [`TaskField`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -62,10 +62,10 @@ pub struct GetSubtasks {
     #[schemars(with = "Option<i64>")]
     pub offset: Option<i64>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    #[schemars(with = "Vec<String>")]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
+    #[schemars(with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 
@@ -81,10 +81,10 @@ pub struct TaskWithSubtasksArgs {
     pub recursive: Option<bool>,
     // The projection applies to the subtasks; the task itself is always whole.
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    #[schemars(with = "Vec<String>")]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
+    #[schemars(with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 

@@ -66,10 +66,10 @@ pub struct SearchTasks {
     pub offset: Option<i64>,
     // The projection applies to results[].task.
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    #[schemars(with = "Vec<String>")]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default)]
-    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
+    #[schemars(with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 

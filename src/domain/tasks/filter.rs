@@ -60,10 +60,10 @@ pub struct TaskFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exclude_subtasks: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(description = crate::domain::projection::FIELDS_DOC)]
+    #[schemars(with = "Vec<String>")]
     pub fields: Option<Vec<crate::domain::projection::TaskField>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(description = crate::domain::projection::VIEW_DOC, with = "crate::domain::projection::View")]
+    #[schemars(with = "crate::domain::projection::View")]
     pub view: Option<crate::domain::projection::View>,
 }
 
