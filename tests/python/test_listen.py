@@ -104,10 +104,11 @@ class ListenStream:
                         return None
                     continue
                 if line == "":
-                    if data:
+                    if "".join(data).strip():  # (an event without data, e.g. a priming id, carries nothing)
                         msg = json.loads("\n".join(data))
                         self.messages.append((time.monotonic(), msg))
                         return msg
+                    data = []
                     continue
                 field, _, value = line.partition(":")
                 if field == "data":

@@ -261,10 +261,12 @@ async def test_base64_sentinel_name_is_decoded_for_tool_calls_and_resource_reads
 
 
 @pytest.mark.parametrize("id", IDS)
-@pytest.mark.parametrize("requested", ["2025-06-18", "2025-11-25", "1999-01-01"])
+@pytest.mark.parametrize("requested", ["2027-01-01", "1999-01-01"])
 async def test_unsupported_version_is_400_minus_32022_with_supported_and_requested(http_server, client, requested,
                                                                                   id):  # noqa: F811
-    # headers agree with the body, so it is the version itself that is refused
+    # headers agree with the body, so it is the version itself that is refused. (Versions no era knows: a legacy
+    # version in both header and _meta is a legacy request without a session on HTTP, as the SDK's own server
+    # treats it; the stdio test checks a legacy version in _meta, where there are no headers.)
     for method, params in (("tools/list", modern_params(version=requested)),
                            ("server/discover", modern_params(version=requested))):
         err = error(await post(client, http_server, method, params, id,
@@ -303,7 +305,7 @@ async def test_unknown_and_removed_methods_are_404_minus_32601(http_server, clie
               "resources/unsubscribe": {"uri": "tasks://active"}}.get(method, {})
     r = await post(client, http_server, method, modern_params(params), id)
     err = error(r, id, -32601)
-    assert method in err["message"], err
+    assert method in err["message"] or err.get("data") == method, f"the error does not name {method}: {err}"
 
 
 @pytest.mark.parametrize("id", IDS)
