@@ -30,12 +30,26 @@ async fn h22_h30_missing_session_and_discover_probe_are_400() {
     let list = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
     let resp = app.post(&list).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "H22");
-    // The Python 2.x probe: session-less server/discover with the 2026 header → 4xx so the client falls back.
+    // The Python 2.x probe: session-less server/discover with the 2026 headers is answered (M2)…
     let probe = json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}});
+    let req = post(&probe)
+        .insert_header(("MCP-Protocol-Version", "2026-07-28"))
+        .insert_header(("Mcp-Method", "server/discover"));
+    let resp = app.send(req).await;
+    assert_eq!(resp.status(), StatusCode::OK, "M2");
+    assert!(
+        resp.headers().get("mcp-session-id").is_none(),
+        "M4: no session"
+    );
+    assert_eq!(
+        json_body(resp).await["result"]["supportedVersions"][0],
+        "2026-07-28"
+    );
+    // …and its headers must agree with the body (M4).
     let req = post(&probe).insert_header(("MCP-Protocol-Version", "2026-07-28"));
     let resp = app.send(req).await;
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "H30");
-    assert_eq!(json_body(resp).await["error"]["code"], -32600);
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "M4");
+    assert_eq!(json_body(resp).await["error"]["code"], -32020);
 }
 
 #[actix_web::test]

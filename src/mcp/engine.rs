@@ -1,19 +1,42 @@
 //! [`Engine`]: decodes JSON-RPC, enforces the lifecycle and routes each method. Shared by all transports;
 //! knows nothing about how bytes arrive.
 
+use super::era::{self, Envelope};
 use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
 use super::logging::log_to;
-use super::protocol::{BATCH_VERSION, McpLogLevel};
+use super::protocol::{BATCH_VERSION, MODERN_VERSION, McpLogLevel};
 use super::session::MAX_WAITING;
 use super::session::Session;
 use super::subscriptions::Subscriptions;
 use super::tools::{ToolOutcome, ToolRegistry};
-use super::{completion, lifecycle, logging, resources};
+use super::{completion, lifecycle, listen, logging, modern, resources};
 use crate::domain::Board;
 use crate::domain::waiting::Stop;
 use crate::metrics::{Metrics, Outcome, ToolCalls};
 use serde_json::{Value, json};
 use std::sync::{Arc, Weak};
+
+/// The era a request is served in (M1), decided for each request.
+enum Era {
+    /// Part of the legacy session it arrived on, whose version was this (`None`: not initialized yet).
+    Legacy(Option<String>),
+    /// Stateless 2026-07-28, with what its `_meta` says.
+    Modern(Envelope),
+}
+
+impl Era {
+    fn of(
+        method: &str,
+        params: &Value,
+        version_at_arrival: &Option<String>,
+    ) -> Result<Era, RpcError> {
+        if !era::is_modern(method, params) {
+            return Ok(Era::Legacy(version_at_arrival.clone()));
+        }
+        era::check_keys(method, params)?;
+        era::check_version(method, params).map(Era::Modern)
+    }
+}
 
 pub struct Engine {
     board: Board,
@@ -154,17 +177,20 @@ impl Engine {
                     );
                     return Some(jsonrpc::failure(&id, &err));
                 }
+                let era = match Era::of(&method, &params, version) {
+                    Ok(era) => era,
+                    Err(err) => return Some(jsonrpc::failure(&id, &err)),
+                };
                 // Run on its own task so a panic anywhere becomes a -32603 answer instead of a hung client (P8).
                 let engine = Arc::clone(self);
                 let session = Arc::clone(session);
                 let method_name = method.clone();
-                let version = version.clone();
                 // Dropped with this future: a request whose transport gave up on it stops waiting.
                 let (cancelled, guard) = session.track_request(&id);
-                let in_task = Arc::clone(&session);
+                let (in_task, task_id) = (Arc::clone(&session), id.clone());
                 let outcome = tokio::spawn(async move {
                     engine
-                        .request(&in_task, &method, params, version, cancelled)
+                        .request(&in_task, &task_id, &method, params, era, cancelled)
                         .await
                 })
                 .await;
@@ -205,47 +231,115 @@ impl Engine {
     async fn request(
         &self,
         session: &Arc<Session>,
+        id: &Value,
+        method: &str,
+        params: Value,
+        era: Era,
+        cancelled: tokio::sync::watch::Receiver<bool>,
+    ) -> Result<Json, RpcError> {
+        let stop = Stop::new(vec![cancelled, session.closed()]);
+        match era {
+            Era::Legacy(version) => {
+                self.legacy_request(session, method, params, version, stop)
+                    .await
+            }
+            Era::Modern(envelope) => {
+                tracing::debug!(
+                    method,
+                    client = envelope.client.as_deref().unwrap_or("?"),
+                    "stateless request"
+                );
+                self.modern_request(session, id, method, params, envelope, stop)
+                    .await
+                    .map(|result| modern::decorate(method, result))
+                    .map_err(modern::error)
+            }
+        }
+    }
+
+    /// A request of a legacy session, judged by the session's state when it arrived (`version_at_arrival`).
+    async fn legacy_request(
+        &self,
+        session: &Arc<Session>,
         method: &str,
         params: Value,
         version_at_arrival: Option<String>,
-        cancelled: tokio::sync::watch::Receiver<bool>,
+        stop: Stop,
     ) -> Result<Json, RpcError> {
         match method {
             "initialize" => return lifecycle::initialize(session, &params).map(|v| to_json(&v)),
             "ping" => return Ok(to_json(&json!({}))),
             _ => {}
         }
-        // L5: anything else before initialize is an error, so probing clients (server/discover) fall back.
+        // L5: anything else before initialize is an error.
         let Some(version) = version_at_arrival else {
-            return Err(if method == "server/discover" {
-                RpcError::method_not_found(method)
-            } else {
-                RpcError::invalid_request(format!(
-                    "Invalid Request: the session is not initialized; send initialize before {method}"
-                ))
-            });
+            return Err(RpcError::invalid_request(format!(
+                "Invalid Request: the session is not initialized; send initialize before {method}"
+            )));
         };
-        if method == "tools/call" {
-            let stop = Stop::new(vec![cancelled, session.closed()]);
-            return self.call_tool(session, params, &version, stop).await;
-        }
         let result = match method {
-            "tools/list" => Ok(self.tools.list(&version)),
-            "resources/list" => Ok(resources::list()),
-            "resources/templates/list" => Ok(resources::templates()),
-            "resources/read" => resources::read(&self.board, &params).await,
+            "tools/call" => {
+                return self
+                    .call_tool(session, session, params, &version, stop)
+                    .await;
+            }
             "resources/subscribe" => self.subscriptions.subscribe(session, &params),
             "resources/unsubscribe" => self.subscriptions.unsubscribe(session, &params),
             "logging/setLevel" => logging::set_level(session, &params),
+            _ => return self.dispatch(method, params, &version).await,
+        };
+        result.map(|v| to_json(&v))
+    }
+
+    /// A stateless 2026-07-28 request (M1): nothing is read from or kept on `connection` but its channel,
+    /// its cancellations and its end.
+    async fn modern_request(
+        &self,
+        connection: &Arc<Session>,
+        id: &Value,
+        method: &str,
+        params: Value,
+        envelope: Envelope,
+        stop: Stop,
+    ) -> Result<Json, RpcError> {
+        if modern::removed(method) {
+            return Err(RpcError::method_not_found(method));
+        }
+        match method {
+            era::DISCOVER => Ok(to_json(&modern::discover())),
+            "subscriptions/listen" => {
+                listen::listen(&self.subscriptions, connection, id, &params, stop)
+                    .await
+                    .map(|v| to_json(&v))
+            }
+            "tools/call" => {
+                let context = Session::for_request(connection, envelope.log_level);
+                self.call_tool(connection, &context, params, MODERN_VERSION, stop)
+                    .await
+            }
+            _ => self.dispatch(method, params, MODERN_VERSION).await,
+        }
+    }
+
+    /// The methods both eras share, served the same way in each (only `version` shapes the answer).
+    async fn dispatch(&self, method: &str, params: Value, version: &str) -> Result<Json, RpcError> {
+        let result = match method {
+            "tools/list" => Ok(self.tools.list(version)),
+            "resources/list" => Ok(resources::list()),
+            "resources/templates/list" => Ok(resources::templates()),
+            "resources/read" => resources::read(&self.board, &params).await,
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
         };
         result.map(|v| to_json(&v))
     }
 
+    /// `session` holds the call's place among its connection's waiting calls; `context` receives its log
+    /// messages (the same session for legacy requests).
     async fn call_tool(
         &self,
         session: &Session,
+        context: &Session,
         params: Value,
         version: &str,
         stop: Stop,
@@ -290,13 +384,13 @@ impl Engine {
         tracing::debug!(tool = name, failed, elapsed_ms, "tools/call");
         if let Some(message) = &outcome.error {
             log_to(
-                session,
+                context,
                 McpLogLevel::Warning,
                 &json!({"tool": name, "error": message}),
             );
         } else {
             log_to(
-                session,
+                context,
                 McpLogLevel::Debug,
                 &json!({"tool": name, "elapsed_ms": elapsed_ms}),
             );

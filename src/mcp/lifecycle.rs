@@ -17,20 +17,22 @@ pub fn negotiate(requested: &str) -> &'static str {
         .unwrap_or(LATEST_VERSION)
 }
 
-const INSTRUCTIONS: &str = "TinyTask is a shared task board for a team of agents. Typical loop: \
+pub(super) const INSTRUCTIONS: &str = "TinyTask is a shared task board for a team of agents. Typical loop: \
 get_my_queue or signup_for_task to claim your next idle, unblocked task; add_comment / add_link while \
 working; update_task status=complete when done, or move_task to hand it to the next agent with a note. \
 Tasks can have subtasks (create_subtask), belong to queues (queue_name) and be blocked by other tasks \
 (blocked_by_task_id). Every tool returns JSON.";
 
-fn capabilities() -> ServerCapabilities {
+pub(super) fn capabilities() -> ServerCapabilities {
     let mut caps = ServerCapabilities::default();
     let mut tools = ToolsCapability::default();
     tools.list_changed = Some(false);
     caps.tools = Some(tools);
     let mut resources = ResourcesCapability::default();
     resources.subscribe = Some(true);
-    resources.list_changed = Some(true);
+    // The concrete resources never change while the server runs: announcing list changes would be a promise
+    // never kept (no notifications/resources/list_changed is ever sent).
+    resources.list_changed = Some(false);
     caps.resources = Some(resources);
     caps.logging = Some(Map::new());
     caps.completions = Some(Map::new());

@@ -3,10 +3,13 @@
 
 mod completion;
 mod engine;
+pub mod era;
 pub mod jsonrpc;
 mod lifecycle;
+mod listen;
 mod log_level;
 pub mod logging;
+mod modern;
 pub mod protocol;
 mod resources;
 mod session;

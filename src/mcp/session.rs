@@ -36,6 +36,9 @@ pub struct Session {
     waiting: AtomicUsize,
     /// How `tinytask_sessions_open` counts this session, from [`Session::count_as`] until it closes.
     counted: Mutex<Option<SessionMark>>,
+    /// For the session of one `subscriptions/listen` stream: that request's id, which tags every
+    /// notification it delivers (`io.modelcontextprotocol/subscriptionId`, M8).
+    subscription_id: std::sync::OnceLock<Value>,
 }
 
 /// Waiting calls (wait_for_task, get_events with wait_secs) one session may have at once: each holds a
@@ -61,6 +64,7 @@ impl Default for Session {
             cancels: Mutex::default(),
             waiting: AtomicUsize::new(0),
             counted: Mutex::default(),
+            subscription_id: std::sync::OnceLock::new(),
         }
     }
 }
@@ -101,6 +105,31 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Session {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The context of one 2026-07-28 request: stateless, it writes to its connection's channel (stdio's
+    /// stdout, or the request's own SSE answer on HTTP) and has the log level the request asked for (M9).
+    pub(super) fn for_request(connection: &Session, log_level: Option<McpLogLevel>) -> Self {
+        let session = Session::new();
+        session.start(super::protocol::MODERN_VERSION, None);
+        if let Some(level) = log_level {
+            session.set_log_level(level);
+        }
+        session.set_outbound(lock(&connection.outbound).clone());
+        session
+    }
+
+    /// The session of one `subscriptions/listen` stream (see [`Session::for_request`]), whose
+    /// notifications carry `subscription_id`.
+    pub(super) fn for_listen(connection: &Session, subscription_id: Value) -> Self {
+        let session = Session::for_request(connection, None);
+        let _ = session.subscription_id.set(subscription_id);
+        session
+    }
+
+    /// The id of the `subscriptions/listen` request this session serves, if it serves one.
+    pub fn subscription_id(&self) -> Option<&Value> {
+        self.subscription_id.get()
     }
 
     /// Process-unique id (for logs and subscription bookkeeping; not the HTTP session id).

@@ -66,6 +66,9 @@ impl Index {
     }
 }
 
+/// The `_meta` key tagging a `subscriptions/listen` stream's notifications with the listen request's id.
+pub const SUBSCRIPTION_ID_KEY: &str = "io.modelcontextprotocol/subscriptionId";
+
 #[derive(Default)]
 pub struct Subscriptions {
     index: Mutex<Index>,
@@ -213,10 +216,15 @@ impl Subscriptions {
         }
         // Sent after releasing the lock: other sessions' subscribe calls need not wait for the fan-out.
         for (session, uri) in deliveries {
+            let params = match session.subscription_id() {
+                // M8: a listen stream's notifications say which subscription they belong to.
+                Some(id) => json!({ "uri": uri, "_meta": { SUBSCRIPTION_ID_KEY: id } }),
+                None => json!({ "uri": uri }),
+            };
             let sent = session.notify(to_json(&json!({
                 "jsonrpc": "2.0",
                 "method": "notifications/resources/updated",
-                "params": { "uri": uri },
+                "params": params,
             })));
             tracing::debug!(uri = %uri, session = session.id(), sent, "resource updated");
         }

@@ -68,6 +68,17 @@ pub enum HttpError {
     /// 400 + -32600: no `Mcp-Session-Id` on a request that needs one (H22, H24).
     #[error("Bad Request: Mcp-Session-Id header is required")]
     MissingSession(Id),
+    /// A 2026-07-28 request rejected before it ran (M3, M4): its JSON-RPC error, with the id it echoes
+    /// (M6); the status follows the code (`stateless::status_of`).
+    #[error("{}", .0.1.message)]
+    Stateless(Box<(Value, RpcError)>),
+    /// 405 + `Allow: POST`: a GET or DELETE from a 2026-07-28 client; that era has no stream or session
+    /// to open or end (M4).
+    #[error(
+        "Method Not Allowed: protocol version 2026-07-28 has no sessions or GET streams; POST each request \
+         (subscriptions/listen for notifications)"
+    )]
+    StatelessNoStream,
     /// 404 + -32600: unknown or expired Streamable session (H23, H24).
     #[error("Session not found: it expired or was closed; send initialize to start a new one")]
     UnknownSession(Id),
@@ -147,6 +158,7 @@ impl HttpError {
             HttpError::UnsupportedVersion { id, .. }
             | HttpError::MissingSession(id)
             | HttpError::UnknownSession(id) => Some((id, RpcError::invalid_request(message()))),
+            HttpError::Stateless(rejected) => Some((&rejected.0, rejected.1.clone())),
             _ => None,
         }
     }
@@ -180,7 +192,10 @@ impl ResponseError for HttpError {
             | HttpError::TooManyUiStreams(_)
             | HttpError::FeedUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::StreamAlreadyOpen => StatusCode::CONFLICT,
-            HttpError::NoStreamWithoutSession => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::NoStreamWithoutSession | HttpError::StatelessNoStream => {
+                StatusCode::METHOD_NOT_ALLOWED
+            }
+            HttpError::Stateless(rejected) => super::stateless::status_of(rejected.1.code),
         }
     }
 
@@ -193,6 +208,7 @@ impl ResponseError for HttpError {
             HttpError::NoStreamWithoutSession => {
                 response.insert_header((header::ALLOW, "GET, POST, DELETE"))
             }
+            HttpError::StatelessNoStream => response.insert_header((header::ALLOW, "POST")),
             HttpError::TooManySessions(_) => response.insert_header((header::RETRY_AFTER, "30")),
             HttpError::TooManyUiStreams(_) => response.insert_header((header::RETRY_AFTER, "10")),
             // The rest of the body may still be trickling in, and a slow client must not keep its socket

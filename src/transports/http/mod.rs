@@ -15,6 +15,7 @@ mod rest_metrics;
 mod sessions;
 mod sse;
 mod state;
+mod stateless;
 mod streamable;
 pub mod ui;
 

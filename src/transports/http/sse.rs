@@ -23,16 +23,19 @@ pub fn waiting_answer(
     req: &actix_web::HttpRequest,
     handled: impl std::future::Future<Output = Option<Reply>> + Send + 'static,
 ) -> HttpResponse {
-    let (tx, rx) = mpsc::channel::<sse::Event>(1);
-    tokio::spawn(async move {
-        tokio::select! {
-            reply = handled => if let Some(reply) = reply {
-                let event = sse::Data::new(String::from(Box::<str>::from(reply.json))).event("message");
-                let _ = tx.send(event.into()).await;
-            },
-            () = tx.closed() => {}
-        }
-    });
+    answer_stream(req, None, handled, None)
+}
+
+/// Like [`waiting_answer`], with the request's own notifications (`messages`: a listen stream's, log
+/// messages it asked for) sent as events before its reply, and ending early when the server shuts down.
+pub fn answer_stream(
+    req: &actix_web::HttpRequest,
+    messages: Option<mpsc::UnboundedReceiver<Json>>,
+    handled: impl std::future::Future<Output = Option<Reply>> + Send + 'static,
+    shutdown: Option<watch::Receiver<bool>>,
+) -> HttpResponse {
+    let (tx, rx) = mpsc::channel::<sse::Event>(16);
+    tokio::spawn(forward_answer(tx, messages, handled, shutdown));
     sse::Sse::from_infallible_receiver(rx)
         .with_keep_alive(WAITING_KEEP_ALIVE)
         .customize()
@@ -40,6 +43,61 @@ pub fn waiting_answer(
         .insert_header(("X-Accel-Buffering", "no"))
         .respond_to(req)
         .map_into_boxed_body()
+}
+
+fn message_event(message: Json) -> sse::Event {
+    sse::Data::new(String::from(Box::<str>::from(message)))
+        .event("message")
+        .into()
+}
+
+/// The next notification, or never once there are none to come.
+async fn next_message(messages: &mut Option<mpsc::UnboundedReceiver<Json>>) -> Option<Json> {
+    match messages {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Feeds one answer stream: notifications as they come, then the reply (after any notification sent
+/// before it), then the end. Stops when the client is gone or the server shuts down.
+async fn forward_answer(
+    tx: mpsc::Sender<sse::Event>,
+    mut messages: Option<mpsc::UnboundedReceiver<Json>>,
+    handled: impl std::future::Future<Output = Option<Reply>> + Send + 'static,
+    mut shutdown: Option<watch::Receiver<bool>>,
+) {
+    let mut handled = std::pin::pin!(handled);
+    loop {
+        let shutting_down = async {
+            match shutdown.as_mut() {
+                Some(rx) => {
+                    let _ = rx.wait_for(|stopping| *stopping).await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            message = next_message(&mut messages) => match message {
+                Some(m) => if tx.send(message_event(m)).await.is_err() { return },
+                None => messages = None,
+            },
+            reply = &mut handled => {
+                while let Some(m) = messages.as_mut().and_then(|rx| rx.try_recv().ok()) {
+                    if tx.send(message_event(m)).await.is_err() {
+                        return;
+                    }
+                }
+                if let Some(reply) = reply {
+                    let _ = tx.send(message_event(reply.json)).await;
+                }
+                return;
+            }
+            () = tx.closed() => return,
+            () = shutting_down => return,
+        }
+    }
 }
 
 /// Builds the streaming response. `first` is sent before any message (the legacy `endpoint` event);

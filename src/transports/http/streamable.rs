@@ -6,7 +6,7 @@ use super::body::{accepts, check_length, label, read_json, require_json};
 use super::errors::{HttpError, Id, request_id};
 use super::sessions::{HttpSession, Kind};
 use super::state::AppState;
-use super::{legacy, sse};
+use super::{legacy, sse, stateless};
 use crate::mcp::protocol::SUPPORTED_VERSIONS;
 use crate::metrics::Transport;
 use actix_web::http::header;
@@ -87,6 +87,9 @@ pub async fn post(
     };
     let body = read_json(payload, &state.settings).await?;
     label(&req, &body);
+    if stateless::is_stateless(&req, &body) {
+        return stateless::post(&req, body, &accept, &state).await;
+    }
     // Header checks that answer with a JSON-RPC error come after the body is read, so they echo its id.
     let id = request_id(&body);
     check_version_header(&req, &id)?;
@@ -106,6 +109,9 @@ pub async fn post(
 
 /// GET: the session's notification stream; without a session id, a legacy SSE stream for 1.x clients.
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, HttpError> {
+    if stateless::is_stateless_stream_request(&req) {
+        return Err(HttpError::StatelessNoStream);
+    }
     let accept = accepts(&req);
     let Some(id) = header_value(&req, SESSION_HEADER) else {
         if accept.sse && req.headers().contains_key(header::ACCEPT) {
@@ -151,6 +157,9 @@ pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, HttpError> {
+    if stateless::is_stateless_stream_request(&req) {
+        return Err(HttpError::StatelessNoStream);
+    }
     let id = header_value(&req, SESSION_HEADER)
         .ok_or_else(|| HttpError::MissingSession(Id::default()))?;
     if state.sessions.get(id, Kind::Streamable).is_none() {
