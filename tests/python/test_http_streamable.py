@@ -12,7 +12,6 @@ import pytest
 
 from conftest import LATEST_VERSION, TOOL_COUNT, TOOL_PARAMS, assert_task, assert_task_with_relations, compact
 from http_support import (
-    ACCEPT_BOTH,
     http_server,  # noqa: F401  (fixture)
     raw_initialize,
     raw_request,
@@ -72,18 +71,6 @@ async def test_streamable_set_logging_level(http_server):
             # the session keeps working afterwards
             t = await tt.create("after setLevel", created_by="logger")
         assert_task(t, title="after setLevel")
-
-
-async def test_discover_probe_without_meta_is_400_invalid_params(http_server):
-    # server/discover is always the 2026-07-28 era (M1); without its required _meta keys it is -32602 (M3, 400).
-    body = {"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}
-    async with httpx2.AsyncClient(timeout=5) as c:
-        r = await c.post(http_server.mcp_url, content=compact(body),
-                         headers={"Accept": ACCEPT_BOTH, "Content-Type": "application/json",
-                                  "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "server/discover"})
-    assert r.status_code == 400, f"server/discover probe: HTTP {r.status_code} {r.text[:300]!r}"
-    msg = rpc_from_response(r)
-    assert msg["id"] == 1 and msg["error"]["code"] == -32602, msg
 
 
 async def test_streamable_read_task_resource(http_server):
