@@ -1,6 +1,8 @@
-//! `completion/complete` (CO1): suggests agent and queue names for the resource templates' arguments.
+//! `completion/complete` (CO1): suggests agent and queue names for the arguments of the resource templates
+//! and of the prompts.
 
 use super::jsonrpc::RpcError;
+use super::prompts::{self, ArgKind};
 use super::protocol::{CompleteRequestParams, CompleteResult, CompletionInfo, Reference, to_wire};
 use crate::domain::{Board, agents, queues};
 use serde_json::Value;
@@ -8,21 +10,40 @@ use serde_json::Value;
 /// At most this many values per answer (the protocol's limit).
 const MAX_VALUES: usize = 100;
 
+/// Where the suggestions for one argument come from.
+enum Source {
+    Agents,
+    Queues,
+    /// Nothing to suggest (task ids, or an argument we do not complete): an empty answer is valid.
+    Nothing,
+}
+
 pub async fn complete(board: &Board, params: Value) -> Result<Value, RpcError> {
     let params: CompleteRequestParams = serde_json::from_value(params).map_err(|e| {
         RpcError::invalid_params(format!("Invalid params for completion/complete: {e}"))
     })?;
     let prefix = params.argument.value.to_lowercase();
-    let candidates: Vec<String> = match (&params.r#ref, params.argument.name.as_str()) {
-        (Reference::Resource(r), "agent_name") if r.uri.contains("{agent_name}") => board
+    let source = match (&params.r#ref, params.argument.name.as_str()) {
+        (Reference::Resource(r), "agent_name") if r.uri.contains("{agent_name}") => Source::Agents,
+        (Reference::Resource(r), "queue_name") if r.uri.contains("{queue_name}") => Source::Queues,
+        // Unknown prompts and arguments are errors naming the allowed ones (the prompt catalog is ours).
+        (Reference::Prompt(p), argument) => match prompts::argument_kind(&p.name, argument)? {
+            ArgKind::Agent => Source::Agents,
+            ArgKind::Queue => Source::Queues,
+            ArgKind::TaskId => Source::Nothing,
+        },
+        _ => Source::Nothing,
+    };
+    let candidates: Vec<String> = match source {
+        Source::Agents => board
             .read(agents::known_agents)
             .await
             .map_err(|e| RpcError::internal(e.to_string()))?,
-        (Reference::Resource(r), "queue_name") if r.uri.contains("{queue_name}") => board
+        Source::Queues => board
             .read(|c| queues::list(c).map(|l| l.queues))
             .await
             .map_err(|e| RpcError::internal(e.to_string()))?,
-        _ => Vec::new(),
+        Source::Nothing => Vec::new(),
     };
     let matching: Vec<String> = candidates
         .into_iter()

@@ -5,7 +5,6 @@ use super::era::{self, Envelope};
 use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
 use super::logging::log_to;
 use super::protocol::{BATCH_VERSION, MODERN_VERSION, McpLogLevel};
-use super::session::MAX_WAITING;
 use super::session::Session;
 use super::subscriptions::Subscriptions;
 use super::tools::{ToolOutcome, ToolRegistry};
@@ -308,6 +307,12 @@ impl Engine {
         match method {
             era::DISCOVER => Ok(to_json(&modern::discover())),
             "subscriptions/listen" => {
+                let Some(_slot) = connection.begin_wait() else {
+                    return Err(RpcError::invalid_request(format!(
+                        "Invalid Request: subscriptions/listen: {}",
+                        connection.wait_refusal()
+                    )));
+                };
                 listen::listen(&self.subscriptions, connection, id, &params, stop)
                     .await
                     .map(|v| to_json(&v))
@@ -328,6 +333,8 @@ impl Engine {
             "resources/list" => Ok(resources::list()),
             "resources/templates/list" => Ok(resources::templates()),
             "resources/read" => resources::read(&self.board, &params).await,
+            "prompts/list" => super::prompts::list(&params),
+            "prompts/get" => super::prompts::get(&self.board, &params).await,
             "completion/complete" => completion::complete(&self.board, params).await,
             _ => Err(RpcError::method_not_found(method)),
         };
@@ -369,10 +376,7 @@ impl Engine {
                     .call(tool, &self.board, arguments, version, stop)
                     .await
             }
-            None => ToolOutcome::refused(format!(
-                "{name}: this session already has {MAX_WAITING} waiting calls (wait_for_task, get_events \
-                 with wait_secs); wait for one to finish or use another session"
-            )),
+            None => ToolOutcome::refused(format!("{name}: {}", session.wait_refusal())),
         };
         let failed = outcome.error.is_some();
         let elapsed = timer.finish(if failed {

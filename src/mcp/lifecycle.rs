@@ -2,8 +2,8 @@
 
 use super::jsonrpc::RpcError;
 use super::protocol::{
-    Implementation, InitializeResult, LATEST_VERSION, ResourcesCapability, SUPPORTED_VERSIONS,
-    ServerCapabilities, ToolsCapability, protocol_version, to_wire,
+    Implementation, InitializeResult, LATEST_VERSION, PromptsCapability, ResourcesCapability,
+    SUPPORTED_VERSIONS, ServerCapabilities, ToolsCapability, protocol_version, to_wire,
 };
 use super::session::Session;
 use serde_json::{Map, Value};
@@ -34,6 +34,10 @@ pub(super) fn capabilities() -> ServerCapabilities {
     // never kept (no notifications/resources/list_changed is ever sent).
     resources.list_changed = Some(false);
     caps.resources = Some(resources);
+    // The prompt catalog is fixed at build time: it never changes while the server runs.
+    let mut prompts = PromptsCapability::default();
+    prompts.list_changed = Some(false);
+    caps.prompts = Some(prompts);
     caps.logging = Some(Map::new());
     caps.completions = Some(Map::new());
     caps
@@ -102,6 +106,7 @@ mod tests {
         assert_eq!(result["serverInfo"]["name"], "tinytask-mcp");
         assert!(result["capabilities"]["tools"].is_object());
         assert!(result["capabilities"]["resources"].is_object());
+        assert_eq!(result["capabilities"]["prompts"]["listChanged"], false);
         assert!(result.get("resultType").is_none());
         assert_eq!(session.version().as_deref(), Some("2025-06-18"));
         assert_eq!(

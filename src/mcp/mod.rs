@@ -10,6 +10,7 @@ mod listen;
 mod log_level;
 pub mod logging;
 mod modern;
+mod prompts;
 pub mod protocol;
 mod resources;
 mod session;
@@ -17,4 +18,4 @@ mod subscriptions;
 pub mod tools;
 
 pub use engine::Engine;
-pub use session::Session;
+pub use session::{Session, WaitPool};

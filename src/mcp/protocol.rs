@@ -9,6 +9,12 @@ pub use rmcp::model::{
     ResourcesCapability, ServerCapabilities, Tool, ToolAnnotations, ToolsCapability,
 };
 
+// Prompts (src/mcp/prompts).
+pub use rmcp::model::{
+    GetPromptResult, ListPromptsResult, Prompt, PromptArgument, PromptMessage, PromptsCapability,
+    Role,
+};
+
 pub use super::log_level::{McpLogLevel, level_name};
 
 use serde::Serialize;

@@ -7,8 +7,8 @@ use super::protocol::McpLogLevel;
 use crate::metrics::SessionMark;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::watch;
 
@@ -32,8 +32,9 @@ pub struct Session {
     closed: watch::Sender<bool>,
     /// In-flight requests by JSON-RPC id (as JSON text), for `notifications/cancelled`.
     cancels: Mutex<HashMap<String, watch::Sender<bool>>>,
-    /// Calls of this session waiting for the board to change (bounded by [`MAX_WAITING`]).
-    waiting: AtomicUsize,
+    /// Where this session's waiting calls take their places: its own pool of [`MAX_WAITING`], or one
+    /// shared by every stateless HTTP request of the process.
+    waits: Arc<WaitPool>,
     /// How `tinytask_sessions_open` counts this session, from [`Session::count_as`] until it closes.
     counted: Mutex<Option<SessionMark>>,
     /// For the session of one `subscriptions/listen` stream: that request's id, which tags every
@@ -45,12 +46,43 @@ pub struct Session {
 /// task and a wake-up subscription for up to 300 s, so one client must not be able to pile them up.
 pub const MAX_WAITING: usize = 64;
 
-/// One of the session's waiting calls; frees its place when dropped.
-pub struct WaitSlot<'a>(&'a AtomicUsize);
+/// Places for calls that wait for the board to change (wait_for_task, get_events with wait_secs, a
+/// `subscriptions/listen` stream): each holds a task and a wake-up subscription for long, so their number
+/// is bounded — per legacy session, and for all stateless (2026-07-28) HTTP requests together, which have
+/// no session to bound them by.
+#[derive(Debug)]
+pub struct WaitPool {
+    taken: AtomicUsize,
+    limit: usize,
+    /// Says what the limit is, for the refusal ("this session", "stateless requests (TINYTASK_…)").
+    whose: &'static str,
+}
 
-impl Drop for WaitSlot<'_> {
+impl WaitPool {
+    pub fn new(limit: usize, whose: &'static str) -> Arc<Self> {
+        Arc::new(WaitPool {
+            taken: AtomicUsize::new(0),
+            limit,
+            whose,
+        })
+    }
+
+    /// Why a call found no place: names the limit.
+    pub fn refusal(&self) -> String {
+        format!(
+            "{} already has {} waiting calls or listen streams (wait_for_task, get_events with wait_secs, \
+             subscriptions/listen); wait for one to finish",
+            self.whose, self.limit
+        )
+    }
+}
+
+/// One of the session's waiting calls; frees its place when dropped.
+pub struct WaitSlot(Arc<WaitPool>);
+
+impl Drop for WaitSlot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
+        self.0.taken.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -62,7 +94,7 @@ impl Default for Session {
             outbound: Mutex::default(),
             closed: watch::channel(false).0,
             cancels: Mutex::default(),
-            waiting: AtomicUsize::new(0),
+            waits: WaitPool::new(MAX_WAITING, "this session"),
             counted: Mutex::default(),
             subscription_id: std::sync::OnceLock::new(),
         }
@@ -105,6 +137,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Session {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A session whose waiting calls take their places in `pool` (shared with other sessions).
+    pub fn in_pool(pool: &Arc<WaitPool>) -> Self {
+        Session {
+            waits: Arc::clone(pool),
+            ..Session::default()
+        }
+    }
+
+    /// Why [`Session::begin_wait`] found no place.
+    pub fn wait_refusal(&self) -> String {
+        self.waits.refusal()
     }
 
     /// The context of one 2026-07-28 request: stateless, it writes to its connection's channel (stdio's
@@ -208,15 +253,16 @@ impl Session {
         )
     }
 
-    /// A place for one more waiting call, or `None` when the session already has [`MAX_WAITING`].
-    pub fn begin_wait(&self) -> Option<WaitSlot<'_>> {
-        let taken = self
-            .waiting
+    /// A place for one more waiting call, or `None` when its pool is full.
+    pub fn begin_wait(&self) -> Option<WaitSlot> {
+        let pool = &self.waits;
+        let taken = pool
+            .taken
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_WAITING).then_some(n + 1)
+                (n < pool.limit).then_some(n + 1)
             })
             .is_ok();
-        taken.then(|| WaitSlot(&self.waiting))
+        taken.then(|| WaitSlot(Arc::clone(pool)))
     }
 
     /// `notifications/cancelled` for `id`: a request still running stops waiting.
@@ -246,6 +292,21 @@ mod tests {
         assert!(session.begin_wait().is_none(), "one more than allowed");
         drop(slots);
         assert!(session.begin_wait().is_some(), "places are freed");
+    }
+
+    #[test]
+    fn sessions_in_one_pool_share_its_places() {
+        let pool = WaitPool::new(2, "stateless requests");
+        let (a, b) = (Session::in_pool(&pool), Session::in_pool(&pool));
+        let held = (a.begin_wait(), b.begin_wait());
+        assert!(held.0.is_some() && held.1.is_some());
+        assert!(a.begin_wait().is_none() && b.begin_wait().is_none());
+        assert!(
+            a.wait_refusal()
+                .starts_with("stateless requests already has 2")
+        );
+        drop(held);
+        assert!(b.begin_wait().is_some());
     }
 
     #[test]

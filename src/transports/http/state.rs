@@ -3,7 +3,7 @@
 use super::body::shows_use;
 use super::sessions::{Full, HttpSession, Kind, Limits, SessionStore};
 use crate::config::{Config, HttpSettings};
-use crate::mcp::Engine;
+use crate::mcp::{Engine, WaitPool};
 use crate::metrics::Transport;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -26,6 +26,9 @@ pub struct AppState {
     pub stdio: Arc<AtomicBool>,
     /// The dashboard's shared state (its open streams).
     pub ui: super::ui::UiState,
+    /// The places of every stateless (2026-07-28) request that waits or listens: they have no session
+    /// to bound them, so together they get as many as `TINYTASK_MAX_SESSIONS`.
+    pub stateless_waits: Arc<WaitPool>,
 }
 
 impl AppState {
@@ -53,6 +56,10 @@ impl AppState {
             shutdown,
             stdio,
             ui: super::ui::UiState::default(),
+            stateless_waits: WaitPool::new(
+                config.http.max_sessions,
+                "the server's stateless (2026-07-28) requests (TINYTASK_MAX_SESSIONS)",
+            ),
         }
     }
 }

@@ -105,7 +105,7 @@ pub async fn post(
         check(req, &method, params).map_err(reject)?;
     }
     // A fresh context per request: nothing of it outlives the answer.
-    let session = Arc::new(Session::new());
+    let session = Arc::new(Session::in_pool(&state.stateless_waits));
     if accept.sse && streams(&state.engine, &method, params, &body) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         session.set_outbound(Some(tx));
