@@ -350,6 +350,7 @@ async def test_every_result_is_complete_with_server_info_and_cache_hints_where_d
         "resources/templates/list": modern_params(),
         "resources/read": modern_params({"uri": f"task://{task['id']}"}),
         "tools/call": tool_call_params("get_task", {"id": task["id"]}),
+        "prompts/get": modern_params({"name": "work_queue", "arguments": {"agent_name": "hints", "queue_name": "hq"}}),
         "completion/complete": modern_params({"ref": {"type": "ref/resource", "uri": "queue://tasks/{queue_name}"},
                                               "argument": {"name": "queue_name", "value": "h"}}),
     }
