@@ -4,11 +4,14 @@
 #   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh; the tool suites a second
 #   and third time in the 2026-07-28 era, over stdio and over HTTP), the dashboard's
 #   browser tests (tests/browser: Playwright driving Debian's Chromium, both installed with the pinned npm
-#   packages by scripts/browser-env.sh when missing), and the Docker acceptance suite (engine and base
-#   images set up by scripts/docker-setup.sh when missing; needs root).
+#   packages by scripts/browser-env.sh when missing), the official TypeScript SDK v2 client driving the
+#   real binary in both MCP eras (tests/ts_client, pinned npm package installed by scripts/ts-client-env.sh),
+#   and the Docker acceptance suite (engine and base images set up by scripts/docker-setup.sh when missing;
+#   needs root).
 # Switches (README "Quick start"): TINYTASK_SKIP_DENY=1, TINYTASK_SKIP_DOCKER=1, TINYTASK_SKIP_FUZZ=1,
 # TINYTASK_FUZZ_SECS=<n>, TINYTASK_SKIP_NODE_COMPAT=1 (read by tests/python/test_node_compat.py),
-# TINYTASK_SKIP_BROWSER=1 (no Chromium or Node.js on a workstation). Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
+# TINYTASK_SKIP_BROWSER=1 (no Chromium or Node.js on a workstation), TINYTASK_SKIP_TS_CLIENT=1 (no Node.js).
+# Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -59,6 +62,15 @@ else
     CHROMIUM="$(scripts/browser-env.sh | tail -n 1)"
     (cd tests/browser && CHROMIUM="$CHROMIUM" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" \
         node --test --test-concurrency=1 ./*.test.js)
+fi
+
+if [ "${TINYTASK_SKIP_TS_CLIENT:-0}" = 1 ]; then
+    step "TypeScript SDK v2 client tests SKIPPED (TINYTASK_SKIP_TS_CLIENT=1)"
+else
+    step "TypeScript SDK v2 client tests, both eras over HTTP and stdio (tests/ts_client, scripts/ts-client-env.sh)"
+    TS_CLIENT_DIR="$(scripts/ts-client-env.sh | tail -n 1)"
+    (cd "$TS_CLIENT_DIR" && TINYTASK_BIN="$TARGET_DIR/debug/tinytask" \
+        node --test --test-concurrency=1 ./*.test.mjs)
 fi
 
 # The abuse tests measure what a legitimate client sees during an attack (p99 < 100 ms): against the binary

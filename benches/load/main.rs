@@ -2,8 +2,9 @@
 //!
 //! Starts the release server on a fresh seeded database, opens N Streamable HTTP sessions (initialize +
 //! initialized, as real clients do) and drives `tools/call` for a fixed time per scenario, checking every
-//! response. Ceilings measured in the same run: the server's `/health` throughput (HTTP stack) and a raw
-//! diesel single-row insert loop on the same disk (storage). Also: start → healthy, idle RSS, RSS with
+//! response. Ceilings measured in the same run: the server's `/health/live` throughput (the liveness probe,
+//! which does no work: the HTTP stack alone) and a raw diesel single-row insert loop on the same disk
+//! (storage). `/health` (readiness, which runs the database checks) is measured too, as a row of its own. Also: start → healthy, idle RSS, RSS with
 //! 1,000 idle SSE streams, production image size; the wake latency of `wait_for_task` (wake.rs); and the
 //! cost of recording metrics, on vs off (metrics_ab.rs).
 //! Prints a markdown report (docs/benchmarks.md).
@@ -27,11 +28,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-/// How a benchmark worker talks to the server: an MCP session, or raw HTTP for the ceilings.
+/// How a benchmark worker talks to the server: an MCP session, or raw HTTP for the probes.
 enum Client {
     Mcp(McpSession),
     Raw(Conn),
 }
+
+/// What a worker repeats: an MCP scenario, or a plain `GET` of a probe path.
+#[derive(Clone, Copy)]
+enum Work {
+    Tool(Scenario),
+    Get(&'static str),
+}
+
+/// The HTTP ceiling: the liveness probe answers without touching the database or any lock.
+const LIVE: &str = "/health/live";
+/// The readiness probe: a query, the write path's state and a `stat` of the database file per call.
+const READY: &str = "/health";
 
 fn secs(var: &str, default: f64) -> Duration {
     Duration::from_secs_f64(
@@ -48,7 +61,7 @@ async fn drive(
     name: &str,
     sessions: usize,
     duration: Duration,
-    scenario: Option<Scenario>,
+    work: Work,
 ) -> Row {
     let port = server.port;
     let mut workers = Vec::new();
@@ -60,24 +73,26 @@ async fn drive(
             let mut rng = Rng::new(i as u64 + 1);
             let mut wf = Workflow::default();
             let agent = i % seed::AGENTS;
-            let mut client = match scenario {
-                Some(_) => Client::Mcp(McpSession::open(port).await.expect("open session")),
-                None => Client::Raw(Conn::connect(port).await.expect("connect")),
+            let mut client = match work {
+                Work::Tool(_) => Client::Mcp(McpSession::open(port).await.expect("open session")),
+                Work::Get(_) => Client::Raw(Conn::connect(port).await.expect("connect")),
             };
             gate.wait().await;
             let deadline = Instant::now() + duration;
             while Instant::now() < deadline {
                 let t0 = Instant::now();
-                let result = match (&mut client, scenario) {
-                    (Client::Mcp(s), Some(sc)) => {
+                let result = match (&mut client, work) {
+                    (Client::Mcp(s), Work::Tool(sc)) => {
                         scenarios::step(s, sc, &mut rng, agent, &mut wf).await
                     }
-                    (Client::Raw(c), _) => match c.request("GET", "/health", &[], b"").await {
-                        Ok(r) if r.status == 200 => Ok(()),
-                        Ok(r) => Err(format!("/health HTTP {}", r.status)),
-                        Err(e) => Err(e.to_string()),
-                    },
-                    _ => unreachable!(),
+                    (Client::Raw(c), Work::Get(path)) => {
+                        match c.request("GET", path, &[], b"").await {
+                            Ok(r) if r.status == 200 => Ok(()),
+                            Ok(r) => Err(format!("{path} HTTP {}", r.status)),
+                            Err(e) => Err(e.to_string()),
+                        }
+                    }
+                    _ => unreachable!("the client is opened for its work"),
                 };
                 outcome.record(result.map(|_| t0.elapsed()));
             }
@@ -131,7 +146,7 @@ async fn scenario_row(
     ceiling: (&'static str, f64),
 ) -> Row {
     eprintln!("{}…", sc.name());
-    let mut row = drive(server, sc.name(), sessions, phase, Some(sc)).await;
+    let mut row = drive(server, sc.name(), sessions, phase, Work::Tool(sc)).await;
     row.ceiling = Some(ceiling);
     row
 }
@@ -288,10 +303,28 @@ fn main() {
     let mut wakes = Vec::new();
     let mut metrics_runs = Vec::new();
     runtime.block_on(async {
-        eprintln!("ceiling: /health…");
-        let health = drive(&server, "ceiling: GET /health", sessions, phase, None).await;
-        let http_ceiling = health.rps;
-        rows.push(health);
+        eprintln!("ceiling: {LIVE}…");
+        let live = drive(
+            &server,
+            "ceiling: GET /health/live (liveness, no work)",
+            sessions,
+            phase,
+            Work::Get(LIVE),
+        )
+        .await;
+        let http_ceiling = live.rps;
+        rows.push(live);
+        eprintln!("readiness: {READY}…");
+        let mut ready = drive(
+            &server,
+            "readiness: GET /health (database checks)",
+            sessions,
+            phase,
+            Work::Get(READY),
+        )
+        .await;
+        ready.ceiling = Some((LIVE, http_ceiling));
+        rows.push(ready);
         // Reads, then the sweep (same board), then writes (which grow the board).
         for sc in Scenario::ALL
             .into_iter()
@@ -300,7 +333,7 @@ fn main() {
             let ceiling = if sc.is_write() {
                 ("storage", storage)
             } else {
-                ("/health", http_ceiling)
+                (LIVE, http_ceiling)
             };
             rows.push(scenario_row(&server, sc, sessions, phase, ceiling).await);
         }
@@ -311,10 +344,10 @@ fn main() {
                 "sweep: get_task",
                 n,
                 sweep_phase,
-                Some(Scenario::GetTask),
+                Work::Tool(Scenario::GetTask),
             )
             .await;
-            row.ceiling = Some(("/health", http_ceiling));
+            row.ceiling = Some((LIVE, http_ceiling));
             rows.push(row);
         }
         for sc in Scenario::ALL
@@ -324,7 +357,7 @@ fn main() {
             let ceiling = if sc.is_write() {
                 ("storage", storage)
             } else {
-                ("/health", http_ceiling)
+                (LIVE, http_ceiling)
             };
             rows.push(scenario_row(&server, sc, sessions, phase, ceiling).await);
         }

@@ -7,7 +7,7 @@
 
 use super::client::Conn;
 use super::scenarios::Scenario;
-use super::{drive, server};
+use super::{Work, drive, server};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -74,7 +74,7 @@ pub async fn measure(
             server::wait_healthy(port, Instant::now(), Duration::from_secs(10));
             for sc in SCENARIOS {
                 eprintln!("metrics {switch}, round {}: {}…", round + 1, sc.key());
-                let row = drive(&server, sc.name(), sessions, phase, Some(sc)).await;
+                let row = drive(&server, sc.name(), sessions, phase, Work::Tool(sc)).await;
                 if metrics {
                     let ok = (row.rps * phase.as_secs_f64()).round();
                     let counted = scraped_calls(port, sc.key()).await.expect("scrape");

@@ -5,6 +5,7 @@
 use super::authority::{parse_host, parse_origin};
 use super::body::RpcLabel;
 use super::errors::HttpError;
+use super::health;
 use super::state::AppState;
 use super::ui::access::{self, Decision};
 use crate::config::AllowList;
@@ -40,7 +41,7 @@ fn host_allowed(state: &AppState, host: Option<&str>) -> bool {
     }
 }
 
-/// `/health` also accepts loopback names: the container's own healthcheck (`tinytask healthcheck`) sends
+/// The health probes also accept loopback names: the container's own healthcheck (`tinytask healthcheck`) sends
 /// `Host: 127.0.0.1:<port>` even when TINYTASK_ALLOWED_HOSTS lists only public names, and a DNS
 /// rebinding page can never make the browser send a loopback name as Host.
 fn health_host_allowed(state: &AppState, host: Option<&str>) -> bool {
@@ -127,7 +128,7 @@ pub async fn guard(
         .headers()
         .get(header::HOST)
         .map(|v| v.to_str().unwrap_or("\u{fffd}").to_string());
-    if req.path() == "/health" && req.method() == Method::GET {
+    if health::is_probe(req.path()) && req.method() == Method::GET {
         // No auth or Origin check (monitoring), but the Host allow-list: through DNS rebinding a web
         // page could otherwise read the database path and session counts.
         if !health_host_allowed(&state, host.as_deref()) {
@@ -207,7 +208,7 @@ pub async fn log_requests(
     let response = next.call(req).await?;
     let status = response.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    if path == "/health" {
+    if health::is_probe(&path) {
         tracing::debug!(%method, path, status, elapsed_ms, "http request");
     } else {
         use actix_web::HttpMessage;

@@ -1,11 +1,30 @@
-//! `GET /health`: the board's health probe (`Board::health`: a query, the write path's real state, a
-//! `stat` of the database file) plus open sessions by transport and uptime, as JSON. 200 when healthy,
-//! 503 naming the failing check.
+//! The two health probes. `GET /health` (readiness): the board's health probe (`Board::health`: a query,
+//! the write path's real state, a `stat` of the database file) plus open sessions by transport and uptime,
+//! as JSON; 200 when healthy, 503 naming the failing check. `GET /health/live` (liveness): 200 whenever
+//! the HTTP stack answers, touching neither the database nor any lock, so it is also the benchmark's
+//! ceiling for "the HTTP stack alone". Both follow the same guard rules (see [`is_probe`]).
 
 use super::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
+
+/// The readiness probe's path.
+pub const READY: &str = "/health";
+/// The liveness probe's path.
+pub const LIVE: &str = "/health/live";
+
+/// Whether `path` is one of the probes: the guard exempts them from auth and Origin checks (monitors
+/// send neither) but not from the Host allow-list, and the request log writes them at debug.
+pub fn is_probe(path: &str) -> bool {
+    path == READY || path == LIVE
+}
+
+/// `GET /health/live`: the process is up and its HTTP workers answer. Deliberately no other state: a
+/// liveness probe that fails on a database problem would get a healthy-but-degraded server restarted.
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
 
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let db = state.engine.board().health(&state.db_path).await;

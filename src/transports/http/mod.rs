@@ -1,6 +1,6 @@
 //! HTTP transports on actix-web: Streamable HTTP (`/mcp`), legacy HTTP+SSE (`/sse` + `/messages`, and
 //! 1.x-style `/mcp`), the REST API (`/api/v1`, `/openapi.json`), the web dashboard (`/ui`, `ui/`),
-//! `/health` and `/metrics`. Endpoints and status codes: docs/HTTP.md.
+//! `/health`, `/health/live` and `/metrics`. Endpoints and status codes: docs/HTTP.md.
 
 mod answer;
 mod authority;
@@ -27,7 +27,8 @@ use std::time::Duration;
 
 /// Registers every route on an actix `App` (used by the server and by in-process tests).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::health))
+    cfg.route(health::READY, web::get().to(health::health))
+        .route(health::LIVE, web::get().to(health::live))
         .route("/metrics", web::get().to(metrics::scrape))
         .service(
             web::resource(["/mcp", "/mcp/"])
@@ -118,7 +119,7 @@ pub fn start(
         port = address.port(),
         workers,
         max_connections = workers * per_worker,
-        "HTTP transports listening: /mcp (Streamable HTTP), /sse (legacy SSE), /health, /metrics"
+        "HTTP transports listening: /mcp (Streamable HTTP), /sse (legacy SSE), /health, /health/live, /metrics"
     );
     Ok(Running {
         server,
