@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (README "Quick start"):
 #   formatting, clippy, Rust unit + integration tests, the official Python MCP SDK driving the real binary
-#   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh), the dashboard's
+#   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh; the tool suites a second
+#   and third time in the 2026-07-28 era, over stdio and over HTTP), the dashboard's
 #   browser tests (tests/browser: Playwright driving Debian's Chromium, both installed with the pinned npm
 #   packages by scripts/browser-env.sh when missing), the official TypeScript SDK v2 client driving the
 #   real binary in both MCP eras (tests/ts_client, pinned npm package installed by scripts/ts-client-env.sh),
@@ -40,6 +41,18 @@ cargo build --locked --bin tinytask
 PY="$(scripts/python-env.sh | tail -n 1)"
 TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest tests/python -q -p no:cacheprovider \
     --ignore tests/python/test_http_abuse.py
+
+# The tool suites again through the SDK pinned to 2026-07-28 (issue 13; tests/python/conftest.py "Era and
+# transport"): no initialize, every request carrying its own _meta; first over stdio, then over Streamable HTTP
+# (a spawned TINYTASK_MODE=http server per test). The file list is check 12's (tests/docker/acceptance.py).
+MODERN_LIST="$("$PY" -c 'import sys; sys.path.insert(0, "tests/docker"); import acceptance
+print(" ".join("tests/python/" + f for f in acceptance.MODERN_SUITE_FILES))')"
+read -r -a MODERN_FILES <<<"$MODERN_LIST"
+for transport in stdio http; do
+    step "Python SDK tool suites in the 2026-07-28 era over $transport (TINYTASK_PY_ERA=modern)"
+    TINYTASK_PY_ERA=modern TINYTASK_PY_TRANSPORT="$transport" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" \
+        "$PY" -m pytest "${MODERN_FILES[@]}" -q -p no:cacheprovider
+done
 
 if [ "${TINYTASK_SKIP_BROWSER:-0}" = 1 ]; then
     step "dashboard browser tests SKIPPED (TINYTASK_SKIP_BROWSER=1)"

@@ -1505,6 +1505,11 @@ SUITE_FILES = ("test_tools.py", "test_errors.py", "test_workflow.py", "test_prot
                "test_coordination_claims.py", "test_coordination_wait.py", "test_dependencies.py", "test_search.py",
                "test_rest.py")
 FULL_FILES = ("test_tools.py", "test_errors.py", "test_workflow.py")
+# The same suites again with the SDK pinned to 2026-07-28 (TINYTASK_PY_ERA=modern, issue 13); test_rest.py does
+# not speak MCP. scripts/test.sh runs this list against the local binary (stdio and Streamable HTTP).
+MODERN_SUITE_FILES = tuple(f for f in SUITE_FILES if f != "test_rest.py")
+# Skip reasons the runs accept: the stdio-only tests (both eras), and tests of what the modern era removed.
+SKIP_MARKS = {"legacy": ("TINYTASK_TARGET_URL",), "modern": ("TINYTASK_TARGET_URL", "TINYTASK_PY_ERA")}
 T_SUITE = 15 * 60
 HEALTH_POLL = 1.0
 DURABLE_ROUNDS = 8  # tasks per durability round (each: create, update parent+blocker, comment, link)
@@ -1898,22 +1903,32 @@ def group_tool_suite(logs: Path) -> None:
         facts = container_facts(cid, data, port)
         healthy = wait_health(cid, "healthy", since=t)
         st["healthy_at"] = time.time()
-        xml = logs / "tool-suite.xml"
-        files = [str(Images.ctx / "tests" / "python" / f) for f in SUITE_FILES]
-        log(f"tool suite: pytest {' '.join(SUITE_FILES)} with TINYTASK_TARGET_URL=http://{HOST}:{port}/mcp "
-            f"(log {logs / 'tool-suite.log'})")
+        counts = run_suite("legacy", SUITE_FILES, "tool-suite")
+        return f"{counts}; healthy {healthy:.1f}s after `compose up`; {facts}"
+
+    def c12_modern() -> str:
+        require("suite_end" in st, "the legacy tool suite did not run (no container to test)")
+        return run_suite("modern", MODERN_SUITE_FILES, "tool-suite-modern")
+
+    def run_suite(era: str, suite: tuple[str, ...], name: str) -> str:
+        """pytest `suite` against the container in `era` (TINYTASK_PY_ERA); the same pass/skip rules for both:
+        no failure, every module ran, FULL_FILES without skips, only the accepted skip reasons (SKIP_MARKS)."""
+        xml = logs / f"{name}.xml"
+        files = [str(Images.ctx / "tests" / "python" / f) for f in suite]
+        log(f"tool suite ({era}): pytest {' '.join(suite)} with TINYTASK_TARGET_URL=http://{HOST}:{port}/mcp "
+            f"TINYTASK_PY_ERA={era} (log {logs / f'{name}.log'})")
         r = sh([sys.executable, "-m", "pytest", *files, "-q", "-rfEs", "-p", "no:cacheprovider",
                 f"--junitxml={xml}", "-o", "junit_family=xunit2"], cwd=Images.ctx,
-               env={"TINYTASK_TARGET_URL": f"http://{HOST}:{port}/mcp"}, timeout=T_SUITE, check=False,
-               log_file=logs / "tool-suite.log", clean_env=True)
+               env={"TINYTASK_TARGET_URL": f"http://{HOST}:{port}/mcp", "TINYTASK_PY_ERA": era}, timeout=T_SUITE,
+               check=False, log_file=logs / f"{name}.log", clean_env=True)
         st["suite_end"] = time.time()
-        st["suite_seconds"] = r.seconds
+        st[f"suite_seconds_{era}"] = r.seconds
         require(xml.exists(), f"pytest wrote no report (exit {r.rc}):\n{tail(r.out, 25)}")
         per, failures, reasons = parse_junit(xml)
         passed = sum(c["passed"] for c in per.values())
         failed = sum(c["failed"] for c in per.values())
         skipped = sum(c["skipped"] for c in per.values())
-        st["counts"] = per
+        st.setdefault("counts", {})[era] = per
         summary = ", ".join(f"{m.removeprefix('test_').removesuffix('.py')} {c['passed']}/"
                             f"{c['passed'] + c['failed'] + c['skipped']}" for m, c in per.items())
         if failures:
@@ -1922,18 +1937,19 @@ def group_tool_suite(logs: Path) -> None:
                 groups.setdefault(msg, []).append(test)
             evidence = "\n".join(f"{len(t)} x {m}\n    in {', '.join(t[:3])}{', …' if len(t) > 3 else ''}"
                                  for m, t in list(groups.items())[:12])
-            raise Failure(f"{failed} of {passed + failed} tests failed against the container ({summary}): "
-                          f"{failures[0][1][:150]}\n{evidence}\n(full output: {logs / 'tool-suite.log'})\n"
+            raise Failure(f"[{era}] {failed} of {passed + failed} tests failed against the container ({summary}): "
+                          f"{failures[0][1][:150]}\n{evidence}\n(full output: {logs / f'{name}.log'})\n"
                           f"{tail(r.out, 3)}")
-        missing = [f for f in SUITE_FILES if per.get(f, {}).get("passed", 0) == 0]
-        require(not missing, f"no test of {missing} ran ({summary}):\n{tail(r.out, 15)}")
+        missing = [f for f in suite if per.get(f, {}).get("passed", 0) == 0]
+        require(not missing, f"[{era}] no test of {missing} ran ({summary}):\n{tail(r.out, 15)}")
         partial = {f: per[f]["skipped"] for f in FULL_FILES if per[f]["skipped"]}
-        require(not partial, f"tests skipped in modules that must run completely: {partial}; reasons {reasons}")
-        not_stdio = {k: v for k, v in reasons.items() if "TINYTASK_TARGET_URL" not in k}
-        require(not not_stdio, f"skips for other reasons than stdio-only: {not_stdio}")
-        require(r.rc == 0, f"pytest exit {r.rc} although the report shows no failure:\n{tail(r.out, 15)}")
-        return (f"{passed} passed, 0 failed, {skipped} skipped (stdio-only raw framing) in {r.seconds:.0f}s "
-                f"[{summary}]; healthy {healthy:.1f}s after `compose up`; {facts}")
+        require(not partial, f"[{era}] tests skipped in modules that must run completely: {partial}; "
+                             f"reasons {reasons}")
+        other = {k: v for k, v in reasons.items() if not any(mark in k for mark in SKIP_MARKS[era])}
+        require(not other, f"[{era}] skips for other reasons than {' or '.join(SKIP_MARKS[era])}: {other}")
+        require(r.rc == 0, f"[{era}] pytest exit {r.rc} although the report shows no failure:\n{tail(r.out, 15)}")
+        why = "stdio-only raw framing" + (", legacy-only features" if era == "modern" else "")
+        return f"{era}: {passed} passed, 0 failed, {skipped} skipped ({why}) in {r.seconds:.0f}s [{summary}]"
 
     def c12_reader() -> str:
         require("suite_end" in st, "the tool suite did not run")
@@ -2044,6 +2060,7 @@ def group_tool_suite(logs: Path) -> None:
     try:
         run_group([
             ("12 tool suites vs compose-started image (read-only root)", c12_suite),
+            ("12 tool suites in the 2026-07-28 era (TINYTASK_PY_ERA=modern)", c12_modern),
             ("12 host sqlite3 readers while serving: later writes visible", c12_reader),
             ("12 HEALTHCHECK healthy throughout (every run exit 0)", c12_health),
             ("12 SIGKILL after the suite: every acked write there", c12_kill),

@@ -17,6 +17,17 @@ server) connects with the SDK's Streamable HTTP client to that running server in
 first empties the board through the tools (every task deleted, checked empty), so each test still starts on
 an empty board. Tests that need a locally spawned binary (``raw``, :func:`require_binary`) are skipped there
 with the reason. Without the variable nothing changes.
+
+Era and transport (scripts/test.sh runs the suite files once per combination it lists):
+* ``TINYTASK_PY_ERA=legacy`` (default): every SDK session of :func:`open_tt` and http_support's
+  ``streamable_session`` starts with ``initialize`` and negotiates 2025-11-25.
+  ``TINYTASK_PY_ERA=modern``: the SDK is pinned to 2026-07-28 exactly as ``mcp.Client(target,
+  mode="2026-07-28")`` pins it (no handshake, no probe: every request carries its own ``_meta`` and, over HTTP,
+  the ``MCP-Protocol-Version``/``Mcp-Method``/``Mcp-Name`` headers). Tests of what that era removed
+  (initialize and version negotiation, sessions, ping, logging/setLevel, resources/subscribe, batches, the raw
+  stdio lifecycle) are skipped with a reason naming TINYTASK_PY_ERA.
+* ``TINYTASK_PY_TRANSPORT=stdio`` (default): :func:`open_tt` spawns the binary on stdio.
+  ``TINYTASK_PY_TRANSPORT=http``: it spawns a ``TINYTASK_MODE=http`` server and connects over Streamable HTTP.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import mcp_types
 import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
@@ -47,8 +59,52 @@ EXTERNAL_SKIP = "needs a locally spawned stdio binary; TINYTASK_TARGET_URL point
 REQUEST_TIMEOUT = 10.0  # seconds for any single request; pytest-timeout is the per-test backstop
 RAW_TIMEOUT = 5.0  # seconds to wait for one stdout line in raw tests
 
-LATEST_VERSION = "2025-11-25"
+LATEST_VERSION = "2025-11-25"  # the newest legacy (handshake) version
 LEGACY_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
+MODERN_VERSION = "2026-07-28"  # the stateless era: no initialize, per-request _meta (docs: mcp-protocol.md §9)
+ALL_VERSIONS = LEGACY_VERSIONS + (MODERN_VERSION,)  # oldest first
+# What server/discover must list (M2): every served version, newest first.
+SUPPORTED_VERSIONS = list(reversed(ALL_VERSIONS))
+
+
+def env_choice(name: str, allowed: tuple[str, ...]) -> str:
+    """The value of env `name` (unset or empty: the first allowed value); anything else stops the run with a
+    message naming the variable and the allowed values."""
+    value = os.environ.get(name) or allowed[0]
+    if value not in allowed:
+        raise pytest.UsageError(f"{name}={value!r} is not one of the allowed values: {', '.join(allowed)}")
+    return value
+
+
+ERA = env_choice("TINYTASK_PY_ERA", ("legacy", "modern"))
+TRANSPORT = env_choice("TINYTASK_PY_TRANSPORT", ("stdio", "http"))
+MODERN = ERA == "modern"
+
+
+# The request _meta keys of the 2026-07-28 era (M3): version and capabilities required, client info optional.
+META_VERSION = "io.modelcontextprotocol/protocolVersion"
+META_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
+META_CLIENT_INFO = "io.modelcontextprotocol/clientInfo"
+META_SERVER_INFO = "io.modelcontextprotocol/serverInfo"
+META_LOG_LEVEL = "io.modelcontextprotocol/logLevel"
+META_SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"
+
+
+def modern_meta(version: str = MODERN_VERSION, extra: dict | None = None) -> dict:
+    """The ``params._meta`` a 2026-07-28 request carries (`extra`: more keys, e.g. the log level)."""
+    return {META_VERSION: version, META_CLIENT_INFO: {"name": "tinytask-raw-tests", "version": "0.0.1"},
+            META_CAPABILITIES: {}, **(extra or {})}
+
+
+def modern_params(params: dict | None = None, version: str = MODERN_VERSION, extra: dict | None = None) -> dict:
+    """`params` (default none) with the 2026-07-28 ``_meta`` added."""
+    return {**(params or {}), "_meta": modern_meta(version, extra)}
+
+
+def legacy_only(what: str) -> pytest.MarkDecorator:
+    """Marks a test of something the 2026-07-28 era removed: skipped when the suite runs modern."""
+    return pytest.mark.skipif(MODERN, reason=f"{what} is legacy-only: TINYTASK_PY_ERA=modern speaks "
+                                             f"{MODERN_VERSION}, which has none")
 
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 STATUSES = ("idle", "working", "complete")
@@ -199,7 +255,7 @@ def compact(obj: Any) -> str:
 
 
 def version_at_least(version: str, minimum: str) -> bool:
-    return LEGACY_VERSIONS.index(version) >= LEGACY_VERSIONS.index(minimum)
+    return ALL_VERSIONS.index(version) >= ALL_VERSIONS.index(minimum)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -420,6 +476,16 @@ async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db"
         async with open_external_tt() as server:
             yield server
         return
+    if TRANSPORT == "http":
+        from http_support import HttpServer, streamable_session  # it imports this module
+
+        server = HttpServer(workdir, "http", db_name, log_level, **env_extra)
+        try:
+            async with streamable_session(server) as tt:
+                yield tt
+        finally:
+            server.kill()
+        return
     binary = require_binary()
     params = StdioServerParameters(command=binary, args=[], env=server_env(workdir / db_name, log_level, **env_extra),
                                    cwd=str(workdir))
@@ -428,11 +494,31 @@ async def open_tt(workdir: Path, log_level: str = "debug", db_name: str = "t.db"
         tt.check_stream()
 
 
+def pinned_discover() -> mcp_types.DiscoverResult:
+    """What ``mcp.Client(target, mode="2026-07-28")`` adopts when given no prior discover result: the pinned
+    version only, no server capabilities known. Adopting it sends nothing, so the server sees each request on its
+    own, as a stateless client sends it."""
+    return mcp_types.DiscoverResult(supported_versions=[MODERN_VERSION], capabilities=mcp_types.ServerCapabilities(),
+                                    result_type="complete", ttl_ms=0, cache_scope="public")
+
+
+async def start_era(session: ClientSession, era: str | None = None) -> None:
+    """Legacy: the initialize handshake. Modern: pin the session to 2026-07-28 (see :func:`pinned_discover`)."""
+    if (era or ERA) == "modern":
+        session.adopt(pinned_discover())
+        return
+    with anyio.fail_after(REQUEST_TIMEOUT):
+        await session.initialize()
+
+
 @asynccontextmanager
-async def sdk_stdio_session(params: StdioServerParameters, stderr_path: Path, message_handler: Any = None):
-    """Starts `params` with the SDK's ``stdio_client`` (stderr to `stderr_path`) and yields an initialized
-    :class:`TT`; stream errors the SDK reports are collected for :meth:`TT.check_stream`. A `message_handler`
-    with an ``errors`` list (http_support's ``Inbox``) replaces the default one, to record notifications."""
+async def sdk_stdio_session(params: StdioServerParameters, stderr_path: Path, message_handler: Any = None,
+                            era: str | None = None, **session_kw: Any):
+    """Starts `params` with the SDK's ``stdio_client`` (stderr to `stderr_path`) and yields a :class:`TT` in
+    `era` (default ``TINYTASK_PY_ERA``: initialized, or pinned to 2026-07-28); stream errors the SDK reports are
+    collected for :meth:`TT.check_stream`. A `message_handler` with an ``errors`` list (http_support's ``Inbox``)
+    replaces the default one, to record notifications. `session_kw` goes to ``ClientSession`` (e.g.
+    ``log_level``, ``logging_callback``)."""
     stream_errors: list[Exception] = getattr(message_handler, "errors", [])
 
     async def on_message(message: Any) -> None:
@@ -445,9 +531,8 @@ async def sdk_stdio_session(params: StdioServerParameters, stderr_path: Path, me
     with open(stderr_path, "w") as errlog:
         async with stdio_client(params, errlog=errlog) as (read, write):
             async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT,
-                                     message_handler=on_message) as session:
-                with anyio.fail_after(REQUEST_TIMEOUT):
-                    await session.initialize()
+                                     message_handler=on_message, **session_kw) as session:
+                await start_era(session, era)
                 yield TT(session, stream_errors, stderr_path)
 
 
@@ -621,6 +706,11 @@ def raw(tmp_path):
     """Factory: raw(log_level="debug", **env) -> RawServer (a fresh db per test); all are killed at teardown."""
     if TARGET_URL:
         pytest.skip(f"raw stdio JSON-RPC lines: {EXTERNAL_SKIP}")
+    if MODERN:
+        # Every raw test of the suite files drives the legacy lifecycle (initialize first, negotiation, batches,
+        # stdout framing of a session); the modern raw wire has its own files (test_modern_http, test_listen).
+        pytest.skip(f"the raw stdio lifecycle (initialize, negotiation, batches) is legacy-only: "
+                    f"TINYTASK_PY_ERA=modern speaks {MODERN_VERSION}, which has none")
     started: list[RawServer] = []
 
     def start(log_level: str = "debug", **env_extra: str) -> RawServer:

@@ -8,9 +8,11 @@ The server under test is the binary of ``conftest.TINYTASK_BIN`` started as a su
 and considered up once ``GET /health`` answers 200 (polled for at most 10 s). Only 127.0.0.1 is ever contacted.
 
 Clients:
-* the official SDK (``mcp`` 2.3.0): :func:`streamable_session` (``streamable_http_client`` on ``/mcp``) and
-  :func:`legacy_session` (``sse_client`` on ``/sse`` or, 1.x style, on ``/mcp``), both yielding a :class:`HTT`
-  (conftest's :class:`TT` plus an :class:`Inbox` that records server notifications with arrival times);
+* the official SDK (``mcp`` 2.3.0): :func:`streamable_session` (``streamable_http_client`` on ``/mcp``, in the
+  era of ``TINYTASK_PY_ERA`` unless told: initialized, or pinned to 2026-07-28 with no session at all) and
+  :func:`legacy_session` (``sse_client`` on ``/sse`` or, 1.x style, on ``/mcp``; always legacy), both yielding a
+  :class:`HTT` (conftest's :class:`TT` plus an :class:`Inbox` that records server notifications with arrival
+  times);
 * raw ``httpx2`` requests (:func:`raw_initialize`, :func:`raw_request`) for wire-level work.
 
 Nothing may hang: SDK requests time out after ``REQUEST_TIMEOUT`` seconds, every wait below has a deadline,
@@ -19,8 +21,10 @@ and pytest-timeout is the backstop.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -39,9 +43,11 @@ from mcp.types import LoggingMessageNotification, ResourceUpdatedNotification
 
 from conftest import (
     LATEST_VERSION,
+    MODERN_VERSION,
     REQUEST_TIMEOUT,
     TT,
     RawServer,
+    start_era,
     assert_comment,
     assert_link,
     assert_task,
@@ -314,31 +320,32 @@ class HTT(TT):
 
 @asynccontextmanager
 async def _session(transport: str, streams_cm: Any, stderr_path: Path | None, inbox: Inbox | None,
-                   logging_callback: Any, get_watch: GetStreamWatch | None = None) -> AsyncIterator[HTT]:
+                   logging_callback: Any, get_watch: GetStreamWatch | None = None, era: str | None = None,
+                   **session_kw: Any) -> AsyncIterator[HTT]:
     inbox = inbox or Inbox()
     async with streams_cm as streams:
         read, write = streams[0], streams[1]
         async with ClientSession(read, write, read_timeout_seconds=REQUEST_TIMEOUT, message_handler=inbox,
-                                 logging_callback=logging_callback) as session:
-            with anyio.fail_after(REQUEST_TIMEOUT):
-                await session.initialize()
+                                 logging_callback=logging_callback, **session_kw) as session:
+            await start_era(session, era)
             tt = HTT(session, inbox, stderr_path, transport, get_watch)
             yield tt
             tt.check_stream()
 
 
 @asynccontextmanager
-async def streamable_session(server: HttpServer | str, *, inbox: Inbox | None = None,
-                             logging_callback: Any = None) -> AsyncIterator[HTT]:
-    """SDK Streamable HTTP client on ``/mcp`` (initialized), on an httpx2 client with the SDK's default timeouts
-    and a hook that notes when the GET stream is answered (see :meth:`HTT.wait_push_ready`)."""
+async def streamable_session(server: HttpServer | str, *, inbox: Inbox | None = None, logging_callback: Any = None,
+                             era: str | None = None, **session_kw: Any) -> AsyncIterator[HTT]:
+    """SDK Streamable HTTP client on ``/mcp`` in `era` (default ``TINYTASK_PY_ERA``; legacy: initialized), on an
+    httpx2 client with the SDK's default timeouts and a hook that notes when the GET stream is answered (see
+    :meth:`HTT.wait_push_ready`). `session_kw` goes to ``ClientSession`` (e.g. ``log_level``)."""
     url = server if isinstance(server, str) else server.mcp_url
     stderr = None if isinstance(server, str) else server.stderr_path
     watch = GetStreamWatch()
     async with httpx2.AsyncClient(timeout=httpx2.Timeout(30.0, read=300.0),
                                   event_hooks={"response": [watch]}) as client:
         async with _session("streamable", streamable_http_client(url, http_client=client), stderr, inbox,
-                            logging_callback, watch) as tt:
+                            logging_callback, watch, era, **session_kw) as tt:
             yield tt
 
 
@@ -347,7 +354,7 @@ def legacy_session(server: HttpServer, path: str = "/sse", *, inbox: Inbox | Non
     """SDK legacy HTTP+SSE client: ``path="/sse"`` (2024-11-05 endpoints) or ``"/mcp"`` (TinyTask 1.x style)."""
     url = server.base + path
     return _session(f"legacy{path}", sse_client(url, timeout=REQUEST_TIMEOUT, sse_read_timeout=SSE_READ_TIMEOUT),
-                    server.stderr_path, inbox, logging_callback)
+                    server.stderr_path, inbox, logging_callback, era="legacy")
 
 
 def open_session(server: HttpServer, kind: str, **kw: Any) -> Any:
@@ -394,6 +401,29 @@ def session_headers(session_id: str | None, version: str = LATEST_VERSION) -> di
     h = {"Accept": ACCEPT_BOTH, "Content-Type": "application/json", "MCP-Protocol-Version": version}
     if session_id:
         h["Mcp-Session-Id"] = session_id
+    return h
+
+
+# The methods whose Mcp-Name header mirrors a body parameter (M4), and which one.
+NAME_PARAM = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+_HEADER_SAFE = re.compile(r"^[\x20-\x7e]*$")
+
+
+def header_value(value: str) -> str:
+    """An Mcp-Name value as the spec's "Value Encoding" sends it: printable ASCII without edge whitespace
+    verbatim, anything else as ``=?base64?<standard base64 of the UTF-8>?=``."""
+    if _HEADER_SAFE.match(value) and value == value.strip() and not value.startswith("=?base64?"):
+        return value
+    return f"=?base64?{base64.b64encode(value.encode('utf-8')).decode('ascii')}?="
+
+
+def modern_headers(method: str, name: str | None = None, version: str = MODERN_VERSION,
+                   accept: str = ACCEPT_BOTH) -> dict[str, str]:
+    """The headers of a 2026-07-28 POST /mcp (M4): no session id; Mcp-Name only when `name` is given."""
+    h = {"Accept": accept, "Content-Type": "application/json", "MCP-Protocol-Version": version,
+         "Mcp-Method": method}
+    if name is not None:
+        h["Mcp-Name"] = header_value(name)
     return h
 
 

@@ -1,19 +1,17 @@
-"""Streamable HTTP (`POST/GET/DELETE /mcp`, checklist §7) driven by the official SDK's `streamable_http_client`
-and the high-level `mcp.Client` (auto mode: `server/discover` probe, then fallback to `initialize`)."""
+"""Streamable HTTP (`POST/GET/DELETE /mcp`, checklist §7) in legacy sessions, driven by the official SDK's
+`streamable_http_client`. (The high-level `mcp.Client` in each mode, auto included: test_era.py; the stateless
+2026-07-28 era on the raw wire: test_modern_http.py.)"""
 
 from __future__ import annotations
 
 import json
-import time
 
 import anyio
 import httpx2
 import pytest
-from mcp import Client
 
 from conftest import LATEST_VERSION, TOOL_COUNT, TOOL_PARAMS, assert_task, assert_task_with_relations, compact
 from http_support import (
-    ACCEPT_BOTH,
     http_server,  # noqa: F401  (fixture)
     raw_initialize,
     raw_request,
@@ -73,34 +71,6 @@ async def test_streamable_set_logging_level(http_server):
             # the session keeps working afterwards
             t = await tt.create("after setLevel", created_by="logger")
         assert_task(t, title="after setLevel")
-
-
-async def test_high_level_client_auto_mode_falls_back_from_discover_probe(http_server):
-    # mcp.Client(url) in default auto mode first POSTs server/discover (MCP-Protocol-Version 2026-07-28, no
-    # session id). TinyTask answers 400 (H22/H30) and the client must fall back to initialize at once.
-    with anyio.fail_after(10):
-        started = time.monotonic()
-        async with Client(http_server.mcp_url) as client:
-            connect_seconds = time.monotonic() - started
-            assert client.protocol_version == LATEST_VERSION
-            res = await client.call_tool("create_task", {"title": "via Client over HTTP", "created_by": "auto"})
-            assert res.is_error is not True, res
-            data = json.loads(res.content[0].text)
-            assert data["title"] == "via Client over HTTP"
-            assert res.structured_content == data
-            got = await client.call_tool("get_task", {"id": data["id"]})
-            assert json.loads(got.content[0].text)["id"] == data["id"]
-    assert connect_seconds < 5, f"connect took {connect_seconds:.2f}s (discover probe not answered promptly?)"
-
-
-async def test_discover_probe_without_session_is_400(http_server):
-    # H22/H30 as seen by the SDK probe: session-less, non-initialize POST with a modern version header.
-    body = {"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}}
-    async with httpx2.AsyncClient(timeout=5) as c:
-        r = await c.post(http_server.mcp_url, content=compact(body),
-                         headers={"Accept": ACCEPT_BOTH, "Content-Type": "application/json",
-                                  "MCP-Protocol-Version": "2026-07-28"})
-    assert r.status_code == 400, f"server/discover probe: HTTP {r.status_code} {r.text[:300]!r}"
 
 
 async def test_streamable_read_task_resource(http_server):

@@ -17,6 +17,9 @@ from mcp.client.stdio import StdioServerParameters
 from mcp.types import ResourceTemplateReference
 
 from conftest import (
+    MODERN,
+    MODERN_VERSION,
+    SUPPORTED_VERSIONS,
     TOOL_COUNT,
     DELETE_TOOLS,
     LATEST_VERSION,
@@ -27,6 +30,7 @@ from conftest import (
     TOOL_PARAMS,
     assert_task,
     compact,
+    legacy_only,
     require_binary,
     server_env,
 )
@@ -41,6 +45,17 @@ EARLY_ERROR_CODES = (-32600, -32601, -32602)  # acceptable codes for requests be
 
 @pytest.mark.anyio
 async def test_sdk_negotiates_latest_version_and_declares_capabilities(tt):
+    if MODERN:
+        # The pinned client never asked; what the server declares is server/discover's answer.
+        assert tt.protocol_version == MODERN_VERSION
+        with anyio.fail_after(10):
+            raw = await tt.session.send_discover(MODERN_VERSION)
+        assert raw["supportedVersions"] == SUPPORTED_VERSIONS, raw
+        info = raw["_meta"]["io.modelcontextprotocol/serverInfo"]
+        assert info["name"] and info["version"], info
+        caps = raw["capabilities"]
+        assert "tools" in caps and "resources" in caps and "completions" in caps, caps
+        return
     assert tt.protocol_version == LATEST_VERSION
     init = tt.session.initialize_result
     assert init.server_info.name and init.server_info.version
@@ -216,9 +231,11 @@ async def test_read_queue_stats_and_queue_tasks(tt):
 @pytest.mark.anyio
 @pytest.mark.parametrize("uri", ["foo://bar", "task://987654", "tasks://nope"])
 async def test_unknown_resource_is_minus_32002_with_uri(tt, uri):
+    # -32002 in a legacy session; the 2026-07-28 era answers -32602 (invalid params) with the same data (M7).
+    want = -32602 if MODERN else -32002
     with pytest.raises(MCPError) as info:
         await tt.session.read_resource(uri)
-    assert info.value.code == -32002, f"{uri}: code {info.value.code} {info.value.message}"
+    assert info.value.code == want, f"{uri}: code {info.value.code} {info.value.message}"
     assert isinstance(info.value.data, dict) and info.value.data.get("uri") == uri, info.value.data
 
 
@@ -226,12 +243,14 @@ async def test_unknown_resource_is_minus_32002_with_uri(tt, uri):
 
 
 @pytest.mark.anyio
+@legacy_only("ping")
 async def test_ping(tt):
     res = await tt.session.send_ping()
     assert res is not None
 
 
 @pytest.mark.anyio
+@legacy_only("logging/setLevel")
 async def test_logging_set_level(tt):
     for level in ("debug", "info", "warning", "error"):
         await tt.session.set_logging_level(level)
@@ -260,13 +279,13 @@ async def test_completion_of_queue_names(tt):
 async def test_high_level_client_in_auto_mode_connects_and_calls_a_tool(tmp_path):
     params = StdioServerParameters(command=require_binary(), args=[], env=server_env(tmp_path / "t.db"),
                                    cwd=str(tmp_path))
-    # auto mode probes server/discover first (10 s client timeout); a server that answers the probe with an
-    # error lets the fallback initialize run at once, so the whole connect must be fast.
+    # auto mode probes server/discover first (10 s client timeout): TinyTask answers it, so the client adopts
+    # 2026-07-28 with no handshake, and the whole connect must be fast (test_era.py: both modes, both transports).
     with anyio.fail_after(8):
         started = time.monotonic()
-        async with Client(params) as client:
+        async with Client(params, cache=None) as client:
             connect_seconds = time.monotonic() - started
-            assert client.protocol_version == LATEST_VERSION
+            assert client.protocol_version == MODERN_VERSION
             res = await client.call_tool("create_task", {"title": "via Client", "created_by": "auto"})
             assert res.is_error is not True
             data = json.loads(res.content[0].text)
@@ -292,14 +311,17 @@ def test_initialize_negotiates_protocol_version(raw, requested, expected):
     assert len(s.result("tools/list")["tools"]) == TOOL_COUNT
 
 
-def test_server_discover_before_initialize_is_an_error_not_silence(raw):
+def test_server_discover_before_initialize_is_answered_and_initialize_still_works(raw):
+    # M2: discover needs no session (stdio too, before initialize); it opens none, so a legacy client that
+    # probed first can still run the handshake on the same connection.
     s = raw()
-    err = s.error("server/discover", {"_meta": {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    res = s.result("server/discover", {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": MODERN_VERSION,
         "io.modelcontextprotocol/clientInfo": {"name": "probe", "version": "1"},
         "io.modelcontextprotocol/clientCapabilities": {}}}, id=1)
-    assert err["code"] in EARLY_ERROR_CODES, err
-    assert s.initialize()["protocolVersion"] == LATEST_VERSION  # the fallback handshake still works
+    assert res["supportedVersions"] == SUPPORTED_VERSIONS, res
+    assert s.initialize()["protocolVersion"] == LATEST_VERSION
+    assert len(s.result("tools/list")["tools"]) == TOOL_COUNT
 
 
 def test_tools_list_before_initialize_is_an_error(raw):
