@@ -31,7 +31,10 @@ async fn h22_h30_missing_session_and_discover_probe_are_400() {
     let resp = app.post(&list).await;
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "H22");
     // The Python 2.x probe: session-less server/discover with the 2026 headers is answered (M2)…
-    let probe = json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {}});
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {}});
+    let probe =
+        json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": meta}});
     let req = post(&probe)
         .insert_header(("MCP-Protocol-Version", "2026-07-28"))
         .insert_header(("Mcp-Method", "server/discover"));

@@ -284,7 +284,7 @@ fn main() {
         s.stop();
     }
 
-    eprintln!("seeding {} tasks…", seed::TASKS);
+    eprintln!("seeding {} tasks…", seed::tasks());
     let db = dir.path().join("bench.db");
     seed::seed(&db);
     // The metrics A/B runs on pristine copies of the board (the main server below writes to this one).

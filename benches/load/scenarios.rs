@@ -2,7 +2,7 @@
 //! per-session xorshift generator, so the server does not serve one cached row.
 
 use crate::client::McpSession;
-use crate::seed::{AGENTS, QUEUES, TASKS};
+use crate::seed::{AGENTS, QUEUES, tasks};
 
 pub struct Rng(u64);
 
@@ -122,7 +122,7 @@ pub async fn step(
     agent: usize,
     wf: &mut Workflow,
 ) -> Result<(), String> {
-    let task = rng.below(TASKS) + 1;
+    let task = rng.below(tasks()) + 1;
     let other = rng.below(AGENTS);
     let queue = rng.below(QUEUES);
     match scenario {

@@ -5,7 +5,19 @@ use diesel::connection::SimpleConnection;
 use std::fmt::Write;
 use std::path::Path;
 
-pub const TASKS: usize = 10_000;
+/// Tasks on the board: `TINYTASK_BENCH_TASKS` (default 10,000; 1,000 reproduces the conditions of the
+/// README's TinyTask 2.x figures).
+/// Read once: the load generator asks for it on every request.
+pub fn tasks() -> usize {
+    static TASKS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *TASKS.get_or_init(|| {
+        std::env::var("TINYTASK_BENCH_TASKS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|n| *n > 0)
+            .unwrap_or(10_000)
+    })
+}
 pub const AGENTS: usize = 50;
 pub const QUEUES: usize = 10;
 
@@ -13,7 +25,7 @@ pub fn seed(db: &Path) {
     let pool = tinytask::db::open(db, 1).expect("create the bench database");
     let mut conn = pool.get().unwrap();
     let mut sql = String::from("BEGIN;\n");
-    for i in 1..=TASKS {
+    for i in 1..=tasks() {
         let agent = i % AGENTS;
         let queue = i % QUEUES;
         let status = ["idle", "idle", "working", "complete"][i % 4];

@@ -34,8 +34,8 @@ impl Era {
         if !era::is_modern(method, params) {
             return Ok(Era::Legacy(version_at_arrival.clone()));
         }
-        era::check_keys(method, params)?;
-        era::check_version(method, params).map(Era::Modern)
+        era::check_keys(params)?;
+        era::check_version(params).map(Era::Modern)
     }
 }
 

@@ -42,12 +42,9 @@ pub fn meta_version(params: &Value) -> Option<&str> {
     meta(params)?.get(PROTOCOL_VERSION_KEY)?.as_str()
 }
 
-/// Rung 1 (M3): the envelope keys are present. `server/discover` is answered any time, with or without
-/// them (M2).
-pub fn check_keys(method: &str, params: &Value) -> Result<(), RpcError> {
-    if method == DISCOVER {
-        return Ok(());
-    }
+/// Rung 1 (M3): the envelope keys are present — on `server/discover` too (M2 answers it any time, but
+/// like every 2026-07-28 request it carries them; the SDKs' servers refuse it without).
+pub fn check_keys(params: &Value) -> Result<(), RpcError> {
     let Some(meta) = meta(params) else {
         return Err(RpcError::invalid_params(format!(
             "Invalid params: params._meta must be an object carrying \"{PROTOCOL_VERSION_KEY}\" and \
@@ -68,7 +65,7 @@ pub fn check_keys(method: &str, params: &Value) -> Result<(), RpcError> {
 }
 
 /// Rung 3 (M3): the version is the one we serve statelessly, and the per-request fields are well formed.
-pub fn check_version(method: &str, params: &Value) -> Result<Envelope, RpcError> {
+pub fn check_version(params: &Value) -> Result<Envelope, RpcError> {
     let Some(meta) = meta(params) else {
         return Ok(Envelope {
             log_level: None,
@@ -76,7 +73,6 @@ pub fn check_version(method: &str, params: &Value) -> Result<Envelope, RpcError>
         });
     };
     match meta.get(PROTOCOL_VERSION_KEY) {
-        None if method == DISCOVER => {}
         Some(Value::String(v)) if v == MODERN_VERSION => {}
         Some(Value::String(v)) => return Err(unsupported_version(v)),
         _ => {
@@ -227,41 +223,39 @@ mod tests {
 
     #[test]
     fn missing_envelope_keys_are_invalid_params_naming_them() {
-        let err = check_keys(
-            "tools/list",
-            &json!({"_meta": {PROTOCOL_VERSION_KEY: MODERN_VERSION}}),
-        )
-        .unwrap_err();
+        let err =
+            check_keys(&json!({"_meta": {PROTOCOL_VERSION_KEY: MODERN_VERSION}})).unwrap_err();
         assert_eq!(err.code, -32602);
         assert!(err.message.contains(CLIENT_CAPABILITIES_KEY), "{err:?}");
-        assert!(check_keys(DISCOVER, &json!({})).is_ok());
-        assert!(check_keys("tools/list", &modern(json!({}))).is_ok());
+        assert_eq!(
+            check_keys(&json!({})).unwrap_err().code,
+            -32602,
+            "discover too"
+        );
+        assert!(check_keys(&modern(json!({}))).is_ok());
     }
 
     #[test]
     fn only_the_modern_version_is_served_without_a_handshake() {
         let mut params = modern(json!({}));
         params["_meta"][PROTOCOL_VERSION_KEY] = json!("2025-11-25");
-        let err = check_version("tools/list", &params).unwrap_err();
+        let err = check_version(&params).unwrap_err();
         assert_eq!(err.code, -32022);
         let data = err.data.unwrap();
         assert_eq!(data["requested"], "2025-11-25");
         assert_eq!(data["supported"][0], MODERN_VERSION);
         params["_meta"][PROTOCOL_VERSION_KEY] = json!(7);
-        assert_eq!(
-            check_version("tools/list", &params).unwrap_err().code,
-            -32602
-        );
+        assert_eq!(check_version(&params).unwrap_err().code, -32602);
     }
 
     #[test]
     fn log_level_is_per_request_and_validated() {
         let mut params = modern(json!({}));
         params["_meta"][LOG_LEVEL_KEY] = json!("info");
-        let envelope = check_version("tools/list", &params).unwrap();
+        let envelope = check_version(&params).unwrap();
         assert_eq!(envelope.log_level, Some(McpLogLevel::Info));
         params["_meta"][LOG_LEVEL_KEY] = json!("loud");
-        let err = check_version("tools/list", &params).unwrap_err();
+        let err = check_version(&params).unwrap_err();
         assert!(err.message.contains("emergency"), "{err:?}");
     }
 

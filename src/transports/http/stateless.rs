@@ -11,6 +11,7 @@ use crate::mcp::era;
 use crate::mcp::jsonrpc::{Reply, RpcError};
 use crate::mcp::protocol::MODERN_VERSION;
 use crate::mcp::{Engine, Session};
+use crate::metrics::Transport;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
@@ -53,11 +54,11 @@ pub fn status_of(code: i32) -> StatusCode {
 
 /// Rungs 1–3 of M3/M4 for one request: envelope keys, headers against the body, served version.
 fn check(req: &HttpRequest, method: &str, params: &Value) -> Result<(), RpcError> {
-    era::check_keys(method, params)?;
+    era::check_keys(params)?;
     era::check_headers(method, params, |name| {
         header_value(req, name).filter(|v| !v.is_empty())
     })?;
-    era::check_version(method, params).map(|_| ())
+    era::check_version(params).map(|_| ())
 }
 
 /// Whether the answer must be a stream: the request sends notifications before its result (a listen
@@ -110,6 +111,17 @@ pub async fn post(
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         session.set_outbound(Some(tx));
         let handled = state.engine.handle_value(&session, body);
+        // A listen stream is an open server-to-client stream like a legacy GET stream: counted while open.
+        let counted = (method == "subscriptions/listen").then(|| {
+            state
+                .engine
+                .metrics()
+                .stream_opened(Transport::StreamableHttp)
+        });
+        let handled = async move {
+            let _counted = counted;
+            handled.await
+        };
         return Ok(sse::answer_stream(
             req,
             Some(rx),
