@@ -7,6 +7,7 @@ use super::body::Accepts;
 use super::errors::{HttpError, request_id};
 use super::sse;
 use super::state::AppState;
+use super::streamable::{VERSION_HEADER, header_value};
 use crate::mcp::era;
 use crate::mcp::jsonrpc::{Reply, RpcError};
 use crate::mcp::protocol::MODERN_VERSION;
@@ -17,19 +18,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde_json::Value;
 use std::sync::Arc;
 
-const VERSION_HEADER: &str = "mcp-protocol-version";
-
-fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
-
 /// Whether a request is for the stateless era: it says so in its `MCP-Protocol-Version` header or in
 /// its body (`_meta` protocol version, `server/discover`).
 pub fn is_stateless(req: &HttpRequest, body: &Value) -> bool {
-    if header_value(req, VERSION_HEADER) == Some(MODERN_VERSION) {
+    if is_stateless_stream_request(req) {
         return true;
     }
     let method = body.get("method").and_then(Value::as_str).unwrap_or("");
@@ -37,7 +29,8 @@ pub fn is_stateless(req: &HttpRequest, body: &Value) -> bool {
     era::is_modern(method, params)
 }
 
-/// Whether a GET or DELETE comes from a 2026-07-28 client: there is no stream or session for it (M4: 405).
+/// Whether a request names 2026-07-28 in its `MCP-Protocol-Version` header; for a GET or DELETE there is
+/// no stream or session to give it (M4: 405).
 pub fn is_stateless_stream_request(req: &HttpRequest) -> bool {
     header_value(req, VERSION_HEADER) == Some(MODERN_VERSION)
 }
@@ -53,22 +46,17 @@ pub fn status_of(code: i32) -> StatusCode {
 }
 
 /// Rungs 1–3 of M3/M4 for one request: envelope keys, headers against the body, served version.
-fn check(req: &HttpRequest, method: &str, params: &Value) -> Result<(), RpcError> {
+fn check(req: &HttpRequest, method: &str, params: &Value) -> Result<era::Envelope, RpcError> {
     era::check_keys(params)?;
-    era::check_headers(method, params, |name| {
-        header_value(req, name).filter(|v| !v.is_empty())
-    })?;
-    era::check_version(params).map(|_| ())
+    era::check_headers(method, params, |name| header_value(req, name))?;
+    era::check_version(params)
 }
 
 /// Whether the answer must be a stream: the request sends notifications before its result (a listen
 /// stream, log messages it asked for) or may wait, so that a client going away is noticed (M10).
-fn streams(engine: &Engine, method: &str, params: &Value, body: &Value) -> bool {
+fn streams(engine: &Engine, method: &str, envelope: Option<&era::Envelope>, body: &Value) -> bool {
     method == "subscriptions/listen"
-        || params
-            .pointer("/_meta")
-            .and_then(|m| m.get(era::LOG_LEVEL_KEY))
-            .is_some_and(|level| !level.is_null())
+        || envelope.is_some_and(|e| e.log_level.is_some())
         || engine.may_wait(body)
 }
 
@@ -102,12 +90,15 @@ pub async fn post(
         .to_string();
     let empty = Value::Object(Default::default());
     let params = object.get("params").unwrap_or(&empty);
-    if !method.is_empty() && params.is_object() {
-        check(req, &method, params).map_err(reject)?;
-    }
+    // A malformed request (no method, params not an object) is left to the engine, which names the defect.
+    let envelope = if !method.is_empty() && params.is_object() {
+        Some(check(req, &method, params).map_err(reject)?)
+    } else {
+        None
+    };
     // A fresh context per request: nothing of it outlives the answer.
     let session = Arc::new(Session::in_pool(&state.stateless_waits));
-    if accept.sse && streams(&state.engine, &method, params, &body) {
+    if accept.sse && streams(&state.engine, &method, envelope.as_ref(), &body) {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         session.set_outbound(Some(tx));
         let handled = state.engine.handle_value(&session, body);

@@ -16,7 +16,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
-const VERSION_HEADER: &str = "mcp-protocol-version";
+pub(super) const VERSION_HEADER: &str = "mcp-protocol-version";
 
 /// `?sessionId=` routes a request to a legacy SSE session (TinyTask 1.x clients use `/mcp` for both).
 #[derive(Deserialize)]
@@ -25,7 +25,8 @@ pub struct LegacyQuery {
     pub session_id: Option<String>,
 }
 
-fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+/// A header's trimmed value; `None` when absent, not text, or empty.
+pub(super) fn header_value<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())
