@@ -24,9 +24,10 @@ RUN mkdir -p src migrations \
  && rm -rf src "target/$(uname -m)-unknown-linux-gnu/release/.fingerprint/tinytask-"* \
            "target/$(uname -m)-unknown-linux-gnu/release/deps/"*tinytask*
 
-# 2) The application (migrations and the dashboard's assets are embedded at compile time, so they are part
-#    of the context).
+# 2) The application (both backends' migrations and the dashboard's assets are embedded at compile time, so
+#    they are part of the context).
 COPY migrations migrations
+COPY migrations_postgres migrations_postgres
 COPY assets assets
 COPY src src
 RUN cargo build --release --locked --target "$(uname -m)-unknown-linux-gnu" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (README "Quick start"):
-#   formatting, clippy, Rust unit + integration tests, the official Python MCP SDK driving the real binary
+#   formatting, clippy, Rust unit + integration tests (the unit tests on SQLite and again on PostgreSQL), the official Python MCP SDK driving the real binary
 #   over stdio and HTTP (venv created/refreshed on first run by scripts/python-env.sh; the tool suites a second
 #   and third time in the 2026-07-28 era, over stdio and over HTTP), the dashboard's
 #   browser tests (tests/browser: Playwright driving Debian's Chromium, both installed with the pinned npm
@@ -35,6 +35,13 @@ fi
 
 step "cargo test (unit + integration)"
 cargo test --locked
+
+# The same unit tests (every business rule, tool, resource and prompt test) once more on PostgreSQL: each
+# test gets its own schema on the throwaway server scripts/postgres-env.sh starts (installing Debian's
+# postgresql when missing).
+step "cargo test --lib on PostgreSQL (scripts/postgres-env.sh, TINYTASK_TEST_DATABASE_URL)"
+PG_ADMIN_URL="$(scripts/postgres-env.sh | tail -n 1)"
+TINYTASK_TEST_DATABASE_URL="$PG_ADMIN_URL" cargo test --locked --lib
 
 step "Python SDK integration tests (tests/python)"
 cargo build --locked --bin tinytask

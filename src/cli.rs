@@ -78,6 +78,10 @@ fn healthcheck(config: &Config, timeout: u64) -> ExitCode {
 }
 
 fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
+    if let Some(url) = &config.database_url {
+        tracing::error!(database = %url, "tinytask backup copies a SQLite file; back up PostgreSQL with pg_dump (docs/SCALING.md)");
+        return ExitCode::from(EXIT_FAILURE);
+    }
     match crate::ops::backup::backup(&config.db_path, file) {
         Ok(bytes) => {
             tracing::info!(from = %config.db_path.display(), to = %file.display(), bytes, "backup written");
@@ -91,9 +95,10 @@ fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
 }
 
 fn migrate(config: &Config) -> ExitCode {
-    match db::open(&config.db_path, 1) {
+    let database = config.database();
+    match db::open_database(&database, 1) {
         Ok(_) => {
-            tracing::info!(db_path = %config.db_path.display(), "database is up to date");
+            tracing::info!(database = %database, "database is up to date");
             ExitCode::SUCCESS
         }
         Err(e) => {

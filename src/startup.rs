@@ -74,9 +74,13 @@ impl Application {
     /// the runtime that will drive it.
     #[allow(clippy::unused_async)] // see above: the signature is the guard
     pub async fn build(config: Config) -> Result<Application, StartupError> {
-        // Before anything else is printed: an unusable data directory is reported as the only line.
-        db::create_parent_dir(&config.db_path).map_err(|e| StartupError::DataDir(e.to_string()))?;
-        ops::preflight::check_writable_dir(&config.db_path).map_err(StartupError::DataDir)?;
+        // Before anything else is printed: an unusable data directory is reported as the only line
+        // (PostgreSQL keeps nothing on local disk).
+        let database = config.database();
+        if let db::Database::Sqlite(path) = &database {
+            db::create_parent_dir(path).map_err(|e| StartupError::DataDir(e.to_string()))?;
+            ops::preflight::check_writable_dir(path).map_err(StartupError::DataDir)?;
+        }
         ops::preflight::raise_open_files_limit();
         let readers = ops::tuning::database_readers();
         // Checked only now: the bound depends on the open-files limit just raised.
@@ -95,7 +99,7 @@ impl Application {
             config.summary()
         );
         // The readers plus the writer's connection.
-        let pool = db::open(&config.db_path, readers as u32 + 1)?;
+        let pool = db::open_database(&database, readers as u32 + 1)?;
         // Before the first request: every domain operation reads these limits. A second build in the
         // same process (tests) keeps the first installation.
         domain::limits::install(config.limits);

@@ -5,7 +5,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use std::path::Path;
-use tinytask::domain::{agents, search, subtasks, tasks};
+use tinytask::domain::{Conn, agents, search, subtasks, tasks};
 
 const SCHEMA_2X: &str = include_str!("fixtures/tinytask-2x-schema.sql");
 const SCHEMA_1X: &str = include_str!("fixtures/tinytask-1x-schema.sql");
@@ -28,7 +28,7 @@ struct Count {
     n: i32,
 }
 
-fn columns(conn: &mut SqliteConnection) -> Vec<String> {
+fn columns(conn: &mut Conn) -> Vec<String> {
     diesel::sql_query("SELECT name FROM pragma_table_info('tasks')")
         .load::<Name>(conn)
         .unwrap()
@@ -37,7 +37,7 @@ fn columns(conn: &mut SqliteConnection) -> Vec<String> {
         .collect()
 }
 
-fn count(conn: &mut SqliteConnection, sql: &str) -> i32 {
+fn count(conn: &mut Conn, sql: &str) -> i32 {
     diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n
 }
 
@@ -231,7 +231,7 @@ fn a_1x_upgrade_keeps_the_id_counter_after_a_deleted_highest_task() {
     );
 }
 
-fn search(conn: &mut SqliteConnection, query: &str) -> Vec<i32> {
+fn search(conn: &mut Conn, query: &str) -> Vec<i32> {
     let args = search::SearchTasks {
         query: query.into(),
         include_archived: Some(true),
@@ -296,6 +296,7 @@ fn the_search_migration_reverts_and_reapplies_cleanly() {
         .find(|m| m.name().to_string().ends_with("_search"))
         .expect("the search migration");
     conn.revert_migration(migration.as_ref()).unwrap();
+    let mut conn = Conn::Sqlite(conn);
     let leftovers = count(
         &mut conn,
         "SELECT COUNT(*) AS n FROM sqlite_master WHERE name LIKE '%fts%'",

@@ -24,7 +24,7 @@ async fn live_answers_ok_while_readiness_fails_on_a_removed_database() {
     let resp = app.send(live(Some("127.0.0.1:3000"))).await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(json_body(resp).await, json!({"status": "ok"}));
-    std::fs::remove_file(&app.state.db_path).unwrap();
+    std::fs::remove_file(app.db_file()).unwrap();
     assert_eq!(
         app.status(get("/health")).await,
         StatusCode::SERVICE_UNAVAILABLE,

@@ -452,7 +452,7 @@ async fn health_is_503_when_the_database_file_is_gone_and_writes_fail() {
     let id = app.open_session("2025-11-25").await;
     let health = || get("/health");
     assert_eq!(app.status(health()).await, StatusCode::OK);
-    std::fs::remove_file(&app.state.db_path).unwrap();
+    std::fs::remove_file(app.db_file()).unwrap();
     let resp = app.send(health()).await;
     assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body = json_body(resp).await;

@@ -161,7 +161,7 @@ fn storage_ceiling(dir: &Path, duration: Duration) -> f64 {
     let start = Instant::now();
     let mut n = 0u64;
     while start.elapsed() < duration {
-        conn.immediate_transaction(|c| {
+        conn.write_transaction(|c| {
             diesel::insert_into(tasks::table)
                 .values((
                     tasks::title.eq("ceiling"),

@@ -108,6 +108,25 @@ pub(super) fn ip_address(s: &Setting, get: Lookup<'_>) -> Result<String, ConfigE
     }
 }
 
+/// An `Allowed::PostgresUrl` setting; `None` when unset. A rejected URL's error adds libpq's reason.
+pub(super) fn postgres_url(
+    s: &Setting,
+    get: Lookup<'_>,
+) -> Result<Option<crate::db::PgUrl>, ConfigError> {
+    let Some(value) = raw(s, get) else {
+        return Ok(None);
+    };
+    crate::db::PgUrl::parse(&value).map(Some).map_err(|reason| {
+        // The value as shown never holds the password (the parser's message does not either).
+        let shown = value.split('@').next_back().unwrap_or_default().to_string();
+        invalid(
+            s,
+            format!("…@{shown}"),
+            format!("{} ({reason})", s.allowed.in_error()),
+        )
+    })
+}
+
 /// An `Allowed::Text` setting as written (never rejected); `None` when unset and the default is derived.
 pub(super) fn text(s: &Setting, get: Lookup<'_>) -> Option<String> {
     raw(s, get)

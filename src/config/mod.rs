@@ -24,6 +24,8 @@ pub struct Config {
     pub host: String,
     pub port: u16,
     pub db_path: PathBuf,
+    /// PostgreSQL instead of the SQLite file (TINYTASK_DATABASE_URL).
+    pub database_url: Option<crate::db::PgUrl>,
     pub log_level: LogLevel,
     pub log_format: LogFormat,
     pub http: HttpSettings,
@@ -50,6 +52,7 @@ impl Config {
             // The table bounds the port to 1-65535.
             port: env::integer(&settings::PORT, &get)? as u16,
             db_path: PathBuf::from(env::text(&settings::DB_PATH, &get).unwrap_or_default()),
+            database_url: env::postgres_url(&settings::DATABASE_URL, &get)?,
             log_level: env::choice(&settings::LOG_LEVEL, &get)?,
             log_format: env::choice(&settings::LOG_FORMAT, &get)?,
             http: HttpSettings::from_lookup(&get)?,
@@ -59,14 +62,22 @@ impl Config {
         })
     }
 
+    /// The board's database: PostgreSQL when TINYTASK_DATABASE_URL is set, else the SQLite file.
+    pub fn database(&self) -> crate::db::Database {
+        match &self.database_url {
+            Some(url) => crate::db::Database::Postgres(url.clone()),
+            None => crate::db::Database::Sqlite(self.db_path.clone()),
+        }
+    }
+
     /// One line describing the effective configuration, logged at startup.
     pub fn summary(&self) -> String {
         format!(
-            "mode={} host={} port={} db_path={} log_level={} log_format={} metrics={} toolsets={}",
+            "mode={} host={} port={} database={} log_level={} log_format={} metrics={} toolsets={}",
             self.mode.as_str(),
             self.host,
             self.port,
-            self.db_path.display(),
+            self.database(),
             self.log_level.as_str(),
             self.log_format.as_str(),
             self.metrics.as_str(),

@@ -37,6 +37,8 @@ pub enum Allowed {
     UpTo(&'static str),
     /// A literal IPv4 or IPv6 address.
     IpAddress,
+    /// A PostgreSQL URL (`postgres://…`), checked by libpq's own parser.
+    PostgresUrl,
     /// Any text; not validated.
     Text,
 }
@@ -71,6 +73,7 @@ impl Allowed {
             Allowed::Positive => "a positive integer".into(),
             Allowed::UpTo(variable) => format!("an integer from 1 to {variable}"),
             Allowed::IpAddress => "an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::".into(),
+            Allowed::PostgresUrl => "a postgres://user:password@host:port/database URL".into(),
             Allowed::Text => "any text".into(),
         }
     }
@@ -87,6 +90,7 @@ impl Allowed {
             Allowed::Positive => "≥ 1".into(),
             Allowed::UpTo(variable) => format!("1 to {variable}"),
             Allowed::IpAddress => "an IP address".into(),
+            Allowed::PostgresUrl => "postgres://…".into(),
             Allowed::Text => return None,
         })
     }

@@ -40,6 +40,9 @@ settings! {
     PORT = "TINYTASK_PORT", Value("3000"), Allowed::Range(1, 65535), "HTTP port";
     DB_PATH = "TINYTASK_DB_PATH", Value("./data/tinytask.db"), Allowed::Text,
         "SQLite database file; its directory is created when missing";
+    /// Unset: SQLite at TINYTASK_DB_PATH. docs/SCALING.md: several replicas on one PostgreSQL database.
+    DATABASE_URL = "TINYTASK_DATABASE_URL", Derived("(unset: SQLite)"), Allowed::PostgresUrl,
+        "PostgreSQL instead of SQLite (TINYTASK_DB_PATH is then unused)";
     LOG_LEVEL = "TINYTASK_LOG_LEVEL", Value("info"), Allowed::Choice(LogLevel::ALLOWED),
         "logs always go to stderr";
     LOG_FORMAT = "TINYTASK_LOG_FORMAT", Value("text"), Allowed::Choice(LogFormat::ALLOWED),

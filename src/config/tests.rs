@@ -241,7 +241,10 @@ fn settings_are_consistent() {
         // Only settings that are optional at startup may lack a default value.
         if let Fallback::Derived(_) = s.default {
             assert!(
-                matches!(s.allowed, Allowed::Text | Allowed::Range(..)),
+                matches!(
+                    s.allowed,
+                    Allowed::Text | Allowed::Range(..) | Allowed::PostgresUrl
+                ),
                 "{}",
                 s.name
             );

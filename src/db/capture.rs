@@ -84,8 +84,9 @@ END;
 ";
 
 /// The `tasks` columns the triggers capture as JSON: the canonical ones (`adopt.rs`) but the id (the
-/// event's subject) and the timestamps (not "fields changed").
-fn task_columns() -> Vec<&'static str> {
+/// event's subject) and the timestamps (not "fields changed"). Shared with the PostgreSQL triggers
+/// (`capture_pg.rs`), so both backends capture the same fields.
+pub(super) fn task_columns() -> Vec<&'static str> {
     super::adopt::CANONICAL_COLUMNS
         .iter()
         .copied()
@@ -94,9 +95,9 @@ fn task_columns() -> Vec<&'static str> {
 }
 
 /// The other tables' captured columns.
-const NOTE_COLUMNS: &[&str] = &["task_id", "content", "created_by"];
-const LINK_COLUMNS: &[&str] = &["task_id", "url", "description", "created_by"];
-const LEASE_COLUMNS: &[&str] = &["agent", "expires_at", "pooled"];
+pub(super) const NOTE_COLUMNS: &[&str] = &["task_id", "content", "created_by"];
+pub(super) const LINK_COLUMNS: &[&str] = &["task_id", "url", "description", "created_by"];
+pub(super) const LEASE_COLUMNS: &[&str] = &["agent", "expires_at", "pooled"];
 
 /// The triggers of a comment-like table (comments, links): each change of a row is captured with its
 /// task's assignee and queue (for the feed's filters) and the write's intent (move_comment). `{table}` and

@@ -1,16 +1,40 @@
-//! Storage: the SQLite schema (diesel), embedded migrations, adoption of Node-era databases and the pool.
+//! Storage: the schema (diesel), embedded migrations per backend, adoption of Node-era SQLite databases and
+//! the pool. SQLite (a file) is the default; `TINYTASK_DATABASE_URL` selects PostgreSQL.
 
 mod adopt;
 pub mod capture;
+mod capture_pg;
 mod migrate;
 mod pool;
+pub mod postgres;
 pub mod schema;
+mod sqlite;
+mod url;
 
-pub use migrate::MIGRATIONS;
-pub use pool::{DbConn, DbPool, PRAGMAS};
+pub use migrate::{MIGRATIONS, PG_MIGRATIONS};
+pub use pool::{DbConn, DbPool};
+pub use sqlite::{PRAGMAS, establish};
+pub use url::PgUrl;
 
-use diesel::prelude::*;
 use std::path::{Path, PathBuf};
+
+/// Where the board lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// A SQLite file (TINYTASK_DB_PATH).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (TINYTASK_DATABASE_URL).
+    Postgres(PgUrl),
+}
+
+impl std::fmt::Display for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Sqlite(path) => write!(f, "{}", path.display()),
+            Database::Postgres(url) => write!(f, "{url}"),
+        }
+    }
+}
 
 /// Why the database could not be opened or prepared.
 #[derive(Debug, thiserror::Error)]
@@ -32,26 +56,31 @@ pub enum DbError {
         path: PathBuf,
         source: diesel::r2d2::PoolError,
     },
+    #[error("PostgreSQL {url} is unreachable after {attempts} attempts over {secs} s: {message}")]
+    Unreachable {
+        url: PgUrl,
+        attempts: u32,
+        secs: u64,
+        message: String,
+    },
+    #[error("PostgreSQL {url}: {message}")]
+    PgSetup { url: PgUrl, message: String },
 }
 
-/// Opens (creating if needed) the database at `path`, adopts a Node-era schema, applies pending migrations
-/// and returns a pool whose connections all carry [`PRAGMAS`].
+/// Opens (creating if needed) the SQLite database at `path`, adopts a Node-era schema, applies pending
+/// migrations and returns a pool whose connections all carry [`PRAGMAS`].
 pub fn open(path: &Path, pool_size: u32) -> Result<DbPool, DbError> {
-    create_parent_dir(path)?;
-    let setup_err = |message: String| DbError::Setup {
-        path: path.to_path_buf(),
-        message,
-    };
-    let mut conn = establish(path)?;
-    pool::apply_pragmas(&mut conn).map_err(|e| setup_err(e.to_string()))?;
-    adopt::adopt_legacy_schema(&mut conn)
-        .map_err(|e| setup_err(format!("adopting existing schema: {e}")))?;
-    migrate::run_pending(&mut conn).map_err(|e| setup_err(format!("migrations: {e}")))?;
-    drop(conn);
-    pool::build(path, pool_size).map_err(|source| DbError::Pool {
-        path: path.to_path_buf(),
-        source,
-    })
+    open_database(&Database::Sqlite(path.to_path_buf()), pool_size)
+}
+
+/// Opens either backend, prepared like [`open`] (PostgreSQL: connects with bounded retries, migrates
+/// under an advisory lock).
+pub fn open_database(db: &Database, pool_size: u32) -> Result<DbPool, DbError> {
+    match db {
+        Database::Sqlite(path) => sqlite::prepare(path)?,
+        Database::Postgres(url) => postgres::prepare(url)?,
+    }
+    pool::build(db, pool_size)
 }
 
 /// Creates the directory that will hold the database file at `path`, if missing.
@@ -63,12 +92,4 @@ pub fn create_parent_dir(path: &Path) -> Result<(), DbError> {
         }),
         None => Ok(()),
     }
-}
-
-/// A single raw connection (used for setup and by `tinytask migrate`).
-pub fn establish(path: &Path) -> Result<SqliteConnection, DbError> {
-    SqliteConnection::establish(&path.to_string_lossy()).map_err(|source| DbError::Connect {
-        path: path.to_path_buf(),
-        source,
-    })
 }

@@ -6,8 +6,8 @@ diesel::table! {
         task_id -> Integer,
         content -> Text,
         created_by -> Nullable<Text>,
-        created_at -> Nullable<Timestamp>,
-        updated_at -> Nullable<Timestamp>,
+        created_at -> Nullable<Text>,
+        updated_at -> Nullable<Text>,
     }
 }
 
@@ -18,7 +18,7 @@ diesel::table! {
         url -> Text,
         description -> Nullable<Text>,
         created_by -> Nullable<Text>,
-        created_at -> Nullable<Timestamp>,
+        created_at -> Nullable<Text>,
     }
 }
 
@@ -30,7 +30,7 @@ diesel::table! {
         old_value -> Nullable<Text>,
         new_value -> Nullable<Text>,
         changed_by -> Nullable<Text>,
-        changed_at -> Nullable<Timestamp>,
+        changed_at -> Nullable<Text>,
     }
 }
 
@@ -48,9 +48,9 @@ diesel::table! {
         parent_task_id -> Nullable<Integer>,
         queue_name -> Nullable<Text>,
         blocked_by_task_id -> Nullable<Integer>,
-        created_at -> Nullable<Timestamp>,
-        updated_at -> Nullable<Timestamp>,
-        archived_at -> Nullable<Timestamp>,
+        created_at -> Nullable<Text>,
+        updated_at -> Nullable<Text>,
+        archived_at -> Nullable<Text>,
     }
 }
 
@@ -67,7 +67,7 @@ diesel::table! {
         expires_at -> BigInt,
         pooled -> Integer,
         duration_ms -> BigInt,
-        claimed_at -> Nullable<Timestamp>,
+        claimed_at -> Nullable<Text>,
     }
 }
 
@@ -75,7 +75,7 @@ diesel::table! {
     task_dependencies (task_id, depends_on_task_id) {
         task_id -> Integer,
         depends_on_task_id -> Integer,
-        created_at -> Nullable<Timestamp>,
+        created_at -> Nullable<Text>,
     }
 }
 

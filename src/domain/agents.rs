@@ -15,7 +15,7 @@ use super::text;
 use super::views::{Comment, Task};
 use super::{DomainError, DomainResult, TaskStatus};
 use crate::db::schema::{comments, tasks as t};
-use diesel::dsl::now;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -48,7 +48,7 @@ pub struct AgentQueue {
     pub cut: Cut,
 }
 
-fn open_work(agent: &str) -> t::BoxedQuery<'_, diesel::sqlite::Sqlite> {
+fn open_work(agent: &str) -> t::BoxedQuery<'_, crate::domain::MultiBackend> {
     t::table
         .filter(t::assigned_to.eq(agent))
         // Two `=` instead of `IN (…)`, which diesel prepares anew on every call.
@@ -63,7 +63,7 @@ fn open_work(agent: &str) -> t::BoxedQuery<'_, diesel::sqlite::Sqlite> {
 
 /// The agent's open work: assigned, idle or working, not archived (blocked tasks included and flagged),
 /// from `offset`, cut to the response limit.
-pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<AgentQueue> {
+pub fn my_queue(conn: &mut Conn, args: MyQueue) -> DomainResult<AgentQueue> {
     let agent = text::required("agent_name", &args.agent_name)?;
     let offset = limits::offset(args.offset)?;
     let keep = Projection::new(args.fields.as_deref(), args.view)?;
@@ -71,6 +71,7 @@ pub fn my_queue(conn: &mut SqliteConnection, args: MyQueue) -> DomainResult<Agen
     let query = open_work(&agent)
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
         .select(TaskRow::as_select())
+        .limit(limits::NO_LIMIT)
         .offset(offset);
     let rows = limits::load_bounded_by(conn, query, usize::MAX, cap, |r| {
         projection::min_json(r, keep)
@@ -90,7 +91,7 @@ impl_paged!(AgentQueue, Listed, tasks, count);
 /// Status and priority of each of the agent's open tasks (for `queue://{agent_name}/summary`, which
 /// counts them: two small columns per task instead of whole tasks, so it needs no cut).
 pub fn open_work_counts(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     agent_name: &str,
 ) -> DomainResult<Vec<(String, Option<i32>)>> {
     let agent = text::required("agent_name", agent_name)?;
@@ -100,7 +101,7 @@ pub fn open_work_counts(
 }
 
 /// `signup_for_task` with only the 2.x argument (see `claims::signup`).
-pub fn signup(conn: &mut SqliteConnection, agent_name: &str) -> DomainResult<Signup> {
+pub fn signup(conn: &mut Conn, agent_name: &str) -> DomainResult<Signup> {
     claims::signup(
         conn,
         claims::Claim {
@@ -135,7 +136,7 @@ pub struct Moved {
 }
 
 /// Hands a task from one agent to another with a note; the task goes back to `idle` for the new agent.
-pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Moved> {
+pub fn move_task(conn: &mut Conn, args: MoveTask) -> DomainResult<Moved> {
     let limits = limits::current();
     let current = text::required_max("current_agent", &args.current_agent, limits.name())?;
     let new_agent = text::required_max("new_agent", &args.new_agent, limits.name())?;
@@ -161,7 +162,7 @@ pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Mo
             t::assigned_to.eq(&new_agent),
             t::previous_assigned_to.eq(&current),
             t::status.eq(TaskStatus::Idle.as_str()),
-            t::updated_at.eq(now),
+            t::updated_at.eq(super::clock::now(conn)),
         ))
         .execute(conn)?;
     history::record(
@@ -186,7 +187,7 @@ pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Mo
             comments::content.eq(note),
             comments::created_by.eq(&current),
         ))
-        .returning(CommentRow::as_returning())
+        .returning(comments::all_columns)
         .get_result(conn)?;
     hierarchy::propagate_status(conn, row.parent_task_id)?;
     leases::settle(conn, args.task_id)?;
@@ -197,7 +198,7 @@ pub fn move_task(conn: &mut SqliteConnection, args: MoveTask) -> DomainResult<Mo
 }
 
 /// Distinct assignees of non-archived tasks, sorted (for completion of `{agent_name}`).
-pub fn known_agents(conn: &mut SqliteConnection) -> DomainResult<Vec<String>> {
+pub fn known_agents(conn: &mut Conn) -> DomainResult<Vec<String>> {
     Ok(t::table
         .filter(t::archived_at.is_null())
         .filter(t::assigned_to.is_not_null())

@@ -6,17 +6,18 @@ use super::rows::TaskRow;
 use super::views::Task;
 use super::{DomainError, DomainResult};
 use crate::db::schema::tasks;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use std::collections::HashSet;
 
 /// Turns rows into views, computing `is_currently_blocked` for all of them with one query.
-pub fn to_views(conn: &mut SqliteConnection, rows: Vec<TaskRow>) -> DomainResult<Vec<Task>> {
+pub fn to_views(conn: &mut Conn, rows: Vec<TaskRow>) -> DomainResult<Vec<Task>> {
     views_keeping(conn, rows, Projection::FULL)
 }
 
 /// Rows as listed tasks of projection `keep` (see `projection`).
 pub fn to_listed(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     rows: Vec<TaskRow>,
     keep: Projection,
 ) -> DomainResult<Vec<Listed>> {
@@ -28,11 +29,7 @@ pub fn to_listed(
 
 /// The views of `rows`; the blocking and lease queries only run when `keep` returns those keys (a lean
 /// list leaves them false and null, and never shows them).
-fn views_keeping(
-    conn: &mut SqliteConnection,
-    rows: Vec<TaskRow>,
-    keep: Projection,
-) -> DomainResult<Vec<Task>> {
+fn views_keeping(conn: &mut Conn, rows: Vec<TaskRow>, keep: Projection) -> DomainResult<Vec<Task>> {
     let (open_blockers, blocked_by_dependency) = if keep.keeps(TaskField::IsCurrentlyBlocked) {
         blocking_facts(conn, &rows)?
     } else {
@@ -59,10 +56,7 @@ fn views_keeping(
 }
 
 /// The open blockers among the rows' `blocked_by_task_id`s, and the rows blocked by an open dependency.
-fn blocking_facts(
-    conn: &mut SqliteConnection,
-    rows: &[TaskRow],
-) -> DomainResult<(HashSet<i32>, HashSet<i32>)> {
+fn blocking_facts(conn: &mut Conn, rows: &[TaskRow]) -> DomainResult<(HashSet<i32>, HashSet<i32>)> {
     let blocker_ids: HashSet<i32> = rows.iter().filter_map(|r| r.blocked_by_task_id).collect();
     // Open = neither complete nor archived (an archived blocker no longer holds anything up).
     let open = tasks::table
@@ -83,17 +77,13 @@ fn blocking_facts(
     Ok((open_blockers, blocked_by_dependency))
 }
 
-pub fn to_view(conn: &mut SqliteConnection, row: TaskRow) -> DomainResult<Task> {
+pub fn to_view(conn: &mut Conn, row: TaskRow) -> DomainResult<Task> {
     Ok(to_views(conn, vec![row])?.remove(0))
 }
 
 /// Checks that `task_id` may be blocked by `blocker_id`: the blocker exists, is not the task itself, and
 /// does not already depend on the task at any depth, through blockers or dependencies.
-pub fn check_blocker(
-    conn: &mut SqliteConnection,
-    task_id: Option<i32>,
-    blocker_id: i32,
-) -> DomainResult<()> {
+pub fn check_blocker(conn: &mut Conn, task_id: Option<i32>, blocker_id: i32) -> DomainResult<()> {
     if Some(blocker_id) == task_id {
         return Err(DomainError::invalid(
             "blocked_by_task_id",

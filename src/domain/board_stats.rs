@@ -4,6 +4,7 @@
 //! feed's primary key and its AUTOINCREMENT counter).
 
 use super::DomainResult;
+use crate::domain::Conn;
 use crate::metrics::{BoardSnapshot, TaskCount};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
@@ -33,18 +34,23 @@ struct Extent {
 }
 
 /// Reads the counts (call inside a read transaction, so they are one consistent snapshot).
-pub fn snapshot(conn: &mut SqliteConnection) -> DomainResult<BoardSnapshot> {
+pub fn snapshot(conn: &mut Conn) -> DomainResult<BoardSnapshot> {
     let groups: Vec<Group> = diesel::sql_query(
         "SELECT status, queue_name, archived_at IS NOT NULL AS archived, COUNT(*) AS n \
          FROM tasks GROUP BY status, queue_name, archived_at IS NOT NULL",
     )
     .load(conn)?;
-    let extent: Extent = diesel::sql_query(
+    // The last cursor handed out: SQLite's AUTOINCREMENT counter, PostgreSQL's event clock.
+    let last = match conn.backend() {
+        super::Backend::Sqlite => "(SELECT seq FROM sqlite_sequence WHERE name = 'task_events')",
+        super::Backend::Postgres => "(SELECT last FROM tinytask_event_clock WHERE id = 1)",
+    };
+    let extent: Extent = diesel::sql_query(format!(
         "SELECT (SELECT COUNT(*) FROM task_leases) AS leases, \
                 (SELECT MIN(cursor) FROM task_events) AS oldest, \
                 (SELECT MAX(cursor) FROM task_events) AS newest, \
-                (SELECT seq FROM sqlite_sequence WHERE name = 'task_events') AS last",
-    )
+                {last} AS last"
+    ))
     .get_result(conn)?;
     let mut snapshot = BoardSnapshot {
         leases: extent.leases,

@@ -11,6 +11,7 @@ use super::DomainResult;
 use super::events::derive::Draft;
 use super::events::{self, Captured};
 use crate::db::capture::tinytask_changes as captured;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use std::collections::BTreeSet;
 
@@ -115,7 +116,7 @@ impl Changes {
 
 /// Reads and clears the connection's captured rows and write context, appends the events they make to the
 /// feed, and returns what they touched. Call inside the write's transaction, after the write.
-pub(crate) fn flush(conn: &mut SqliteConnection) -> DomainResult<Changes> {
+pub(crate) fn flush(conn: &mut Conn) -> DomainResult<Changes> {
     let rows: Vec<Captured> = captured::table
         .order(captured::seq.asc())
         .select(Captured::as_select())

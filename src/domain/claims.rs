@@ -11,7 +11,7 @@ use super::tasks::{self, find_row};
 use super::views::TaskWithRelations;
 use super::{DomainResult, TaskStatus, blocking, hierarchy, history, input, limits, text};
 use crate::db::schema::tasks as t;
-use diesel::dsl::now;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 use schemars::JsonSchema;
@@ -85,34 +85,32 @@ struct IdRow {
 
 /// The first `n` claimable tasks of `scope`, in claim order. Reads them one by one and stops (no bound
 /// LIMIT, which SQLite would re-plan on every call); the list-order indexes make the walk ordered.
-pub fn claimable(conn: &mut SqliteConnection, scope: &Scope, n: usize) -> DomainResult<Vec<i32>> {
+pub fn claimable(conn: &mut Conn, scope: &Scope, n: usize) -> DomainResult<Vec<i32>> {
     use diesel::connection::DefaultLoadingMode as Mode;
-    let rows: Vec<QueryResult<IdRow>> = match scope {
-        Scope::Agent(agent) => diesel::sql_query(claimable_sql!("t.assigned_to = ?"))
-            .bind::<Text, _>(agent)
-            .load_iter::<IdRow, Mode>(conn)?
-            .take(n)
-            .collect(),
-        Scope::Pool { agent, queue } => diesel::sql_query(claimable_sql!(
-            "t.queue_name = ?2 AND (t.assigned_to IS NULL OR t.assigned_to = ?1)"
-        ))
-        .bind::<Text, _>(agent)
-        .bind::<Text, _>(queue)
-        .load_iter::<IdRow, Mode>(conn)?
-        .take(n)
-        .collect(),
-        Scope::Queue(queue) => {
-            diesel::sql_query(claimable_sql!("t.queue_name = ? AND t.assigned_to IS NULL"))
-                .bind::<Text, _>(queue)
-                .load_iter::<IdRow, Mode>(conn)?
-                .take(n)
-                .collect()
+    let sql = match scope {
+        Scope::Agent(_) => claimable_sql!("t.assigned_to = ?1"),
+        Scope::Pool { .. } => {
+            claimable_sql!("t.queue_name = ?2 AND (t.assigned_to IS NULL OR t.assigned_to = ?1)")
         }
-        Scope::Board => diesel::sql_query(claimable_sql!("1 = 1"))
-            .load_iter::<IdRow, Mode>(conn)?
-            .take(n)
-            .collect(),
+        Scope::Queue(_) => claimable_sql!("t.queue_name = ?1 AND t.assigned_to IS NULL"),
+        Scope::Board => claimable_sql!("1 = 1"),
     };
+    // PostgreSQL sends the whole result at once (diesel has no row-by-row mode for it), so the walk is
+    // bounded there by a LIMIT; SQLite steps through the rows and stops after `n`.
+    let sql = match conn.backend() {
+        super::Backend::Sqlite => std::borrow::Cow::Borrowed(sql),
+        super::Backend::Postgres => {
+            format!("{} LIMIT {n}", super::dialect::placeholders(conn, sql)).into()
+        }
+    };
+    let query = diesel::sql_query(sql.as_ref()).into_boxed::<super::MultiBackend>();
+    let query = match scope {
+        Scope::Agent(agent) => query.bind::<Text, _>(agent),
+        Scope::Pool { agent, queue } => query.bind::<Text, _>(agent).bind::<Text, _>(queue),
+        Scope::Queue(queue) => query.bind::<Text, _>(queue),
+        Scope::Board => query,
+    };
+    let rows: Vec<QueryResult<IdRow>> = query.load_iter::<IdRow, Mode>(conn)?.take(n).collect();
     Ok(rows
         .into_iter()
         .map(|r| r.map(|r| r.id))
@@ -144,7 +142,7 @@ impl Scope {
 /// `signup_for_task`: claims the most urgent claimable task of the agent (or of the queue's pool) and sets
 /// it to `working`, with a lease. Runs inside the writer's IMMEDIATE transaction, so a task is claimed
 /// exactly once however many agents and processes ask at the same moment.
-pub fn signup(conn: &mut SqliteConnection, args: Claim) -> DomainResult<Signup> {
+pub fn signup(conn: &mut Conn, args: Claim) -> DomainResult<Signup> {
     let scope = scope(&args.agent_name, args.queue_name.as_deref())?;
     let length = leases::duration(args.lease_secs)?;
     claim(conn, &scope, length)
@@ -152,7 +150,7 @@ pub fn signup(conn: &mut SqliteConnection, args: Claim) -> DomainResult<Signup> 
 
 /// Claims the first claimable task of `scope` (an agent's or a pool's) for its agent.
 pub fn claim(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     scope: &Scope,
     length: Option<std::time::Duration>,
 ) -> DomainResult<Signup> {
@@ -179,7 +177,7 @@ pub fn claim(
         .set((
             t::status.eq(TaskStatus::Working.as_str()),
             t::assigned_to.eq(&agent),
-            t::updated_at.eq(now),
+            t::updated_at.eq(super::clock::now(conn)),
         ))
         .execute(conn)?;
     if pooled {
@@ -258,7 +256,7 @@ const READY_DEFAULT: i64 = 50;
 const READY_MAX: i64 = 1000;
 
 /// `list_ready_tasks`: idle, unblocked, non-archived tasks in claim order.
-pub fn ready(conn: &mut SqliteConnection, args: ListReady) -> DomainResult<ReadyTasks> {
+pub fn ready(conn: &mut Conn, args: ListReady) -> DomainResult<ReadyTasks> {
     use limits::Paged;
     let limit = limits::within("limit", args.limit, READY_DEFAULT, 1..=READY_MAX, "")?;
     let keep = Projection::new(args.fields.as_deref(), args.view)?;

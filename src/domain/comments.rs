@@ -10,7 +10,7 @@ use super::text;
 use super::views::Comment;
 use super::{DomainError, DomainResult};
 use crate::db::schema::comments as c;
-use diesel::dsl::now;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -62,7 +62,7 @@ pub struct CommentList {
     pub cut: Cut,
 }
 
-fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<CommentRow> {
+fn find(conn: &mut Conn, id: i32) -> DomainResult<CommentRow> {
     c::table
         .filter(c::id.eq(id))
         .select(CommentRow::as_select())
@@ -72,7 +72,7 @@ fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<CommentRow> {
 }
 
 pub(crate) fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: i32,
     content: String,
     by: Option<String>,
@@ -83,12 +83,12 @@ pub(crate) fn insert(
             c::content.eq(content),
             c::created_by.eq(by),
         ))
-        .returning(CommentRow::as_returning())
+        .returning(c::all_columns)
         .get_result(conn)?;
     Ok(row.into())
 }
 
-pub fn add(conn: &mut SqliteConnection, args: AddComment) -> DomainResult<Comment> {
+pub fn add(conn: &mut Conn, args: AddComment) -> DomainResult<Comment> {
     let limits = limits::current();
     let content = text::required_max("content", &args.content, limits.comment())?;
     let by = text::optional_max("created_by", args.created_by.as_deref(), limits.name())?;
@@ -101,16 +101,19 @@ pub fn add(conn: &mut SqliteConnection, args: AddComment) -> DomainResult<Commen
     insert(conn, args.task_id, content, by)
 }
 
-pub fn get(conn: &mut SqliteConnection, id: i32) -> DomainResult<Comment> {
+pub fn get(conn: &mut Conn, id: i32) -> DomainResult<Comment> {
     Ok(find(conn, id)?.into())
 }
 
-pub fn update(conn: &mut SqliteConnection, args: UpdateComment) -> DomainResult<Comment> {
+pub fn update(conn: &mut Conn, args: UpdateComment) -> DomainResult<Comment> {
     let content = text::required_max("content", &args.content, limits::current().comment())?;
     let row = find(conn, args.id)?;
     if row.content != content {
         diesel::update(c::table.filter(c::id.eq(args.id)))
-            .set((c::content.eq(content), c::updated_at.eq(now)))
+            .set((
+                c::content.eq(content),
+                c::updated_at.eq(super::clock::now(conn)),
+            ))
             .execute(conn)?;
     }
     get(conn, args.id)
@@ -124,7 +127,7 @@ pub struct DeletedItem {
     pub id: i32,
 }
 
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem> {
+pub fn delete(conn: &mut Conn, id: i32) -> DomainResult<DeletedItem> {
     find(conn, id)?;
     diesel::delete(c::table.filter(c::id.eq(id))).execute(conn)?;
     Ok(DeletedItem {
@@ -135,7 +138,7 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem>
 }
 
 /// The comments of a task, oldest first, from `offset`, cut to the response limit.
-pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<CommentList> {
+pub fn list(conn: &mut Conn, args: TaskItems) -> DomainResult<CommentList> {
     let offset = limits::offset(args.offset)?;
     find_row(conn, "Task", args.task_id)?;
     let cap = limits::current().response_bytes;
@@ -160,7 +163,7 @@ pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<Commen
 impl_paged!(CommentList, Comment, comments, count);
 
 /// Copies the comment to another task and leaves a forwarding note in place of the original.
-pub fn move_to(conn: &mut SqliteConnection, args: MoveComment) -> DomainResult<Comment> {
+pub fn move_to(conn: &mut Conn, args: MoveComment) -> DomainResult<Comment> {
     let original = find(conn, args.comment_id)?;
     find_row(conn, "Target task", args.to_task_id)?;
     if original.task_id == args.to_task_id {
@@ -180,7 +183,7 @@ pub fn move_to(conn: &mut SqliteConnection, args: MoveComment) -> DomainResult<C
                 "Comment moved to task {} comment {}",
                 args.to_task_id, moved.id
             )),
-            c::updated_at.eq(now),
+            c::updated_at.eq(super::clock::now(conn)),
         ))
         .execute(conn)?;
     Ok(moved)

@@ -9,6 +9,7 @@ use super::tasks::find_row;
 use super::views::Task;
 use super::{DomainError, DomainResult, TaskStatus, history, input, limits, text};
 use crate::db::schema::{task_dependencies as d, tasks as t};
+use crate::domain::Conn;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer};
 use schemars::JsonSchema;
@@ -39,7 +40,7 @@ fn task_ref(row: TaskRow) -> TaskRef {
 }
 
 /// The tasks `task_id` depends on (its `blocked_by_task_id` first), by id.
-pub fn depends_on(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Vec<TaskRef>> {
+pub fn depends_on(conn: &mut Conn, task_id: i32) -> DomainResult<Vec<TaskRef>> {
     let blocker = t::table
         .filter(t::id.eq(task_id))
         .select(t::blocked_by_task_id)
@@ -55,7 +56,7 @@ pub fn depends_on(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Vec
 }
 
 /// The tasks that depend on `task_id` (through either kind of edge), by id.
-pub fn dependents(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Vec<TaskRef>> {
+pub fn dependents(conn: &mut Conn, task_id: i32) -> DomainResult<Vec<TaskRef>> {
     let mut ids: Vec<i32> = d::table
         .filter(d::depends_on_task_id.eq(task_id))
         .select(d::task_id)
@@ -72,7 +73,7 @@ pub fn dependents(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Vec
     refs(conn, ids)
 }
 
-fn refs(conn: &mut SqliteConnection, mut ids: Vec<i32>) -> DomainResult<Vec<TaskRef>> {
+fn refs(conn: &mut Conn, mut ids: Vec<i32>) -> DomainResult<Vec<TaskRef>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -92,25 +93,39 @@ struct Count {
 }
 
 /// Whether `from` reaches `to` by following dependencies (both kinds), at any depth.
-pub(super) fn reaches(conn: &mut SqliteConnection, from: i32, to: i32) -> DomainResult<bool> {
-    let found: Count = diesel::sql_query(
-        "WITH RECURSIVE reach(id) AS ( \
-           SELECT ?1 \
-           UNION SELECT d.depends_on_task_id FROM task_dependencies d JOIN reach r ON d.task_id = r.id \
-           UNION SELECT t.blocked_by_task_id FROM tasks t JOIN reach r ON t.id = r.id \
-                 WHERE t.blocked_by_task_id IS NOT NULL) \
-         SELECT COUNT(*) AS n FROM reach WHERE id = ?2",
-    )
-    .bind::<Integer, _>(from)
-    .bind::<Integer, _>(to)
-    .get_result(conn)?;
+pub(super) fn reaches(conn: &mut Conn, from: i32, to: i32) -> DomainResult<bool> {
+    let sql = match conn.backend() {
+        // Two recursive terms, each joined on its own index.
+        super::Backend::Sqlite => {
+            "WITH RECURSIVE reach(id) AS ( \
+               SELECT ?1 \
+               UNION SELECT d.depends_on_task_id FROM task_dependencies d JOIN reach r ON d.task_id = r.id \
+               UNION SELECT t.blocked_by_task_id FROM tasks t JOIN reach r ON t.id = r.id \
+                     WHERE t.blocked_by_task_id IS NOT NULL) \
+             SELECT COUNT(*) AS n FROM reach WHERE id = ?2"
+        }
+        // PostgreSQL allows one recursive term: both kinds of edge are one relation there.
+        super::Backend::Postgres => {
+            "WITH RECURSIVE reach(id) AS ( \
+               SELECT $1 \
+               UNION SELECT e.next FROM reach r JOIN ( \
+                   SELECT task_id AS id, depends_on_task_id AS next FROM task_dependencies \
+                   UNION ALL SELECT id, blocked_by_task_id FROM tasks WHERE blocked_by_task_id IS NOT NULL \
+                 ) e ON e.id = r.id) \
+             SELECT COUNT(*) AS n FROM reach WHERE id = $2"
+        }
+    };
+    let found: Count = diesel::sql_query(sql)
+        .bind::<Integer, _>(from)
+        .bind::<Integer, _>(to)
+        .get_result(conn)?;
     Ok(found.n > 0)
 }
 
 /// Checks that `task_id` (None: a task being created) may depend on `dep`: `dep` exists, is not the task
 /// itself, and does not already depend on the task at any depth. `field` names the parameter in errors.
 pub fn check_edge(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: Option<i32>,
     dep: i32,
     field: &'static str,
@@ -144,10 +159,17 @@ pub fn check_edge(
 }
 
 /// Adds one `task_dependencies` edge (after [`check_edge`]); an existing edge is left as it is.
-fn insert(conn: &mut SqliteConnection, task_id: i32, dep: i32) -> DomainResult<bool> {
-    let n = diesel::insert_or_ignore_into(d::table)
-        .values((d::task_id.eq(task_id), d::depends_on_task_id.eq(dep)))
-        .execute(conn)?;
+fn insert(conn: &mut Conn, task_id: i32, dep: i32) -> DomainResult<bool> {
+    let edge = (d::task_id.eq(task_id), d::depends_on_task_id.eq(dep));
+    let n = match conn {
+        Conn::Sqlite(c) => diesel::insert_or_ignore_into(d::table)
+            .values(edge)
+            .execute(c)?,
+        Conn::Pg(c) => diesel::insert_into(d::table)
+            .values(edge)
+            .on_conflict_do_nothing()
+            .execute(c)?,
+    };
     Ok(n > 0)
 }
 
@@ -168,7 +190,7 @@ fn distinct(ids: &[i32]) -> DomainResult<Vec<i32>> {
 
 /// Replaces the `task_dependencies` edges of `task_id` by `ids` (`depends_on` of create_task/update_task;
 /// `blocked_by_task_id` is its own parameter and is left alone).
-pub fn replace(conn: &mut SqliteConnection, task_id: i32, ids: &[i32]) -> DomainResult<()> {
+pub fn replace(conn: &mut Conn, task_id: i32, ids: &[i32]) -> DomainResult<()> {
     let ids = distinct(ids)?;
     let current: Vec<i32> = d::table
         .filter(d::task_id.eq(task_id))
@@ -218,7 +240,7 @@ pub struct DependencyChange {
 }
 
 fn change(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: i32,
     changed: bool,
     message: String,
@@ -241,7 +263,7 @@ fn actor(args: &DependencyArgs) -> DomainResult<Option<String>> {
 }
 
 /// `add_dependency`: `task_id` waits for `depends_on_task_id` too.
-pub fn add(conn: &mut SqliteConnection, args: DependencyArgs) -> DomainResult<DependencyChange> {
+pub fn add(conn: &mut Conn, args: DependencyArgs) -> DomainResult<DependencyChange> {
     let by = actor(&args)?;
     let (task, dep) = (args.task_id, args.depends_on_task_id);
     let row = find_row(conn, "Task", task)?;
@@ -257,7 +279,7 @@ pub fn add(conn: &mut SqliteConnection, args: DependencyArgs) -> DomainResult<De
 }
 
 /// `remove_dependency`: `task_id` no longer waits for `depends_on_task_id` (either kind of edge).
-pub fn remove(conn: &mut SqliteConnection, args: DependencyArgs) -> DomainResult<DependencyChange> {
+pub fn remove(conn: &mut Conn, args: DependencyArgs) -> DomainResult<DependencyChange> {
     let by = actor(&args)?;
     let (task, dep) = (args.task_id, args.depends_on_task_id);
     let row = find_row(conn, "Task", task)?;
@@ -274,7 +296,7 @@ pub fn remove(conn: &mut SqliteConnection, args: DependencyArgs) -> DomainResult
         diesel::update(t::table.filter(t::id.eq(task)))
             .set((
                 t::blocked_by_task_id.eq(None::<i32>),
-                t::updated_at.eq(diesel::dsl::now),
+                t::updated_at.eq(super::clock::now(conn)),
             ))
             .execute(conn)?;
         history::record(
@@ -301,10 +323,7 @@ pub fn remove(conn: &mut SqliteConnection, args: DependencyArgs) -> DomainResult
 
 /// Of `ids`, those with an open `task_dependencies` dependency (the blocked_by column is checked by the
 /// caller, `blocking::to_views`).
-pub fn blocked_among(
-    conn: &mut SqliteConnection,
-    ids: &[i32],
-) -> DomainResult<std::collections::HashSet<i32>> {
+pub fn blocked_among(conn: &mut Conn, ids: &[i32]) -> DomainResult<std::collections::HashSet<i32>> {
     // Driven by the listed ids (the primary key of task_dependencies starts with task_id), each edge's
     // far end looked up by its primary key. A join let SQLite start from every active task instead and
     // probe task_dependencies for each: 60 ms per 50-task list on the bench board (docs/benchmarks.md).

@@ -3,13 +3,14 @@
 use super::history::{self, PROPAGATION_ACTOR};
 use super::{DomainError, DomainResult, TaskStatus};
 use crate::db::schema::tasks;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use std::collections::HashSet;
 
 /// Deepest allowed depth (0 = top level), i.e. at most four levels of tasks — the limit of TinyTask 2.x.
 pub const MAX_DEPTH: usize = 3;
 
-fn parent_of(conn: &mut SqliteConnection, id: i32) -> DomainResult<Option<i32>> {
+fn parent_of(conn: &mut Conn, id: i32) -> DomainResult<Option<i32>> {
     Ok(tasks::table
         .filter(tasks::id.eq(id))
         .select(tasks::parent_task_id)
@@ -19,7 +20,7 @@ fn parent_of(conn: &mut SqliteConnection, id: i32) -> DomainResult<Option<i32>> 
 }
 
 /// The chain of ancestors of `id`, nearest first (stops at a corrupt cycle instead of looping).
-pub fn ancestors(conn: &mut SqliteConnection, id: i32) -> DomainResult<Vec<i32>> {
+pub fn ancestors(conn: &mut Conn, id: i32) -> DomainResult<Vec<i32>> {
     let mut chain = Vec::new();
     let mut seen = HashSet::from([id]);
     let mut current = parent_of(conn, id)?;
@@ -34,7 +35,7 @@ pub fn ancestors(conn: &mut SqliteConnection, id: i32) -> DomainResult<Vec<i32>>
 }
 
 /// Ids of direct children of any of `parents`.
-fn children_of(conn: &mut SqliteConnection, parents: &[i32]) -> DomainResult<Vec<i32>> {
+fn children_of(conn: &mut Conn, parents: &[i32]) -> DomainResult<Vec<i32>> {
     Ok(tasks::table
         .filter(tasks::parent_task_id.eq_any(parents))
         .select(tasks::id)
@@ -45,7 +46,7 @@ fn children_of(conn: &mut SqliteConnection, parents: &[i32]) -> DomainResult<Vec
 }
 
 /// All descendants of `id` (any depth), and the height of its subtree (0 = no children).
-pub fn descendants(conn: &mut SqliteConnection, id: i32) -> DomainResult<(Vec<i32>, usize)> {
+pub fn descendants(conn: &mut Conn, id: i32) -> DomainResult<(Vec<i32>, usize)> {
     let mut all = Vec::new();
     let mut seen = HashSet::from([id]);
     let mut level = vec![id];
@@ -67,7 +68,7 @@ pub fn descendants(conn: &mut SqliteConnection, id: i32) -> DomainResult<(Vec<i3
 /// Checks that `task_id` (None when creating) may be placed under `parent_id`: the parent exists, it is
 /// not the task or one of its descendants, and the task's whole subtree still fits under the depth limit.
 pub fn check_parent(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     field: &'static str,
     task_id: Option<i32>,
     parent_id: i32,
@@ -127,7 +128,7 @@ pub fn derived_status(children: &[TaskStatus]) -> Option<TaskStatus> {
 }
 
 /// Recomputes the status of `parent_id` and its ancestors after one of its children changed.
-pub fn propagate_status(conn: &mut SqliteConnection, parent_id: Option<i32>) -> DomainResult<()> {
+pub fn propagate_status(conn: &mut Conn, parent_id: Option<i32>) -> DomainResult<()> {
     let mut seen = HashSet::new();
     let mut next = parent_id;
     while let Some(pid) = next {
@@ -161,7 +162,7 @@ pub fn propagate_status(conn: &mut SqliteConnection, parent_id: Option<i32>) -> 
             diesel::update(tasks::table.filter(tasks::id.eq(pid)))
                 .set((
                     tasks::status.eq(target.as_str()),
-                    tasks::updated_at.eq(diesel::dsl::now),
+                    tasks::updated_at.eq(super::clock::now(conn)),
                 ))
                 .execute(conn)?;
             // A parent that is no longer `working` cannot stay claimed.

@@ -5,6 +5,7 @@ use super::limits;
 use super::rows::HistoryRow;
 use super::views::HistoryEntry;
 use crate::db::schema::task_history;
+use crate::domain::Conn;
 use diesel::prelude::*;
 
 /// `changed_by` of status changes TinyTask makes itself when children change (parent status propagation).
@@ -12,7 +13,7 @@ pub const PROPAGATION_ACTOR: &str = "tinytask:propagation";
 
 /// Records `field` going from `old` to `new`; does nothing when they are equal.
 pub fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: i32,
     field: &str,
     old: Option<String>,
@@ -37,7 +38,7 @@ pub fn record(
 /// The history of one task, oldest first, from `offset`: the rows that can fit in `budget` bytes of JSON
 /// (see `limits::load_bounded`; the caller makes the exact cut).
 pub fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: i32,
     offset: i64,
     budget: usize,

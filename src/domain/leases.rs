@@ -15,7 +15,7 @@ use super::events::context::{self, Intent};
 use super::history;
 use super::{DomainError, DomainResult, TaskStatus};
 use crate::db::schema::{task_leases as l, tasks as t};
-use diesel::dsl::now;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -46,7 +46,7 @@ pub struct LeaseInfo {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = l, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = l, check_for_backend(crate::domain::MultiBackend))]
 struct LeaseRow {
     agent: String,
     token: String,
@@ -111,7 +111,7 @@ fn new_token() -> DomainResult<String> {
 
 /// Gives `agent` a fresh lease on `task_id` (replacing any other), for `length`.
 pub fn grant(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: i32,
     agent: &str,
     length: Duration,
@@ -120,23 +120,39 @@ pub fn grant(
     let token = new_token()?;
     let duration_ms = length.as_millis() as i64;
     let expires_at = now_millis() + duration_ms;
-    diesel::replace_into(l::table)
-        .values((
-            l::task_id.eq(task_id),
-            l::agent.eq(agent),
-            l::token.eq(&token),
-            l::expires_at.eq(expires_at),
-            l::pooled.eq(i32::from(pooled)),
-            l::duration_ms.eq(duration_ms),
-        ))
-        .execute(conn)?;
+    let lease = (
+        l::task_id.eq(task_id),
+        l::agent.eq(agent),
+        l::token.eq(&token),
+        l::expires_at.eq(expires_at),
+        l::pooled.eq(i32::from(pooled)),
+        l::duration_ms.eq(duration_ms),
+    );
+    // A new grant replaces any row the task still has. SQLite's REPLACE deletes that row without firing
+    // delete triggers, so the capture sees one insert; on PostgreSQL the same is a delete the capture must
+    // not see as a release, hence the plain upsert there, captured as an update of the lease.
+    match conn {
+        Conn::Sqlite(c) => diesel::replace_into(l::table).values(lease).execute(c)?,
+        Conn::Pg(c) => diesel::insert_into(l::table)
+            .values(lease)
+            .on_conflict(l::task_id)
+            .do_update()
+            .set((
+                l::agent.eq(agent),
+                l::token.eq(&token),
+                l::expires_at.eq(expires_at),
+                l::pooled.eq(i32::from(pooled)),
+                l::duration_ms.eq(duration_ms),
+            ))
+            .execute(c)?,
+    };
     Ok(LeaseGrant {
         token,
         expires_at: iso_millis(expires_at),
     })
 }
 
-fn find(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Option<LeaseRow>> {
+fn find(conn: &mut Conn, task_id: i32) -> DomainResult<Option<LeaseRow>> {
     Ok(l::table
         .filter(l::task_id.eq(task_id))
         .select(LeaseRow::as_select())
@@ -145,11 +161,7 @@ fn find(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Option<LeaseR
 }
 
 /// Fencing: a write that carries `token` is only accepted while that token is the task's current lease.
-pub fn check_token(
-    conn: &mut SqliteConnection,
-    task_id: i32,
-    token: Option<&str>,
-) -> DomainResult<()> {
+pub fn check_token(conn: &mut Conn, task_id: i32, token: Option<&str>) -> DomainResult<()> {
     let Some(token) = token else { return Ok(()) };
     match find(conn, task_id)? {
         Some(lease) if lease.token == token => Ok(()),
@@ -166,11 +178,7 @@ pub fn check_token(
 
 /// Renews the lease of `task_id` when `agent` holds it (any write of the holder on its task is a sign of
 /// life); returns the new expiry, or `None` when `agent` holds no lease there.
-pub fn renew_if_holder(
-    conn: &mut SqliteConnection,
-    task_id: i32,
-    agent: &str,
-) -> DomainResult<Option<i64>> {
+pub fn renew_if_holder(conn: &mut Conn, task_id: i32, agent: &str) -> DomainResult<Option<i64>> {
     let Some(lease) = find(conn, task_id)?.filter(|lease| lease.agent == agent) else {
         return Ok(None);
     };
@@ -178,7 +186,7 @@ pub fn renew_if_holder(
 }
 
 /// Moves the expiry of `lease` (the lease of `task_id`) to its full length from now.
-fn renew(conn: &mut SqliteConnection, task_id: i32, lease: &LeaseRow) -> DomainResult<i64> {
+fn renew(conn: &mut Conn, task_id: i32, lease: &LeaseRow) -> DomainResult<i64> {
     let expires_at = now_millis() + lease.duration_ms;
     diesel::update(l::table.filter(l::task_id.eq(task_id)))
         .set(l::expires_at.eq(expires_at))
@@ -196,7 +204,7 @@ pub struct Heartbeat {
 
 /// `heartbeat`: renews `agent`'s lease on `task_id` for its original length.
 pub fn heartbeat(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: i32,
     agent: &str,
     token: Option<&str>,
@@ -231,7 +239,7 @@ pub fn heartbeat(
 
 /// Ends the lease of `task_id` unless the task is still `working`, assigned to the holder and active (call
 /// after any write that may have changed that). Returns whether a lease ended.
-pub fn settle(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<bool> {
+pub fn settle(conn: &mut Conn, task_id: i32) -> DomainResult<bool> {
     let Some(lease) = find(conn, task_id)? else {
         return Ok(false);
     };
@@ -252,7 +260,7 @@ pub fn settle(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<bool> {
 /// Gives a claimed task back: its lease ends, a `working` task becomes `idle`, and a task claimed from its
 /// queue while unassigned goes back to the pool (unassigned, `previous_assigned_to` = the holder).
 /// `agent` is who had it; the caller has set the write context.
-pub fn give_back(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> DomainResult<()> {
+pub fn give_back(conn: &mut Conn, task_id: i32, agent: &str) -> DomainResult<()> {
     let pooled = match find(conn, task_id)? {
         Some(lease) => lease.pooled == 1,
         None => claimed_from_pool(conn, task_id, agent)?,
@@ -266,7 +274,7 @@ pub fn give_back(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> Doma
     diesel::update(t::table.filter(t::id.eq(task_id)))
         .set((
             t::status.eq(TaskStatus::Idle.as_str()),
-            t::updated_at.eq(now),
+            t::updated_at.eq(super::clock::now(conn)),
         ))
         .execute(conn)?;
     history::record(
@@ -299,7 +307,7 @@ pub fn give_back(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> Doma
 
 /// Without a lease row (leases off), whether `agent` took the task from its queue's pool: the task's last
 /// assignment is the one a pool claim writes, from no one to the agent, by the agent.
-fn claimed_from_pool(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> DomainResult<bool> {
+fn claimed_from_pool(conn: &mut Conn, task_id: i32, agent: &str) -> DomainResult<bool> {
     use crate::db::schema::task_history as h;
     let last: Option<(Option<String>, Option<String>, Option<String>)> = h::table
         .filter(h::task_id.eq(task_id))
@@ -313,7 +321,7 @@ fn claimed_from_pool(conn: &mut SqliteConnection, task_id: i32, agent: &str) -> 
 
 /// Releases every lease that has expired (as TinyTask itself, with one `lease_expired` event each);
 /// returns the tasks released. Idempotent: several processes on one file may all run it.
-pub fn expire_due(conn: &mut SqliteConnection) -> DomainResult<Vec<i32>> {
+pub fn expire_due(conn: &mut Conn) -> DomainResult<Vec<i32>> {
     let due: Vec<(i32, String)> = l::table
         .filter(l::expires_at.le(now_millis()))
         .select((l::task_id, l::agent))
@@ -331,7 +339,7 @@ pub fn expire_due(conn: &mut SqliteConnection) -> DomainResult<Vec<i32>> {
 }
 
 /// When the next lease expires (unix ms), if any is held.
-pub fn next_expiry(conn: &mut SqliteConnection) -> DomainResult<Option<i64>> {
+pub fn next_expiry(conn: &mut Conn) -> DomainResult<Option<i64>> {
     Ok(l::table
         .select(diesel::dsl::min(l::expires_at))
         .get_result(conn)?)
@@ -339,7 +347,7 @@ pub fn next_expiry(conn: &mut SqliteConnection) -> DomainResult<Option<i64>> {
 
 /// The leases of `task_ids` (for task views), by task.
 pub fn infos(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_ids: &[i32],
 ) -> DomainResult<std::collections::HashMap<i32, LeaseInfo>> {
     let rows: Vec<(i32, String, i64)> = match task_ids {
@@ -380,7 +388,7 @@ pub struct Released {
 /// `release_task`: `agent` gives its claim on `task_id` back (see [`give_back`]), optionally with a
 /// comment explaining why.
 pub fn release(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     task_id: i32,
     agent: &str,
     comment: Option<String>,
@@ -464,13 +472,13 @@ fn holder_name(agent_name: &str) -> DomainResult<String> {
 }
 
 /// `heartbeat` with its arguments.
-pub fn heartbeat_tool(conn: &mut SqliteConnection, args: HeartbeatArgs) -> DomainResult<Heartbeat> {
+pub fn heartbeat_tool(conn: &mut Conn, args: HeartbeatArgs) -> DomainResult<Heartbeat> {
     let agent = holder_name(&args.agent_name)?;
     heartbeat(conn, args.task_id, &agent, args.lease_token.as_deref())
 }
 
 /// `release_task` with its arguments.
-pub fn release_tool(conn: &mut SqliteConnection, args: ReleaseArgs) -> DomainResult<Released> {
+pub fn release_tool(conn: &mut Conn, args: ReleaseArgs) -> DomainResult<Released> {
     let agent = holder_name(&args.agent_name)?;
     release(
         conn,

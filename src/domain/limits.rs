@@ -3,7 +3,7 @@
 //!
 //! The limits are one process-wide value, installed once at startup from the configuration
 //! ([`install`]) and read by the plain domain functions through [`current`]. A global rather than a
-//! parameter because every operation is a `fn(&mut SqliteConnection, Args)` used as a tool handler (and by
+//! parameter because every operation is a `fn(&mut Conn, Args)` used as a tool handler (and by
 //! future REST routes): threading a limits value through every signature would change them all for a value
 //! that never changes while the process runs. Unit tests override it per thread ([`with_limits`]); the
 //! domain rule tests call the operations on their own thread, so the override reaches them.
@@ -141,6 +141,11 @@ pub fn json_len<T: Serialize + ?Sized>(value: &T) -> usize {
 /// Room for what a cut adds to the envelope (`,"has_more":true,"next_offset":N`) and for the digits of
 /// `count`, which the caller measured as 0; see [`fit`].
 pub const ENVELOPE_SLACK: usize = 96;
+
+/// The LIMIT of a boxed query that only has an OFFSET. SQLite needs a LIMIT before OFFSET; for a plain
+/// query diesel writes `LIMIT -1` itself, but the boxed queries of the two-backend connection write the
+/// OFFSET alone (a syntax error on SQLite), so those say "every row" explicitly.
+pub const NO_LIMIT: i64 = i64::MAX;
 
 /// Number of decimal digits of `n`.
 fn digits(n: usize) -> usize {
@@ -298,13 +303,13 @@ pub trait MinJson {
 /// Reads rows in order while the lower bound of what was read stays within `cap`, plus one row more as
 /// proof that the cut that follows (exact, on the views) really leaves rows out. At most `max_rows` rows.
 pub fn load_bounded<'q, Q, R>(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::domain::Conn,
     query: Q,
     max_rows: usize,
     cap: usize,
 ) -> diesel::QueryResult<Vec<R>>
 where
-    Q: diesel::query_dsl::LoadQuery<'q, diesel::SqliteConnection, R> + 'q,
+    Q: diesel::query_dsl::LoadQuery<'q, crate::domain::Conn, R> + 'q,
     R: MinJson + 'static,
 {
     load_bounded_by(conn, query, max_rows, cap, R::min_json)
@@ -313,14 +318,14 @@ where
 /// [`load_bounded`] with the lower bound of each row's JSON given by `min_json` (a projected task list
 /// returns fewer keys than the row's [`MinJson`] counts).
 pub fn load_bounded_by<'q, Q, R>(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::domain::Conn,
     query: Q,
     max_rows: usize,
     cap: usize,
     min_json: impl Fn(&R) -> usize,
 ) -> diesel::QueryResult<Vec<R>>
 where
-    Q: diesel::query_dsl::LoadQuery<'q, diesel::SqliteConnection, R> + 'q,
+    Q: diesel::query_dsl::LoadQuery<'q, crate::domain::Conn, R> + 'q,
     R: 'static,
 {
     let mut rows = Vec::new();

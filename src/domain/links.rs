@@ -10,6 +10,7 @@ use super::text;
 use super::views::Link;
 use super::{DomainError, DomainResult};
 use crate::db::schema::links as l;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,7 @@ pub struct LinkList {
     pub cut: Cut,
 }
 
-fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<LinkRow> {
+fn find(conn: &mut Conn, id: i32) -> DomainResult<LinkRow> {
     l::table
         .filter(l::id.eq(id))
         .select(LinkRow::as_select())
@@ -66,7 +67,7 @@ fn find(conn: &mut SqliteConnection, id: i32) -> DomainResult<LinkRow> {
         .ok_or(DomainError::not_found("Link", id))
 }
 
-pub fn add(conn: &mut SqliteConnection, args: AddLink) -> DomainResult<Link> {
+pub fn add(conn: &mut Conn, args: AddLink) -> DomainResult<Link> {
     let limits = limits::current();
     let url = text::required_max("url", &args.url, limits.link())?;
     let description =
@@ -85,12 +86,12 @@ pub fn add(conn: &mut SqliteConnection, args: AddLink) -> DomainResult<Link> {
             l::description.eq(description),
             l::created_by.eq(by),
         ))
-        .returning(LinkRow::as_returning())
+        .returning(l::all_columns)
         .get_result(conn)?;
     Ok(row.into())
 }
 
-pub fn update(conn: &mut SqliteConnection, args: UpdateLink) -> DomainResult<Link> {
+pub fn update(conn: &mut Conn, args: UpdateLink) -> DomainResult<Link> {
     let limit = limits::current().link();
     let url = args
         .url
@@ -113,7 +114,7 @@ pub fn update(conn: &mut SqliteConnection, args: UpdateLink) -> DomainResult<Lin
     Ok(find(conn, args.id)?.into())
 }
 
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem> {
+pub fn delete(conn: &mut Conn, id: i32) -> DomainResult<DeletedItem> {
     find(conn, id)?;
     diesel::delete(l::table.filter(l::id.eq(id))).execute(conn)?;
     Ok(DeletedItem {
@@ -124,7 +125,7 @@ pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<DeletedItem>
 }
 
 /// The links of a task, oldest first, from `offset`, cut to the response limit.
-pub fn list(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<LinkList> {
+pub fn list(conn: &mut Conn, args: TaskItems) -> DomainResult<LinkList> {
     let offset = limits::offset(args.offset)?;
     find_row(conn, "Task", args.task_id)?;
     let cap = limits::current().response_bytes;

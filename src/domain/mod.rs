@@ -1,6 +1,6 @@
 //! The task board's business rules, independent of MCP and of any transport.
 //!
-//! Every operation is a plain function over a `&mut Conn` (diesel's SQLite connection), run by [`Board`] inside a transaction:
+//! Every operation is a plain function over a `&mut Conn` (SQLite or PostgreSQL, `conn.rs`), run by [`Board`] inside a transaction:
 //! reads on a reader thread, writes on the group-commit writer thread (a savepoint each, in a shared
 //! IMMEDIATE transaction that commits before anyone is answered). Inputs are the tool argument types (their field names are
 //! the TinyTask 2.x contract); outputs are the JSON views in [`views`].
@@ -15,9 +15,11 @@ mod board;
 pub mod board_stats;
 pub mod changes;
 pub mod claims;
+mod clock;
 pub mod comments;
 mod conn;
 pub mod dependencies;
+pub(crate) mod dialect;
 mod error;
 pub mod events;
 mod hierarchy;
@@ -39,7 +41,7 @@ pub mod views;
 pub mod waiting;
 
 pub use board::{Board, ChangeListener, Wake};
-pub use conn::Conn;
+pub use conn::{Backend, Conn, MultiBackend};
 pub use error::{DomainError, DomainResult};
 pub use history::PROPAGATION_ACTOR;
 pub use status::TaskStatus;
@@ -47,4 +49,4 @@ pub use status::TaskStatus;
 #[cfg(test)]
 mod rule_tests;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;

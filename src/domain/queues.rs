@@ -10,7 +10,7 @@ use super::tasks::{self, TaskFilter, find_row};
 use super::text;
 use super::views::Task;
 use crate::db::schema::tasks as t;
-use diesel::dsl::now;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -120,7 +120,7 @@ pub struct QueueCleared {
 }
 
 /// Names of queues that hold at least one non-archived task, sorted.
-pub fn list(conn: &mut SqliteConnection) -> DomainResult<QueueList> {
+pub fn list(conn: &mut Conn) -> DomainResult<QueueList> {
     let queues: Vec<String> = t::table
         .filter(t::archived_at.is_null())
         .filter(t::queue_name.is_not_null())
@@ -138,7 +138,7 @@ pub fn list(conn: &mut SqliteConnection) -> DomainResult<QueueList> {
 }
 
 /// Counts of a queue's non-archived tasks. An unknown queue has all zeros.
-pub fn stats(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<QueueStats> {
+pub fn stats(conn: &mut Conn, queue_name: &str) -> DomainResult<QueueStats> {
     let name = text::queue_name("queue_name", queue_name)?;
     let rows: Vec<(String, Option<String>)> = t::table
         .filter(t::queue_name.eq(&name))
@@ -170,37 +170,36 @@ pub fn stats(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<Queu
     })
 }
 
-fn set_queue(
-    conn: &mut SqliteConnection,
-    task_id: i32,
-    queue: Option<String>,
-) -> DomainResult<Task> {
+fn set_queue(conn: &mut Conn, task_id: i32, queue: Option<String>) -> DomainResult<Task> {
     let row = find_row(conn, "Task", task_id)?;
     if row.queue_name != queue {
         diesel::update(t::table.filter(t::id.eq(task_id)))
-            .set((t::queue_name.eq(&queue), t::updated_at.eq(now)))
+            .set((
+                t::queue_name.eq(&queue),
+                t::updated_at.eq(super::clock::now(conn)),
+            ))
             .execute(conn)?;
         history::record(conn, task_id, "queue_name", row.queue_name, queue, None)?;
     }
     tasks::get(conn, task_id)
 }
 
-pub fn add_task(conn: &mut SqliteConnection, args: AddToQueue) -> DomainResult<Task> {
+pub fn add_task(conn: &mut Conn, args: AddToQueue) -> DomainResult<Task> {
     let queue = text::queue_name("queue_name", &args.queue_name)?;
     set_queue(conn, args.task_id, Some(queue))
 }
 
-pub fn move_task(conn: &mut SqliteConnection, args: MoveToQueue) -> DomainResult<Task> {
+pub fn move_task(conn: &mut Conn, args: MoveToQueue) -> DomainResult<Task> {
     let queue = text::queue_name("new_queue_name", &args.new_queue_name)?;
     set_queue(conn, args.task_id, Some(queue))
 }
 
-pub fn remove_task(conn: &mut SqliteConnection, task_id: i32) -> DomainResult<Task> {
+pub fn remove_task(conn: &mut Conn, task_id: i32) -> DomainResult<Task> {
     set_queue(conn, task_id, None)
 }
 
 /// The queue's tasks, filtered like `list_tasks` (and cut to the response limit like it).
-pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<QueueTaskList> {
+pub fn tasks(conn: &mut Conn, args: QueueTasks) -> DomainResult<QueueTaskList> {
     let mut filter = args.0;
     let name = text::queue_name(
         "queue_name",
@@ -225,7 +224,7 @@ pub fn tasks(conn: &mut SqliteConnection, args: QueueTasks) -> DomainResult<Queu
 }
 
 /// Takes every non-archived task out of the queue.
-pub fn clear(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<QueueCleared> {
+pub fn clear(conn: &mut Conn, queue_name: &str) -> DomainResult<QueueCleared> {
     let name = text::queue_name("queue_name", queue_name)?;
     let ids: Vec<i32> = t::table
         .filter(t::queue_name.eq(&name))
@@ -236,7 +235,10 @@ pub fn clear(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<Queu
         .flatten()
         .collect();
     diesel::update(t::table.filter(t::id.eq_any(&ids)))
-        .set((t::queue_name.eq(None::<String>), t::updated_at.eq(now)))
+        .set((
+            t::queue_name.eq(None::<String>),
+            t::updated_at.eq(super::clock::now(conn)),
+        ))
         .execute(conn)?;
     for id in &ids {
         history::record(conn, *id, "queue_name", Some(name.clone()), None, None)?;
@@ -249,11 +251,7 @@ pub fn clear(conn: &mut SqliteConnection, queue_name: &str) -> DomainResult<Queu
 
 /// Non-archived tasks of a queue in list order from `offset`, cut to the response limit (used by the
 /// `queue://tasks/{queue_name}` resource).
-pub fn all_tasks(
-    conn: &mut SqliteConnection,
-    queue_name: &str,
-    offset: i64,
-) -> DomainResult<Page<Listed>> {
+pub fn all_tasks(conn: &mut Conn, queue_name: &str, offset: i64) -> DomainResult<Page<Listed>> {
     let filter = TaskFilter {
         queue_name: Some(queue_name.to_string()),
         offset: Some(offset),

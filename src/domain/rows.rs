@@ -5,7 +5,7 @@ use crate::db::schema::{comments, links, task_history, tasks};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tasks, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = tasks, check_for_backend(crate::domain::MultiBackend))]
 pub struct TaskRow {
     pub id: Option<i32>,
     pub title: String,
@@ -32,7 +32,7 @@ impl TaskRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = comments, check_for_backend(crate::domain::MultiBackend))]
 pub struct CommentRow {
     pub id: Option<i32>,
     pub task_id: i32,
@@ -43,7 +43,7 @@ pub struct CommentRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = links, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = links, check_for_backend(crate::domain::MultiBackend))]
 pub struct LinkRow {
     pub id: Option<i32>,
     pub task_id: i32,
@@ -54,7 +54,7 @@ pub struct LinkRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = task_history, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = task_history, check_for_backend(crate::domain::MultiBackend))]
 pub struct HistoryRow {
     pub id: Option<i32>,
     pub task_id: i32,

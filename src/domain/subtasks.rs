@@ -10,6 +10,7 @@ use super::rows::TaskRow;
 use super::tasks::{self, CreateTask, UpdateTask, find_row};
 use super::views::Task;
 use crate::db::schema::tasks as t;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -123,7 +124,7 @@ pub struct TaskWithSubtasks {
     pub cut: Cut,
 }
 
-pub fn create(conn: &mut SqliteConnection, args: CreateSubtask) -> DomainResult<Task> {
+pub fn create(conn: &mut Conn, args: CreateSubtask) -> DomainResult<Task> {
     find_row(conn, "Parent task", args.parent_task_id)?;
     tasks::create(
         conn,
@@ -155,7 +156,7 @@ pub struct SubtaskQuery {
 /// Children (or all descendants) of a task, ordered most urgent first, from `offset`, cut to fit the
 /// response limit with `overhead` bytes around them.
 pub fn subtasks_of(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     parent_id: i32,
     which: SubtaskQuery,
     overhead: usize,
@@ -180,6 +181,7 @@ pub fn subtasks_of(
     let query = q
         .order((t::priority.desc(), t::created_at.asc(), t::id.asc()))
         .select(TaskRow::as_select())
+        .limit(limits::NO_LIMIT)
         .offset(which.offset);
     let rows = limits::load_bounded_by(conn, query, usize::MAX, cap, |r| {
         projection::min_json(r, which.keep)
@@ -188,7 +190,7 @@ pub fn subtasks_of(
     Ok(Page::fit(tasks, which.offset, overhead, cap))
 }
 
-pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<SubtaskList> {
+pub fn list(conn: &mut Conn, args: GetSubtasks) -> DomainResult<SubtaskList> {
     let which = SubtaskQuery {
         recursive: args.recursive.unwrap_or(false),
         include_archived: args.include_archived.unwrap_or(false),
@@ -214,7 +216,7 @@ pub fn list(conn: &mut SqliteConnection, args: GetSubtasks) -> DomainResult<Subt
 impl_paged!(SubtaskList, Listed, subtasks, count);
 
 pub fn with_subtasks(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     args: TaskWithSubtasksArgs,
 ) -> DomainResult<TaskWithSubtasks> {
     let task = tasks::get(conn, args.task_id)?;
@@ -236,7 +238,7 @@ pub fn with_subtasks(
 impl_paged!(TaskWithSubtasks, Listed, subtasks, subtask_count);
 
 /// Re-parents a task (or makes it top-level), with the same checks as `update_task`.
-pub fn move_subtask(conn: &mut SqliteConnection, args: MoveSubtask) -> DomainResult<Task> {
+pub fn move_subtask(conn: &mut Conn, args: MoveSubtask) -> DomainResult<Task> {
     tasks::update(
         conn,
         UpdateTask {

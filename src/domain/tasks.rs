@@ -20,7 +20,7 @@ use super::text;
 use super::views::{Comment, Link, Task, TaskWithRelations};
 use super::{DomainError, DomainResult, TaskStatus};
 use crate::db::schema::{comments, links, tasks};
-use diesel::dsl::now;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -128,11 +128,7 @@ pub struct Deleted {
 /// Lookups by primary key here and elsewhere use `get_result`, not `first`: `first` adds `LIMIT ?`, and the
 /// bundled SQLite re-prepares a statement whose LIMIT is a bound parameter on every execution (it plans
 /// with the bound value) — that re-parse was a fifth of the writer's time (docs/benchmarks.md).
-pub(crate) fn find_row(
-    conn: &mut SqliteConnection,
-    entity: &'static str,
-    id: i32,
-) -> DomainResult<TaskRow> {
+pub(crate) fn find_row(conn: &mut Conn, entity: &'static str, id: i32) -> DomainResult<TaskRow> {
     tasks::table
         .filter(tasks::id.eq(id))
         .select(TaskRow::as_select())
@@ -142,7 +138,7 @@ pub(crate) fn find_row(
 }
 
 /// One task (without relations).
-pub fn get(conn: &mut SqliteConnection, id: i32) -> DomainResult<Task> {
+pub fn get(conn: &mut Conn, id: i32) -> DomainResult<Task> {
     let row = find_row(conn, "Task", id)?;
     blocking::to_view(conn, row)
 }
@@ -154,7 +150,7 @@ const TRUNCATED_FLAG: usize = 52;
 /// list keeps its oldest items that fit (comments first, then links, then history) and
 /// `relations_truncated` names the lists that were cut; the rest is read with list_comments, list_links
 /// or get_task_history and `offset`.
-pub fn get_with_relations(conn: &mut SqliteConnection, id: i32) -> DomainResult<TaskWithRelations> {
+pub fn get_with_relations(conn: &mut Conn, id: i32) -> DomainResult<TaskWithRelations> {
     let cap = limits::current().response_bytes;
     let task = get(conn, id)?;
     // Each list is read only while it can still fit on its own (see `load_bounded`).
@@ -225,7 +221,7 @@ fn priority(value: Option<i64>) -> DomainResult<Option<i32>> {
 }
 
 /// Creates a task (status `idle`).
-pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Task> {
+pub fn create(conn: &mut Conn, args: CreateTask) -> DomainResult<Task> {
     let limits = limits::current();
     let title = text::required_max("title", &args.title, limits.title())?;
     let created_by = text::required_max("created_by", &args.created_by, limits.name())?;
@@ -265,7 +261,7 @@ pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Tas
             tasks::queue_name.eq(queue),
             tasks::blocked_by_task_id.eq(args.blocked_by_task_id),
         ))
-        .returning(TaskRow::as_returning())
+        .returning(tasks::all_columns)
         .get_result(conn)?;
     if let Some(deps) = &args.depends_on {
         super::dependencies::replace(conn, row.id(), deps)?;
@@ -275,7 +271,7 @@ pub fn create(conn: &mut SqliteConnection, args: CreateTask) -> DomainResult<Tas
 }
 
 /// Applies a partial update; returns the task unchanged (no `updated_at` bump) when nothing differs.
-pub fn update(conn: &mut SqliteConnection, args: UpdateTask) -> DomainResult<Task> {
+pub fn update(conn: &mut Conn, args: UpdateTask) -> DomainResult<Task> {
     let limits = limits::current();
     let row = find_row(conn, "Task", args.id)?;
     let changed_by = text::optional_max("changed_by", args.changed_by.as_deref(), limits.name())?;
@@ -340,11 +336,14 @@ pub fn update(conn: &mut SqliteConnection, args: UpdateTask) -> DomainResult<Tas
 }
 
 /// Archives a task (any status). Archiving twice keeps the first `archived_at`.
-pub fn archive(conn: &mut SqliteConnection, id: i32) -> DomainResult<Task> {
+pub fn archive(conn: &mut Conn, id: i32) -> DomainResult<Task> {
     let row = find_row(conn, "Task", id)?;
     if row.archived_at.is_none() {
         diesel::update(tasks::table.filter(tasks::id.eq(id)))
-            .set((tasks::archived_at.eq(now), tasks::updated_at.eq(now)))
+            .set((
+                tasks::archived_at.eq(super::clock::now(conn)),
+                tasks::updated_at.eq(super::clock::now(conn)),
+            ))
             .execute(conn)?;
         let archived = find_row(conn, "Task", id)?;
         history::record(
@@ -363,7 +362,7 @@ pub fn archive(conn: &mut SqliteConnection, id: i32) -> DomainResult<Task> {
 
 /// Deletes a task with its comments, links and history. Its subtasks are promoted to its parent (the
 /// schema's ON DELETE CASCADE would silently delete the whole subtree); tasks it blocked become unblocked.
-pub fn delete(conn: &mut SqliteConnection, id: i32) -> DomainResult<Deleted> {
+pub fn delete(conn: &mut Conn, id: i32) -> DomainResult<Deleted> {
     let row = find_row(conn, "Task", id)?;
     let children: Vec<i32> = tasks::table
         .filter(tasks::parent_task_id.eq(id))
@@ -436,7 +435,7 @@ impl_paged!(TaskList, Listed, tasks, count);
 
 /// Filtered, ordered list of tasks, cut to fit the response limit with `overhead` bytes around it.
 pub fn list_page(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     filter: &TaskFilter,
     overhead: usize,
 ) -> DomainResult<Page<Listed>> {
@@ -454,7 +453,7 @@ pub fn list_page(
 }
 
 /// `list_tasks`: the filtered list as `{count, tasks}` (plus `has_more`/`next_offset` when cut).
-pub fn list(conn: &mut SqliteConnection, filter: &TaskFilter) -> DomainResult<TaskList> {
+pub fn list(conn: &mut Conn, filter: &TaskFilter) -> DomainResult<TaskList> {
     let mut result = TaskList::shell();
     result.set_page(list_page(conn, filter, result.overhead())?);
     Ok(result)
@@ -485,7 +484,7 @@ pub struct HistoryList {
 }
 
 /// The change history of a task, oldest first, from `offset` (cut to the response limit).
-pub fn history_page(conn: &mut SqliteConnection, args: TaskItems) -> DomainResult<HistoryList> {
+pub fn history_page(conn: &mut Conn, args: TaskItems) -> DomainResult<HistoryList> {
     let offset = limits::offset(args.offset)?;
     find_row(conn, "Task", args.task_id)?;
     let cap = limits::current().response_bytes;
@@ -502,10 +501,7 @@ pub fn history_page(conn: &mut SqliteConnection, args: TaskItems) -> DomainResul
 impl_paged!(HistoryList, super::views::HistoryEntry, history, count);
 
 /// The change history of a task, oldest first (as much as fits in one response).
-pub fn history(
-    conn: &mut SqliteConnection,
-    id: i32,
-) -> DomainResult<Vec<super::views::HistoryEntry>> {
+pub fn history(conn: &mut Conn, id: i32) -> DomainResult<Vec<super::views::HistoryEntry>> {
     Ok(history_page(
         conn,
         TaskItems {
@@ -518,11 +514,7 @@ pub fn history(
 
 /// Archived tasks, most recently archived first, from `offset` (cut to the response limit), with the keys
 /// of `keep`.
-pub fn archived(
-    conn: &mut SqliteConnection,
-    offset: i64,
-    keep: Projection,
-) -> DomainResult<TaskList> {
+pub fn archived(conn: &mut Conn, offset: i64, keep: Projection) -> DomainResult<TaskList> {
     let cap = limits::current().response_bytes;
     let query = tasks::table
         .filter(tasks::archived_at.is_not_null())

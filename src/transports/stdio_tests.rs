@@ -7,9 +7,8 @@ use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 
 /// Feeds `input` to a fresh server on stdin and returns every line it wrote, parsed.
-async fn exchange(input: Vec<u8>) -> (Vec<Value>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = crate::db::open(&dir.path().join("stdio.db"), 2).unwrap();
+async fn exchange(input: Vec<u8>) -> (Vec<Value>, crate::domain::test_support::TestDb) {
+    let (dir, pool) = crate::domain::test_support::pool("stdio", 2);
     let engine = Engine::new(Board::new(pool));
     let (out_write, mut out_read) = tokio::io::duplex(1 << 20);
     serve_io(engine, &input[..], out_write).await.unwrap();

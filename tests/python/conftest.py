@@ -18,6 +18,10 @@ first empties the board through the tools (every task deleted, checked empty), s
 an empty board. Tests that need a locally spawned binary (``raw``, :func:`require_binary`) are skipped there
 with the reason. Without the variable nothing changes.
 
+Backend: ``TINYTASK_PY_DATABASE_URL`` (an admin URL of a PostgreSQL server) runs every spawned server on
+PostgreSQL, one database per SQLite path the test would have used (pg_support.py); tests of the SQLite file
+itself call :func:`sqlite_only` and are skipped there with the reason.
+
 Era and transport (scripts/test.sh runs the suite files once per combination it lists):
 * ``TINYTASK_PY_ERA=legacy`` (default): every SDK session of :func:`open_tt` and http_support's
   ``streamable_session`` starts with ``initialize`` and negotiates 2025-11-25.
@@ -49,6 +53,8 @@ import mcp_types
 import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
+
+import pg_support
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINYTASK_BIN = os.environ.get("TINYTASK_BIN") or str(REPO_ROOT / "target" / "debug" / "tinytask")
@@ -209,8 +215,17 @@ def server_env(db_path: Path | str, log_level: str = "debug", **extra: str) -> d
         "TINYTASK_DB_PATH": str(db_path),
         "TINYTASK_LOG_LEVEL": log_level,
     }
+    if pg_support.ADMIN_URL:
+        # The same board for the same path, in PostgreSQL (pg_support); TINYTASK_DB_PATH is then unused.
+        env["TINYTASK_DATABASE_URL"] = pg_support.database_url(db_path)
     env.update(extra)
     return env
+
+
+def sqlite_only() -> None:
+    """Skips a test that reads or damages the SQLite file itself when the suite runs on PostgreSQL."""
+    if pg_support.ADMIN_URL:
+        pytest.skip(pg_support.SQLITE_ONLY)
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -31,6 +31,14 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The SQLite file the server uses (every TestApp has its own, in a temporary directory).
+    pub fn db_file(&self) -> &std::path::Path {
+        match &self.state.database {
+            tinytask::db::Database::Sqlite(path) => path,
+            tinytask::db::Database::Postgres(url) => panic!("TestApp serves SQLite, not {url}"),
+        }
+    }
+
     /// A server with the default configuration.
     pub async fn spawn() -> TestApp {
         Self::with(&[]).await

@@ -26,6 +26,9 @@ struct DatabaseFile {
 
 /// The main database file of `pool`; `None` for an in-memory database.
 pub(super) fn database_path(pool: &DbPool) -> Option<PathBuf> {
+    if !matches!(pool.database(), crate::db::Database::Sqlite(_)) {
+        return None;
+    }
     let mut conn = pool.get().ok()?;
     let file = diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
         .get_result::<DatabaseFile>(&mut conn)

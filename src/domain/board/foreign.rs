@@ -95,7 +95,7 @@ pub(super) fn start(path: Option<PathBuf>, shared: Shared) {
 const RECHECK_MS: [u64; 6] = [1, 4, 15, 40, 100, 250];
 
 /// The newest event cursor in the file.
-fn newest(conn: &mut diesel::SqliteConnection) -> i64 {
+fn newest(conn: &mut crate::domain::Conn) -> i64 {
     crate::domain::events::newest(conn).unwrap_or(0)
 }
 
@@ -113,7 +113,8 @@ fn watch(path: &Path, shared: &Shared) -> Result<(), String> {
             .unwrap_or_default()
     );
     let mut inotify = Inotify::init().map_err(|e| e.to_string())?;
-    let mut conn = crate::db::establish(path).map_err(|e| e.to_string())?;
+    let mut conn =
+        crate::domain::Conn::Sqlite(crate::db::establish(path).map_err(|e| e.to_string())?);
     let mut buffer = [0u8; 4096];
     // Disarmed: nothing is watched until a call waits (an error: the board is gone).
     while shared.arm.recv().is_ok() {

@@ -24,7 +24,7 @@ fn touch(changes: &mut Changes, event: Event) {
 
 /// The changes of the events after `after` that this process did not write, and the newest cursor read.
 pub(super) fn since(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::domain::Conn,
     own: &OwnCursors,
     after: i64,
 ) -> DomainResult<(Changes, i64)> {

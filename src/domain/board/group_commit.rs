@@ -19,10 +19,10 @@
 use super::file_guard::FileGuard;
 use super::write_health::WriteHealth;
 use crate::db::DbPool;
+use crate::domain::Conn;
 use crate::domain::changes::{self, Changes};
 use crate::domain::{DomainError, DomainResult};
 use crate::metrics::Metrics;
-use diesel::SqliteConnection;
 use diesel::connection::SimpleConnection;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
@@ -37,7 +37,7 @@ const MAX_BATCH: usize = 64;
 pub(super) trait QueuedWrite: Send {
     /// Runs the write and keeps its result. `false` when the transaction did not survive it: SQLite
     /// rolled everything back, and the batch must start over.
-    fn run(&mut self, conn: &mut SqliteConnection) -> bool;
+    fn run(&mut self, conn: &mut Conn) -> bool;
     /// What the last successful run changed (empty after a failed one).
     fn take_changes(&mut self) -> Changes;
     /// How the kept result bears on the write path: `Some(Ok)` it succeeded, `Some(Err)` it failed
@@ -60,7 +60,7 @@ struct Write<T, F> {
 pub(super) fn job<T, F>(op: F, reply: oneshot::Sender<DomainResult<T>>) -> Job
 where
     T: Send + 'static,
-    F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+    F: FnMut(&mut Conn) -> DomainResult<T> + Send + 'static,
 {
     Box::new(Write {
         op,
@@ -72,9 +72,9 @@ where
 
 impl<T: Send, F> QueuedWrite for Write<T, F>
 where
-    F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send,
+    F: FnMut(&mut Conn) -> DomainResult<T> + Send,
 {
-    fn run(&mut self, conn: &mut SqliteConnection) -> bool {
+    fn run(&mut self, conn: &mut Conn) -> bool {
         let (result, intact) = in_savepoint(conn, &mut self.op);
         self.changes = match &result {
             Ok((_, changes)) => changes.clone(),
@@ -252,7 +252,7 @@ impl From<diesel::result::Error> for Abort {
     }
 }
 
-/// One IMMEDIATE transaction over the whole batch; on commit returns what it changed (what each write's
+/// One write transaction (`Conn::write_transaction`) over the whole batch; on commit returns what it changed (what each write's
 /// `changes::flush` read from the change-capture table, which savepoint rollbacks keep accurate).
 fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
     let mut conn = match pool.get() {
@@ -260,7 +260,7 @@ fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
         Err(e) => return Attempt::NotStarted(DomainError::Unavailable(e.to_string())),
     };
     let (mut started, mut lost) = (false, None);
-    let result = conn.immediate_transaction(|c| {
+    let result = conn.write_transaction(|c| {
         started = true;
         let mut changes = Changes::default();
         for (i, job) in batch.iter_mut().enumerate() {
@@ -271,6 +271,10 @@ fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
                 return Err(Abort::Lost(i));
             }
             changes.merge(job.take_changes());
+        }
+        // PostgreSQL: tell the other replicas, on commit (see `foreign_pg`).
+        if let (Conn::Pg(_), Some(range)) = (&*c, changes.cursors) {
+            super::foreign_pg::notify(c, range)?;
         }
         Ok::<_, Abort>(changes)
     });
@@ -290,8 +294,8 @@ fn attempt(pool: &DbPool, batch: &mut [Job]) -> Attempt {
 /// rolled the whole transaction back, diesel would replace the write's own error ("database or disk is
 /// full") with the failed `ROLLBACK TO`'s ("no such savepoint").
 fn in_savepoint<T>(
-    conn: &mut SqliteConnection,
-    op: &mut impl FnMut(&mut SqliteConnection) -> DomainResult<T>,
+    conn: &mut Conn,
+    op: &mut impl FnMut(&mut Conn) -> DomainResult<T>,
 ) -> (DomainResult<(T, Changes)>, bool) {
     if let Err(e) = conn.batch_execute("SAVEPOINT tinytask_write") {
         return (Err(e.into()), false);
@@ -330,7 +334,7 @@ mod tests {
     fn create_described(
         title: &'static str,
         description: Option<String>,
-    ) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
+    ) -> impl FnMut(&mut Conn) -> DomainResult<i32> {
         move |c| {
             let args = CreateTask {
                 title: title.into(),
@@ -342,27 +346,25 @@ mod tests {
         }
     }
 
-    fn create(title: &'static str) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
+    fn create(title: &'static str) -> impl FnMut(&mut Conn) -> DomainResult<i32> {
         create_described(title, None)
     }
 
     /// A create that needs about 15 new pages (a 60 kB description).
-    fn create_big(title: &'static str) -> impl FnMut(&mut SqliteConnection) -> DomainResult<i32> {
+    fn create_big(title: &'static str) -> impl FnMut(&mut Conn) -> DomainResult<i32> {
         create_described(title, Some("x".repeat(60_000)))
     }
 
     /// Queues `op`; returns the job and where its answer arrives.
     fn queued<T: Send + 'static>(
-        op: impl FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        op: impl FnMut(&mut Conn) -> DomainResult<T> + Send + 'static,
     ) -> (Job, Reply<T>) {
         let (tx, rx) = oneshot::channel();
         (job(op, tx), rx)
     }
 
-    fn pool() -> (tempfile::TempDir, DbPool) {
-        let dir = tempfile::tempdir().unwrap();
-        let pool = crate::db::open(&dir.path().join("batch.db"), 2).unwrap();
-        (dir, pool)
+    fn pool() -> (crate::domain::test_support::TestDb, DbPool) {
+        crate::domain::test_support::pool("batch", 2)
     }
 
     /// Runs one batch; returns every change set published (one per commit).
@@ -397,11 +399,11 @@ mod tests {
     #[test]
     fn a_failed_or_panicking_write_rolls_back_alone_and_the_batch_commits_once() {
         let (_dir, pool) = pool();
-        let half_done_then_fail = |c: &mut SqliteConnection| -> DomainResult<i32> {
+        let half_done_then_fail = |c: &mut Conn| -> DomainResult<i32> {
             create("rolled back")(c)?;
             Err(DomainError::invalid("title", "fails after its insert"))
         };
-        let half_done_then_panic = |c: &mut SqliteConnection| -> DomainResult<i32> {
+        let half_done_then_panic = |c: &mut Conn| -> DomainResult<i32> {
             create("rolled back too")(c)?;
             panic!("a bug in one write");
         };
@@ -433,7 +435,7 @@ mod tests {
         let (_dir, pool) = pool();
         // What SQLite does on disk full / I/O error / out of memory mid-transaction: it rolls the whole
         // transaction back and the statement fails. Injected: the write ends the transaction itself.
-        let aborts_everything = |c: &mut SqliteConnection| -> DomainResult<i32> {
+        let aborts_everything = |c: &mut Conn| -> DomainResult<i32> {
             create("lost with the transaction")(c)?;
             c.batch_execute("ROLLBACK")?;
             Err(DomainError::Unavailable("disk I/O error (injected)".into()))
@@ -460,9 +462,12 @@ mod tests {
     #[test]
     fn disk_full_fails_only_the_write_that_needs_space() {
         let (_dir, pool) = pool();
+        if !crate::domain::test_support::on_sqlite(&pool) {
+            return; // SQLite's own disk-full (max_page_count); PostgreSQL has no per-connection cap
+        }
         // A real SQLITE_FULL: cap the writer connection's database at its current size, so only a write
         // that needs new pages (a 60 kB description) fails.
-        let cap = |c: &mut SqliteConnection| -> DomainResult<()> {
+        let cap = |c: &mut Conn| -> DomainResult<()> {
             c.batch_execute("PRAGMA max_page_count = 1")?; // clamps to the current page count
             Ok(())
         };
@@ -488,7 +493,7 @@ mod tests {
             failure.error.contains("database or disk is full"),
             "{failure:?}"
         );
-        let uncap = |c: &mut SqliteConnection| -> DomainResult<()> {
+        let uncap = |c: &mut Conn| -> DomainResult<()> {
             c.batch_execute("PRAGMA max_page_count = 1073741823")?;
             Ok(())
         };
@@ -502,8 +507,11 @@ mod tests {
     #[test]
     fn when_the_commit_fails_each_write_gets_its_own_fate() {
         let (_dir, pool) = pool();
+        if !crate::domain::test_support::on_sqlite(&pool) {
+            return; // made to fail at COMMIT with SQLite's defer_foreign_keys
+        }
         // Fails only at COMMIT: a deferred foreign key pointing nowhere.
-        let fails_at_commit = |c: &mut SqliteConnection| -> DomainResult<()> {
+        let fails_at_commit = |c: &mut Conn| -> DomainResult<()> {
             c.batch_execute(
                 "PRAGMA defer_foreign_keys = ON; \
                  INSERT INTO comments (task_id, content, created_by) VALUES (999999, 'orphan', 'x')",

@@ -4,6 +4,7 @@
 mod file_guard;
 mod foreign;
 mod foreign_changes;
+pub(crate) mod foreign_pg;
 mod group_commit;
 mod probe;
 mod readers;
@@ -11,11 +12,12 @@ mod write_health;
 
 pub use write_health::WriteFailure;
 
+use super::Conn;
 use super::changes::Changes;
 use super::{DomainError, DomainResult};
-use crate::db::DbPool;
+use crate::db::{Database, DbPool};
 use crate::metrics::Metrics;
-use diesel::{Connection, SqliteConnection};
+use diesel::Connection;
 use group_commit::Job;
 use readers::ReadJob;
 use std::sync::mpsc::Sender;
@@ -65,6 +67,8 @@ pub struct Board {
     own: Arc<foreign::OwnCursors>,
     /// What every layer records into (disabled for boards built outside the server).
     metrics: Metrics,
+    /// Which database the board is on.
+    database: Arc<Database>,
 }
 
 impl Board {
@@ -84,14 +88,18 @@ impl Board {
         let own = Arc::new(foreign::OwnCursors::default());
         // One pending message is enough to arm it; more would only pile up while it is armed.
         let (arm, armed) = std::sync::mpsc::sync_channel(1);
-        foreign::start(
-            file_guard::database_path(&pool),
-            foreign::Shared {
-                wake: Arc::downgrade(&wake),
-                own: Arc::clone(&own),
-                arm: armed,
-            },
-        );
+        let shared = foreign::Shared {
+            wake: Arc::downgrade(&wake),
+            own: Arc::clone(&own),
+            arm: armed,
+        };
+        let database = Arc::new(pool.database().clone());
+        match pool.database() {
+            crate::db::Database::Sqlite(_) => {
+                foreign::start(file_guard::database_path(&pool), shared);
+            }
+            crate::db::Database::Postgres(url) => foreign_pg::start(url.clone(), shared),
+        }
         let writer = {
             let listeners = Arc::clone(&listeners);
             let wake = Arc::clone(&wake);
@@ -119,7 +127,13 @@ impl Board {
             stopping: Arc::new(watch::channel(false).0),
             own,
             metrics,
+            database,
         }
+    }
+
+    /// Which database the board is on.
+    pub fn database(&self) -> &Database {
+        &self.database
     }
 
     pub fn metrics(&self) -> &Metrics {
@@ -177,8 +191,8 @@ impl Board {
         }
     }
 
-    /// A real write through the writer that changes nothing (rewrites `user_version` with its own value,
-    /// which appends a page to the WAL and commits): tells whether writes can commit right now, and
+    /// A real write through the writer that changes nothing (SQLite: rewrites `user_version` with its own
+    /// value, which appends a page to the WAL and commits; PostgreSQL: rewrites the event clock's row): tells whether writes can commit right now, and
     /// updates [`Board::write_failure`] like any write. Never opens the database file outside the pool.
     pub async fn probe_write(&self) -> DomainResult<()> {
         self.write(|conn| {
@@ -189,8 +203,17 @@ impl Board {
                 #[diesel(sql_type = Integer)]
                 user_version: i32,
             }
-            let v = diesel::sql_query("PRAGMA user_version").get_result::<UserVersion>(conn)?;
-            conn.batch_execute(&format!("PRAGMA user_version = {}", v.user_version))?;
+            match conn {
+                Conn::Sqlite(_) => {
+                    let v =
+                        diesel::sql_query("PRAGMA user_version").get_result::<UserVersion>(conn)?;
+                    conn.batch_execute(&format!("PRAGMA user_version = {}", v.user_version))?;
+                }
+                // A row rewritten with its own value: a real WAL record and commit, nothing changed.
+                Conn::Pg(_) => {
+                    conn.batch_execute("UPDATE tinytask_event_clock SET last = last WHERE id = 1")?;
+                }
+            }
             Ok(())
         })
         .await
@@ -208,7 +231,7 @@ impl Board {
     pub async fn read<T, F>(&self, op: F) -> DomainResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        F: FnOnce(&mut Conn) -> DomainResult<T> + Send + 'static,
     {
         self.run(move |conn| conn.transaction(op)).await
     }
@@ -220,7 +243,7 @@ impl Board {
     pub async fn write<T, F>(&self, op: F) -> DomainResult<T>
     where
         T: Send + 'static,
-        F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        F: FnMut(&mut Conn) -> DomainResult<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         self.submit(op, tx)?;
@@ -230,7 +253,7 @@ impl Board {
     /// Synchronous variant for non-async callers (CLI, tests); must not be called on an async thread.
     pub fn write_blocking<T>(
         &self,
-        op: impl FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        op: impl FnMut(&mut Conn) -> DomainResult<T> + Send + 'static,
     ) -> DomainResult<T>
     where
         T: Send + 'static,
@@ -243,7 +266,7 @@ impl Board {
     fn submit<T, F>(&self, op: F, reply: oneshot::Sender<DomainResult<T>>) -> DomainResult<()>
     where
         T: Send + 'static,
-        F: FnMut(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        F: FnMut(&mut Conn) -> DomainResult<T> + Send + 'static,
     {
         let job = group_commit::job(op, reply);
         self.writer.send(job).map_err(|_| writer_stopped())
@@ -253,7 +276,7 @@ impl Board {
     async fn run<T, F>(&self, op: F) -> DomainResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut SqliteConnection) -> DomainResult<T> + Send + 'static,
+        F: FnOnce(&mut Conn) -> DomainResult<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         let job: ReadJob = Box::new(move |pool| {
@@ -267,6 +290,9 @@ impl Board {
     /// Merges the WAL into the database file (on shutdown, so the file alone is complete). Failures are
     /// logged only: every committed transaction is durable in the WAL anyway.
     pub async fn checkpoint(&self) {
+        if !matches!(*self.database, Database::Sqlite(_)) {
+            return; // PostgreSQL checkpoints on its own
+        }
         let result = self
             .run(|conn| {
                 diesel::connection::SimpleConnection::batch_execute(

@@ -6,8 +6,8 @@
 //! on the file would release every lock SQLite holds on it and let another process delete the live WAL.
 
 use super::{Board, WriteFailure};
+use crate::db::Database;
 use diesel::RunQueryDsl;
-use std::path::Path;
 use std::time::Duration;
 
 /// The result of each check; `Err` holds why it failed.
@@ -22,9 +22,9 @@ pub struct BoardHealth {
 }
 
 impl Board {
-    /// Runs the checks; `path` is the database file as configured. Each wait is bounded, so a database
-    /// stuck behind another process's lock cannot hang the caller.
-    pub async fn health(&self, path: &Path) -> BoardHealth {
+    /// Runs the checks on the database as configured. Each wait is bounded, so a database stuck behind
+    /// another process's lock cannot hang the caller.
+    pub async fn health(&self, database: &Database) -> BoardHealth {
         let query = self.read(|c| {
             diesel::sql_query("SELECT 1").execute(c)?;
             Ok(())
@@ -37,10 +37,14 @@ impl Board {
         // Bounded like the query: a writer stuck behind another process's lock must not hang /health.
         let _ = tokio::time::timeout(Duration::from_secs(2), self.recheck_writes()).await;
         let write_failure = self.write_failure();
-        // Only a stat of the path: never an open (see the module documentation).
-        let file = match std::fs::metadata(path) {
-            Ok(_) => Ok(()),
-            Err(e) => Err(format!("{}: {e}", path.display())),
+        // Only a stat of the path: never an open (see the module documentation). PostgreSQL has no file
+        // of ours to check; the query and the write path say whether it serves.
+        let file = match database {
+            Database::Sqlite(path) => match std::fs::metadata(path) {
+                Ok(_) => Ok(()),
+                Err(e) => Err(format!("{}: {e}", path.display())),
+            },
+            Database::Postgres(_) => Ok(()),
         };
         BoardHealth {
             file,

@@ -42,7 +42,7 @@ fn reader_loop(pool: &DbPool, rx: &Mutex<Receiver<ReadJob>>) {
 /// Runs `op` on a pooled connection; a panic becomes an error for this caller only.
 pub(super) fn run<T>(
     pool: &DbPool,
-    op: impl FnOnce(&mut diesel::SqliteConnection) -> DomainResult<T>,
+    op: impl FnOnce(&mut crate::domain::Conn) -> DomainResult<T>,
 ) -> DomainResult<T> {
     catch_unwind(AssertUnwindSafe(|| {
         let mut conn = pool

@@ -4,6 +4,7 @@
 
 use super::super::DomainResult;
 use crate::db::capture::tinytask_context as c;
+use crate::domain::Conn;
 use diesel::prelude::*;
 
 /// What a write means for one task, beyond its changed fields. Stored as the event kind.
@@ -31,7 +32,7 @@ impl Intent {
 
 /// Names the actor of the rest of this write (and, with `intent`, what it means for `task_id`).
 pub fn act(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     actor: Option<&str>,
     intent: Option<(Intent, i32)>,
 ) -> DomainResult<()> {
@@ -45,7 +46,7 @@ pub fn act(
 }
 
 fn set(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     actor: Option<&str>,
     intent: Option<&str>,
     task_id: Option<i32>,
@@ -63,9 +64,9 @@ fn set(
 /// Runs `f` with `actor` acting (e.g. TinyTask itself propagating a parent's status), then restores the
 /// context that was in effect.
 pub fn as_actor<T>(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     actor: &str,
-    f: impl FnOnce(&mut SqliteConnection) -> DomainResult<T>,
+    f: impl FnOnce(&mut Conn) -> DomainResult<T>,
 ) -> DomainResult<T> {
     type Saved = (Option<String>, Option<String>, Option<i32>);
     let saved: Option<Saved> = c::table
@@ -81,13 +82,13 @@ pub fn as_actor<T>(
     Ok(out)
 }
 
-pub(crate) fn clear(conn: &mut SqliteConnection) -> DomainResult<()> {
+pub(crate) fn clear(conn: &mut Conn) -> DomainResult<()> {
     diesel::delete(c::table).execute(conn)?;
     Ok(())
 }
 
 /// The actor of the write in progress (for history rows written alongside its changes).
-pub fn actor(conn: &mut SqliteConnection) -> DomainResult<Option<String>> {
+pub fn actor(conn: &mut Conn) -> DomainResult<Option<String>> {
     Ok(c::table
         .select(c::actor)
         .get_result::<Option<String>>(conn)

@@ -11,6 +11,7 @@ pub mod derive;
 use super::limits;
 use super::{DomainError, DomainResult, input};
 use crate::db::schema::task_events as e;
+use crate::domain::Conn;
 use derive::Draft;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -20,7 +21,7 @@ use serde_json::{Map, Value};
 
 /// One captured row change (see `db::capture`).
 #[derive(Debug, Clone, Default, Queryable, Selectable)]
-#[diesel(table_name = crate::db::capture::tinytask_changes, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = crate::db::capture::tinytask_changes, check_for_backend(crate::domain::MultiBackend))]
 pub struct Captured {
     pub seq: i64,
     pub tbl: String,
@@ -38,28 +39,62 @@ pub struct Captured {
 }
 
 /// Appends events to the feed (inside the write's transaction); returns their first and last cursor.
-pub(crate) fn append(
-    conn: &mut SqliteConnection,
-    drafts: &[Draft],
-) -> DomainResult<Option<(i64, i64)>> {
+///
+/// SQLite numbers them itself (AUTOINCREMENT; one writer at a time makes that commit order). PostgreSQL
+/// takes them from `tinytask_event_clock`, whose row lock orders the writes of every replica by commit
+/// (see its migration).
+pub(crate) fn append(conn: &mut Conn, drafts: &[Draft]) -> DomainResult<Option<(i64, i64)>> {
+    if drafts.is_empty() {
+        return Ok(None);
+    }
+    let mut next = match conn {
+        Conn::Sqlite(_) => None,
+        Conn::Pg(_) => Some(reserve_cursors(conn, drafts.len() as i64)?),
+    };
     let mut range: Option<(i64, i64)> = None;
     for d in drafts {
-        let cursor: i64 = diesel::insert_into(e::table)
-            .values((
-                e::kind.eq(d.kind),
-                e::task_id.eq(d.task_id),
-                e::actor.eq(&d.actor),
-                e::assignee.eq(&d.assignee),
-                e::prior_assignee.eq(&d.prior_assignee),
-                e::queue.eq(&d.queue),
-                e::prior_queue.eq(&d.prior_queue),
-                e::fields.eq(Value::Object(d.fields.clone()).to_string()),
-            ))
-            .returning(e::cursor)
-            .get_result(conn)?;
+        let values = (
+            e::kind.eq(d.kind),
+            e::task_id.eq(d.task_id),
+            e::actor.eq(&d.actor),
+            e::assignee.eq(&d.assignee),
+            e::prior_assignee.eq(&d.prior_assignee),
+            e::queue.eq(&d.queue),
+            e::prior_queue.eq(&d.prior_queue),
+            e::fields.eq(Value::Object(d.fields.clone()).to_string()),
+        );
+        let cursor: i64 = match next.as_mut() {
+            None => diesel::insert_into(e::table)
+                .values(values)
+                .returning(e::cursor)
+                .get_result(conn)?,
+            Some(next) => {
+                let cursor = *next;
+                *next += 1;
+                diesel::insert_into(e::table)
+                    .values((e::cursor.eq(cursor), values))
+                    .execute(conn)?;
+                cursor
+            }
+        };
         range = Some(range.map_or((cursor, cursor), |(first, _)| (first, cursor)));
     }
     Ok(range)
+}
+
+/// PostgreSQL: advances the event clock by `n` and returns the first of the `n` cursors it handed out.
+fn reserve_cursors(conn: &mut Conn, n: i64) -> DomainResult<i64> {
+    #[derive(QueryableByName)]
+    struct Last {
+        #[diesel(sql_type = BigInt)]
+        last: i64,
+    }
+    let last: Last = diesel::sql_query(
+        "UPDATE tinytask_event_clock SET last = last + $1 WHERE id = 1 RETURNING last",
+    )
+    .bind::<BigInt, _>(n)
+    .get_result(conn)?;
+    Ok(last.last - n + 1)
 }
 
 /// One event of the feed.
@@ -190,7 +225,7 @@ pub struct EventPage {
 }
 
 /// Events matching `args` after `args.after`, in cursor order.
-pub fn page(conn: &mut SqliteConnection, args: &GetEvents) -> DomainResult<EventPage> {
+pub fn page(conn: &mut Conn, args: &GetEvents) -> DomainResult<EventPage> {
     args.validate()?;
     let after = args.after.unwrap_or(0);
     let limit = args.limit.unwrap_or(DEFAULT_LIMIT);
@@ -238,7 +273,7 @@ pub fn page(conn: &mut SqliteConnection, args: &GetEvents) -> DomainResult<Event
 }
 
 /// The newest cursor (0 when the feed is empty).
-pub fn newest(conn: &mut SqliteConnection) -> DomainResult<i64> {
+pub fn newest(conn: &mut Conn) -> DomainResult<i64> {
     Ok(e::table
         .select(diesel::dsl::max(e::cursor))
         .get_result::<Option<i64>>(conn)?
@@ -247,13 +282,22 @@ pub fn newest(conn: &mut SqliteConnection) -> DomainResult<i64> {
 
 /// Deletes up to `batch` events older than `days` days, oldest first; returns how many. Cursor order is
 /// time order, so the scan stops at the first `batch` events instead of reading the whole feed.
-pub fn prune(conn: &mut SqliteConnection, days: u32, batch: i64) -> DomainResult<usize> {
-    Ok(diesel::sql_query(
-        "DELETE FROM task_events WHERE cursor IN (SELECT cursor FROM \
-           (SELECT cursor, at FROM task_events ORDER BY cursor LIMIT ?) \
-         WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))",
-    )
-    .bind::<BigInt, _>(batch)
-    .bind::<Text, _>(format!("-{days} days"))
-    .execute(conn)?)
+pub fn prune(conn: &mut Conn, days: u32, batch: i64) -> DomainResult<usize> {
+    let sql = match conn.backend() {
+        super::Backend::Sqlite => {
+            "DELETE FROM task_events WHERE cursor IN (SELECT cursor FROM \
+               (SELECT cursor, at FROM task_events ORDER BY cursor LIMIT ?) \
+             WHERE at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?))"
+        }
+        super::Backend::Postgres => {
+            "DELETE FROM task_events WHERE cursor IN (SELECT cursor FROM \
+               (SELECT cursor, at FROM task_events ORDER BY cursor LIMIT $1) oldest \
+             WHERE at < to_char((now() + $2::interval) AT TIME ZONE 'UTC', \
+                                'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"
+        }
+    };
+    Ok(diesel::sql_query(sql)
+        .bind::<BigInt, _>(batch)
+        .bind::<Text, _>(format!("-{days} days"))
+        .execute(conn)?)
 }

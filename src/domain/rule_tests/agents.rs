@@ -107,7 +107,7 @@ fn move_task_hands_over_with_a_comment() {
 fn move_task_rules() {
     let (_d, mut c) = conn();
     let t = create(&mut c, assigned("t", "bob", 0));
-    let mv = |c: &mut diesel::SqliteConnection, from: &str, note: &str| {
+    let mv = |c: &mut crate::domain::Conn, from: &str, note: &str| {
         agents::move_task(
             c,
             MoveTask {

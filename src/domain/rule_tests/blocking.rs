@@ -3,7 +3,7 @@ use crate::domain::tasks::{self, CreateTask, UpdateTask};
 use crate::domain::test_support::{conn, create, new_task};
 
 fn block(
-    c: &mut diesel::SqliteConnection,
+    c: &mut crate::domain::Conn,
     id: i32,
     by: Option<i32>,
 ) -> Result<crate::domain::views::Task, String> {

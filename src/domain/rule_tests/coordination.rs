@@ -1,6 +1,7 @@
 //! Pool claims, leases, dependencies and the event feed, through the domain functions (the transports and
 //! the SDK clients are covered by tests/python/test_coordination_*.py, test_dependencies.py, test_events.py).
 
+use crate::domain::Conn;
 use crate::domain::changes;
 use crate::domain::claims::{self, Claim, ListReady, Scope};
 use crate::domain::dependencies::{self, DependencyArgs};
@@ -9,20 +10,16 @@ use crate::domain::leases;
 use crate::domain::tasks::{self, CreateTask, UpdateTask};
 use crate::domain::test_support::{conn, create, new_task};
 use crate::domain::{DomainResult, TaskStatus, comments};
-use diesel::SqliteConnection;
 use std::time::Duration;
 
 /// Runs `op` as the writer does: then flushes its captured changes into the feed.
-fn write<T>(
-    c: &mut SqliteConnection,
-    op: impl FnOnce(&mut SqliteConnection) -> DomainResult<T>,
-) -> DomainResult<T> {
+fn write<T>(c: &mut Conn, op: impl FnOnce(&mut Conn) -> DomainResult<T>) -> DomainResult<T> {
     let out = op(c)?;
     changes::flush(c)?;
     Ok(out)
 }
 
-fn feed(c: &mut SqliteConnection) -> Vec<Event> {
+fn feed(c: &mut Conn) -> Vec<Event> {
     events::page(c, &GetEvents::default()).unwrap().events
 }
 
@@ -35,7 +32,7 @@ fn pooled(title: &str, queue: &str, assignee: Option<&str>, priority: i64) -> Cr
     }
 }
 
-fn claim(c: &mut SqliteConnection, agent: &str, queue: Option<&str>) -> Option<i32> {
+fn claim(c: &mut Conn, agent: &str, queue: Option<&str>) -> Option<i32> {
     write(c, |c| {
         claims::signup(
             c,

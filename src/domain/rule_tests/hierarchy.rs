@@ -4,7 +4,7 @@ use crate::domain::tasks::{self, CreateTask, UpdateTask};
 use crate::domain::test_support::{child, conn, create, new_task};
 use crate::domain::{PROPAGATION_ACTOR, TaskStatus};
 
-fn set_status(c: &mut diesel::SqliteConnection, id: i32, status: TaskStatus) {
+fn set_status(c: &mut crate::domain::Conn, id: i32, status: TaskStatus) {
     tasks::update(
         c,
         UpdateTask {

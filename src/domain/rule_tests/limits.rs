@@ -1,5 +1,6 @@
 //! Text limits on every write, and the response cut of every list (with small limits on this thread).
 
+use crate::domain::Conn;
 use crate::domain::agents::{self, MoveTask, MyQueue};
 use crate::domain::comments::{self, AddComment, UpdateComment};
 use crate::domain::limits::{Limits, json_len, with_limits};
@@ -8,7 +9,6 @@ use crate::domain::queues::{self, QueueTasks};
 use crate::domain::subtasks::{self, CreateSubtask, GetSubtasks, TaskWithSubtasksArgs};
 use crate::domain::tasks::{self, CreateTask, TaskFilter, TaskItems, UpdateTask};
 use crate::domain::test_support::{conn, create, new_task};
-use diesel::SqliteConnection;
 
 fn small() -> Limits {
     Limits {
@@ -38,7 +38,7 @@ fn every_write_checks_its_text_limits() {
     with_limits(small(), || {
         let c = &mut *c;
         let long = |n: usize| "x".repeat(n);
-        let create_with = |c: &mut SqliteConnection, args: CreateTask| err(tasks::create(c, args));
+        let create_with = |c: &mut Conn, args: CreateTask| err(tasks::create(c, args));
         assert_eq!(
             create_with(c, new_task(&long(11))),
             over("title", 11, 10, "TINYTASK_MAX_TITLE_BYTES")
@@ -95,7 +95,7 @@ fn every_write_checks_its_text_limits() {
             ),
             "Invalid `tags`: tag 1 is 7 bytes, which exceeds the limit of 4 bytes (TINYTASK_MAX_TAG_BYTES)"
         );
-        let update = |c: &mut SqliteConnection, args: UpdateTask| err(tasks::update(c, args));
+        let update = |c: &mut Conn, args: UpdateTask| err(tasks::update(c, args));
         assert_eq!(
             update(
                 c,
@@ -240,7 +240,7 @@ fn every_write_checks_its_text_limits() {
 }
 
 /// 12 tasks whose JSON is about 600 bytes each (a 300-byte description and a 250-byte title).
-fn board(c: &mut SqliteConnection) -> Vec<i32> {
+fn board(c: &mut Conn) -> Vec<i32> {
     (0..12)
         .map(|i| {
             create(

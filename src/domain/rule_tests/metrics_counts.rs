@@ -1,6 +1,7 @@
 //! What the metrics count from committed writes (`changes::Tally`) and read at scrape time
 //! (`board_stats::snapshot`).
 
+use crate::domain::Conn;
 use crate::domain::changes::{self, Tally};
 use crate::domain::claims::{self, Scope};
 use crate::domain::leases;
@@ -8,14 +9,10 @@ use crate::domain::tasks::{self, CreateTask};
 use crate::domain::test_support::{conn, create, new_task};
 use crate::domain::{DomainResult, board_stats};
 use crate::metrics::TaskCount;
-use diesel::SqliteConnection;
 use std::time::Duration;
 
 /// Runs `op` as the writer does and returns what its flush counted.
-fn tally<T>(
-    c: &mut SqliteConnection,
-    op: impl FnOnce(&mut SqliteConnection) -> DomainResult<T>,
-) -> Tally {
+fn tally<T>(c: &mut Conn, op: impl FnOnce(&mut Conn) -> DomainResult<T>) -> Tally {
     op(c).unwrap();
     changes::flush(c).unwrap().tally
 }

@@ -10,11 +10,7 @@ fn items(task_id: i32) -> TaskItems {
     }
 }
 
-fn comment(
-    c: &mut diesel::SqliteConnection,
-    task_id: i32,
-    text: &str,
-) -> crate::domain::views::Comment {
+fn comment(c: &mut crate::domain::Conn, task_id: i32, text: &str) -> crate::domain::views::Comment {
     comments::add(
         c,
         AddComment {

@@ -244,7 +244,7 @@ fn list_orders_by_priority_then_age_and_filters() {
     let archived = create(&mut c, new_task("gone"));
     tasks::archive(&mut c, archived.id).unwrap();
 
-    let ids = |c: &mut diesel::SqliteConnection, f: TaskFilter| -> Vec<i32> {
+    let ids = |c: &mut crate::domain::Conn, f: TaskFilter| -> Vec<i32> {
         tasks::list(c, &f)
             .unwrap()
             .tasks

@@ -21,6 +21,7 @@ use super::projection::{Listed, Projection};
 use super::rows::TaskRow;
 use super::text;
 use crate::db::schema::tasks;
+use crate::domain::Conn;
 use diesel::prelude::*;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -144,7 +145,7 @@ fn limit(value: Option<i64>) -> DomainResult<usize> {
 }
 
 /// Every task holding all `terms` (in its fields or comments), best first, before the filters.
-fn rank(conn: &mut SqliteConnection, terms: &[query::Term]) -> DomainResult<Vec<Ranked>> {
+fn rank(conn: &mut Conn, terms: &[query::Term]) -> DomainResult<Vec<Ranked>> {
     // Which tasks hold each term (ids only, which is cheap), intersected term by term.
     let mut in_fields: Vec<HashSet<i32>> = Vec::with_capacity(terms.len());
     let mut in_comments: Vec<Vec<fts::CommentRef>> = Vec::with_capacity(terms.len());
@@ -233,7 +234,7 @@ fn rank(conn: &mut SqliteConnection, terms: &[query::Term]) -> DomainResult<Vec<
 /// The first `wanted` of `ranked` (in rank order) that pass the filters. Checked in growing chunks from the
 /// top, so a search whose filters keep most tasks looks up about as many tasks as it returns.
 fn first_in_scope(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     ranked: Vec<Ranked>,
     scope: &fts::Scope<'_>,
     wanted: usize,
@@ -261,11 +262,7 @@ fn bounded(snippet: String) -> String {
 }
 
 /// The task views of `page`, by task id.
-fn views(
-    conn: &mut SqliteConnection,
-    page: &[Ranked],
-    keep: Projection,
-) -> DomainResult<HashMap<i32, Listed>> {
+fn views(conn: &mut Conn, page: &[Ranked], keep: Projection) -> DomainResult<HashMap<i32, Listed>> {
     let ids: Vec<i32> = page.iter().map(|r| r.task_id).collect();
     let rows: Vec<TaskRow> = tasks::table
         .filter(tasks::id.eq_any(&ids))
@@ -278,7 +275,7 @@ fn views(
 }
 
 /// `search_tasks`.
-pub fn search(conn: &mut SqliteConnection, args: SearchTasks) -> DomainResult<SearchResults> {
+pub fn search(conn: &mut Conn, args: SearchTasks) -> DomainResult<SearchResults> {
     let terms = query::parse(&args.query, limits::current().title())?;
     let limit = limit(args.limit)?;
     let offset = limits::offset(args.offset)?;

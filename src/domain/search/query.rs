@@ -37,6 +37,15 @@ impl Term {
         let star = if self.prefix { "*" } else { "" };
         format!("\"{}\"{star}", self.text)
     }
+
+    /// The term as PostgreSQL `to_tsquery` text: its words in a row (`<->`), the last one a prefix
+    /// (`:*`) when `prefix`. Each word is quoted as a lexeme; the body holds no ASCII quote or backslash
+    /// (see [`clean`]), so none needs escaping.
+    pub fn tsquery(&self) -> String {
+        let star = if self.prefix { ":*" } else { "" };
+        let words: Vec<String> = self.text.split(' ').map(|w| format!("'{w}'")).collect();
+        format!("({}{star})", words.join(" <-> "))
+    }
 }
 
 /// A character of a word as the index's tokenizer (FTS5 unicode61: letters, digits, private use) sees it.

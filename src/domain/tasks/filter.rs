@@ -1,11 +1,11 @@
 //! Task list filters shared by `list_tasks`, `get_queue_tasks` and the resources.
 
 use crate::db::schema::tasks;
+use crate::domain::MultiBackend as Sqlite;
 use crate::domain::input::{self, StatusSet};
 use crate::domain::{DomainError, DomainResult};
 use diesel::prelude::*;
 use diesel::sql_types::Bool;
-use diesel::sqlite::Sqlite;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -160,9 +160,8 @@ impl TaskFilter {
                     format!("must be at least 0, got {o}"),
                 ));
             }
-            // SQLite needs a LIMIT before OFFSET; diesel emits a literal `LIMIT -1` (no limit) for an
-            // offset alone, which keeps the statement cacheable.
-            Some(o) => q = q.offset(o),
+            // An explicit LIMIT before OFFSET: see `limits::NO_LIMIT`.
+            Some(o) => q = q.limit(crate::domain::limits::NO_LIMIT).offset(o),
             None => {}
         }
         Ok(q)

@@ -3,6 +3,7 @@
 
 use super::find_row;
 use super::update_sql::{Changeset, UpdateRow};
+use crate::domain::Conn;
 use crate::domain::hierarchy;
 use crate::domain::history::{self, id_text};
 use crate::domain::rows::TaskRow;
@@ -127,7 +128,7 @@ impl<'a> TaskUpdate<'a> {
     /// status to the old and new parents. Returns the updated row (`None`: nothing changed).
     pub(crate) fn apply(
         self,
-        conn: &mut SqliteConnection,
+        conn: &mut Conn,
         changed_by: Option<&str>,
     ) -> DomainResult<Option<TaskRow>> {
         if !self.any {

@@ -4,10 +4,11 @@
 //! writer thread's time under `update_task` load (docs/benchmarks.md). Here the statement cache is keyed
 //! by the SQL text (no static query id), so each combination of changed columns is prepared once.
 
+use crate::domain::Conn;
+use crate::domain::MultiBackend as Sqlite;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{HasSqlType, Integer, Nullable, Text};
-use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::{QueryResult, RunQueryDsl};
 
 /// The columns an update sets (`None`: unchanged). `Some(None)` stores NULL.
@@ -75,4 +76,4 @@ impl QueryId for UpdateRow<'_> {
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl RunQueryDsl<SqliteConnection> for UpdateRow<'_> {}
+impl RunQueryDsl<Conn> for UpdateRow<'_> {}

@@ -6,9 +6,8 @@ use crate::domain::projection::{SUMMARY, TaskField};
 use crate::domain::tasks::{self, CreateTask};
 use serde_json::{Value, json};
 
-async fn board() -> (Board, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = crate::db::open(&dir.path().join("resources.db"), 2).unwrap();
+async fn board() -> (Board, crate::domain::test_support::TestDb) {
+    let (dir, pool) = crate::domain::test_support::pool("resources", 2);
     let board = Board::new(pool);
     board
         .write(|c| {

@@ -33,12 +33,11 @@ struct Fixture {
     registry: ToolRegistry,
     board: Board,
     parent: i64,
-    _dir: tempfile::TempDir,
+    _dir: crate::domain::test_support::TestDb,
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let pool = crate::db::open(&dir.path().join("projection.db"), 2).unwrap();
+    let (dir, pool) = crate::domain::test_support::pool("projection", 2);
     let board = Board::new(pool);
     let registry = ToolRegistry::new();
     let f = Fixture {

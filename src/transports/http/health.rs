@@ -27,7 +27,7 @@ pub async fn live() -> HttpResponse {
 }
 
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let db = state.engine.board().health(&state.db_path).await;
+    let db = state.engine.board().health(&state.database).await;
     let (file, query, write_failure) = (db.file, db.query, db.write_failure);
     let mut failing = Vec::new();
     if file.is_err() {
@@ -60,7 +60,12 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         "uptime_seconds": state.started.elapsed().as_secs_f64(),
         "database": {
             "status": if healthy { "ok" } else { "error" },
-            "path": state.db_path.display().to_string(),
+            "backend": match state.database {
+                crate::db::Database::Sqlite(_) => "sqlite",
+                crate::db::Database::Postgres(_) => "postgres",
+            },
+            // The file, or the URL without its password.
+            "path": state.database.to_string(),
             "file": file.err().unwrap_or_else(|| "ok".into()),
             "query": query.err().unwrap_or_else(|| "ok".into()),
             "writable": writable,

@@ -56,8 +56,7 @@ mod tests {
         assert!(!is_api_path("/api/v10/tasks") && !is_api_path("/mcp") && !is_api_path("/api"));
     }
 
-    fn state(dir: &std::path::Path) -> web::Data<AppState> {
-        let pool = crate::db::open(&dir.join("rest.db"), 2).unwrap();
+    fn state(pool: crate::db::DbPool) -> web::Data<AppState> {
         let engine = Engine::new(crate::domain::Board::instrumented(pool, Metrics::new(true)));
         let config = Config::from_lookup(|_| None).unwrap();
         let (_tx, shutdown) = tokio::sync::watch::channel(false);
@@ -76,8 +75,8 @@ mod tests {
 
     #[actix_web::test]
     async fn rest_requests_are_counted_by_route_pattern_and_status_class() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = state(dir.path());
+        let (_db, pool) = crate::domain::test_support::pool("rest", 2);
+        let state = state(pool);
         let app = init_service(
             App::new()
                 .app_data(state.clone())
@@ -126,8 +125,8 @@ mod tests {
 
     #[actix_web::test]
     async fn requests_refused_before_routing_are_counted_under_their_route() {
-        let dir = tempfile::tempdir().unwrap();
-        let state = state(dir.path());
+        let (_db, pool) = crate::domain::test_support::pool("rest", 2);
+        let state = state(pool);
         let app = init_service(
             App::new()
                 .app_data(state.clone())

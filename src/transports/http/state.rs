@@ -6,7 +6,6 @@ use crate::config::{Config, HttpSettings};
 use crate::mcp::{Engine, WaitPool};
 use crate::metrics::Transport;
 use serde_json::Value;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
@@ -18,7 +17,7 @@ pub struct AppState {
     pub settings: HttpSettings,
     /// Whether the listener is bound to a loopback address (enables the default Host allow-list, H3).
     pub loopback: bool,
-    pub db_path: PathBuf,
+    pub database: crate::db::Database,
     pub started: Instant,
     /// Flips to true on shutdown: every SSE stream ends so clients reconnect later.
     pub shutdown: watch::Receiver<bool>,
@@ -51,7 +50,7 @@ impl AppState {
             }),
             settings: config.http.clone(),
             loopback,
-            db_path: config.db_path.clone(),
+            database: config.database(),
             started: Instant::now(),
             shutdown,
             stdio,

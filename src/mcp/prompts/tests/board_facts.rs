@@ -199,8 +199,14 @@ async fn triage_counts_the_queues_unassigned_blocked_and_stale_work() {
     board
         .write(move |c| {
             use diesel::RunQueryDsl;
+            let two_hours_ago = match c.backend() {
+                crate::domain::Backend::Sqlite => "datetime('now', '-2 hours')",
+                crate::domain::Backend::Postgres => {
+                    "to_char((now() - interval '2 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+                }
+            };
             diesel::sql_query(format!(
-                "UPDATE tasks SET updated_at = datetime('now', '-2 hours') WHERE id = {stuck}"
+                "UPDATE tasks SET updated_at = {two_hours_ago} WHERE id = {stuck}"
             ))
             .execute(c)
             .map_err(DomainError::from)

@@ -16,9 +16,8 @@ use crate::mcp::tools::ToolRegistry;
 use serde_json::{Value, json};
 
 /// A board on a new database file (kept alive by the returned directory).
-fn board() -> (tempfile::TempDir, Board) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let pool = crate::db::open(&dir.path().join("prompts.db"), 2).expect("open database");
+fn board() -> (crate::domain::test_support::TestDb, Board) {
+    let (dir, pool) = crate::domain::test_support::pool("prompts", 2);
     (dir, Board::new(pool))
 }
 

@@ -1,44 +1,13 @@
 //! The SQLite side of search: every statement that reads the FTS5 indexes (`tasks_fts`, `comments_fts`,
-//! created and kept in sync by migrations/2026-12-01-000100_search). This file is the one a PostgreSQL
-//! backend replaces (tsvector columns or tables answering the same questions: which tasks and comments
-//! hold a term, their scores, which tasks pass the filters, which fields hold any term, a marked snippet);
-//! ranking, merging and views (`super`) only see these functions and plain values.
+//! created and kept in sync by migrations/2026-12-01-000100_search).
 
-use super::query::Term;
-use crate::domain::TaskStatus;
+use super::{CommentHit, CommentRef, FieldMatch, Scope, TaskHit, any_of_with, json_ids};
+use crate::domain::Conn;
+use crate::domain::MultiBackend;
+use crate::domain::search::query::Term;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Double, Integer, Nullable, Text};
-use diesel::sqlite::Sqlite;
+use diesel::sql_types::{Integer, Nullable, Text};
 use std::collections::HashMap;
-
-/// The task filters of a search (applied by [`in_scope`]).
-pub struct Scope<'a> {
-    /// Any of these statuses (empty: any status).
-    pub statuses: &'a [TaskStatus],
-    pub queue_name: Option<&'a str>,
-    pub assigned_to: Option<&'a str>,
-    pub include_archived: bool,
-}
-
-/// A task whose title, description or tags hold the term; `score` is `-bm25`, higher = better.
-#[derive(QueryableByName)]
-pub struct TaskHit {
-    #[diesel(sql_type = Integer)]
-    pub task_id: i32,
-    #[diesel(sql_type = Double)]
-    pub score: f64,
-}
-
-/// A comment holding the term, with its task and its score.
-#[derive(QueryableByName)]
-pub struct CommentHit {
-    #[diesel(sql_type = Integer)]
-    pub comment_id: i32,
-    #[diesel(sql_type = Integer)]
-    pub task_id: i32,
-    #[diesel(sql_type = Double)]
-    pub score: f64,
-}
 
 /// BM25 weights of title, description and tags: a word in the title says more about the task than the
 /// same word in a long description; tags are chosen labels, in between.
@@ -63,7 +32,7 @@ const SNIPPET_TOKENS: u8 = 12;
 // Id lists are bound as one JSON array (`json_each`): no SQL text grows with the number of ids.
 
 /// The ids of the tasks whose title, description or tags hold `term`.
-pub fn task_ids(conn: &mut SqliteConnection, term: &Term) -> QueryResult<Vec<i32>> {
+pub fn task_ids(conn: &mut Conn, term: &Term) -> QueryResult<Vec<i32>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Integer)]
@@ -76,17 +45,8 @@ pub fn task_ids(conn: &mut SqliteConnection, term: &Term) -> QueryResult<Vec<i32
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// A comment holding a term: its id and its task's.
-#[derive(QueryableByName)]
-pub struct CommentRef {
-    #[diesel(sql_type = Integer)]
-    pub comment_id: i32,
-    #[diesel(sql_type = Integer)]
-    pub task_id: i32,
-}
-
 /// The comments holding `term`, with their tasks.
-pub fn comment_ids(conn: &mut SqliteConnection, term: &Term) -> QueryResult<Vec<CommentRef>> {
+pub fn comment_ids(conn: &mut Conn, term: &Term) -> QueryResult<Vec<CommentRef>> {
     diesel::sql_query(
         "SELECT rowid AS comment_id, task_id FROM comments_fts WHERE comments_fts MATCH ?",
     )
@@ -94,15 +54,10 @@ pub fn comment_ids(conn: &mut SqliteConnection, term: &Term) -> QueryResult<Vec<
     .load(conn)
 }
 
-/// `[1,2,3]`, bound for `json_each`.
-fn json_ids(ids: &[i32]) -> String {
-    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
-}
-
 /// The BM25 score (`-bm25`, higher = better) of `term` in the fields of each task, for the tasks `only`
 /// (all tasks holding the term when `None`).
 pub fn task_scores(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     term: &Term,
     only: Option<&[i32]>,
 ) -> QueryResult<Vec<TaskHit>> {
@@ -118,14 +73,14 @@ fn restricted<'a>(
     sql: &str,
     term: &Term,
     only: Option<&[i32]>,
-) -> diesel::query_builder::BoxedSqlQuery<'a, Sqlite, diesel::query_builder::SqlQuery> {
+) -> diesel::query_builder::BoxedSqlQuery<'a, MultiBackend, diesel::query_builder::SqlQuery> {
     let filter = if only.is_some() {
         " AND +rowid IN (SELECT value FROM json_each(?))"
     } else {
         ""
     };
     let query = diesel::sql_query(format!("{sql}{filter}"))
-        .into_boxed::<Sqlite>()
+        .into_boxed::<MultiBackend>()
         .bind::<Text, _>(term.fts5());
     match only {
         Some(ids) => query.bind::<Text, _>(json_ids(ids)),
@@ -135,7 +90,7 @@ fn restricted<'a>(
 
 /// The BM25 score of `term` in each comment holding it, for the comments `only` (all when `None`).
 pub fn comment_scores(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     term: &Term,
     only: Option<&[i32]>,
 ) -> QueryResult<Vec<CommentHit>> {
@@ -145,11 +100,7 @@ pub fn comment_scores(
 }
 
 /// Those of `task_ids` that exist and pass `scope`'s filters (in no particular order).
-pub fn in_scope(
-    conn: &mut SqliteConnection,
-    task_ids: &[i32],
-    scope: &Scope<'_>,
-) -> QueryResult<Vec<i32>> {
+pub fn in_scope(conn: &mut Conn, task_ids: &[i32], scope: &Scope<'_>) -> QueryResult<Vec<i32>> {
     #[derive(QueryableByName)]
     struct Row {
         #[diesel(sql_type = Integer)]
@@ -171,7 +122,7 @@ pub fn in_scope(
         sql.push_str(" AND assigned_to = ?");
     }
     let mut query = diesel::sql_query(sql)
-        .into_boxed::<Sqlite>()
+        .into_boxed::<MultiBackend>()
         .bind::<Text, _>(json_ids(task_ids));
     for status in scope.statuses {
         query = query.bind::<Text, _>(status.as_str());
@@ -185,43 +136,11 @@ pub fn in_scope(
     Ok(query.load::<Row>(conn)?.into_iter().map(|r| r.id).collect())
 }
 
-/// `a OR b OR …`: any of the terms (for marking every term in a snippet, and for `matched`).
-fn any_of(terms: &[Term]) -> String {
-    terms
-        .iter()
-        .map(Term::fts5)
-        .collect::<Vec<_>>()
-        .join(" OR ")
-}
-
-/// What a page's task holds: which of its indexed columns (title, description, tags) hold any term, and a
-/// snippet from the best of them.
-#[derive(QueryableByName)]
-pub struct FieldMatch {
-    #[diesel(sql_type = Integer)]
-    pub task_id: i32,
-    #[diesel(sql_type = Bool)]
-    in_title: bool,
-    #[diesel(sql_type = Bool)]
-    in_description: bool,
-    #[diesel(sql_type = Bool)]
-    in_tags: bool,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub snippet: Option<String>,
-}
-
-impl FieldMatch {
-    /// Matched columns: title, description, tags.
-    pub fn columns(&self) -> [bool; 3] {
-        [self.in_title, self.in_description, self.in_tags]
-    }
-}
-
 /// For those of `task_ids` whose fields hold any of the terms: which fields, and a snippet (FTS5 picks the
 /// column with the most matches, column -1). Tasks matched only through comments are absent. One pass: a
 /// column holds a term exactly when `highlight()` (which inserts a marker before each one) changes it.
 pub fn field_matches(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     terms: &[Term],
     task_ids: &[i32],
 ) -> QueryResult<HashMap<i32, FieldMatch>> {
@@ -237,7 +156,7 @@ pub fn field_matches(
          FROM tasks_fts WHERE tasks_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
     );
     Ok(diesel::sql_query(sql)
-        .bind::<Text, _>(any_of(terms))
+        .bind::<Text, _>(any_of_with(terms, Term::fts5, " OR "))
         .bind::<Text, _>(json_ids(task_ids))
         .load::<FieldMatch>(conn)?
         .into_iter()
@@ -257,7 +176,7 @@ struct Snippet {
 /// Snippets (terms between `[` and `]`, cut context marked `…`) of the comments `comment_ids`, keyed by
 /// comment id.
 pub fn comment_snippets(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     terms: &[Term],
     comment_ids: &[i32],
 ) -> QueryResult<HashMap<i32, String>> {
@@ -269,7 +188,7 @@ pub fn comment_snippets(
          FROM comments_fts WHERE comments_fts MATCH ? AND +rowid IN (SELECT value FROM json_each(?))"
     );
     Ok(diesel::sql_query(sql)
-        .bind::<Text, _>(any_of(terms))
+        .bind::<Text, _>(any_of_with(terms, Term::fts5, " OR "))
         .bind::<Text, _>(json_ids(comment_ids))
         .load::<Snippet>(conn)?
         .into_iter()
