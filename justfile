@@ -51,7 +51,7 @@ scale-up:
     #!/usr/bin/env bash
     set -euo pipefail
     # The replicas run the production image; build it only when it is missing (`just build` rebuilds it).
-    docker image inspect tinytask-mcp:latest >/dev/null 2>&1 || just build
+    docker image inspect tinytask-mcp:latest >/dev/null 2>&1 || "{{just_executable()}}" build
     for image in postgres:17 nginx:1.26; do
         docker image inspect "$image" >/dev/null 2>&1 \
             || { echo "image $image is missing: docker pull $image, or (no registry) sudo scripts/docker-setup.sh" >&2; exit 1; }
@@ -69,6 +69,9 @@ scale-up:
         sleep 1
     done
     if [ -n "$waiting" ]; then echo "not healthy after 90 s:$waiting; see: {{scale_compose}} logs" >&2; exit 1; fi
+    # nginx resolves the replicas' names only when it starts or reloads: after `up` re-created a replica (a
+    # new image, a changed setting) its address may have changed.
+    {{scale_compose}} exec -T balancer nginx -s reload
     echo "PostgreSQL, 3 replicas and the balancer are healthy"
     echo "  MCP (Streamable HTTP): http://127.0.0.1:{{port}}/mcp"
     echo "  MCP (legacy SSE):      http://127.0.0.1:{{port}}/sse"
