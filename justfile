@@ -69,9 +69,6 @@ scale-up:
         sleep 1
     done
     if [ -n "$waiting" ]; then echo "not healthy after 90 s:$waiting; see: {{scale_compose}} logs" >&2; exit 1; fi
-    # nginx resolves the replicas' names only when it starts or reloads: after `up` re-created a replica (a
-    # new image, a changed setting) its address may have changed.
-    {{scale_compose}} exec -T balancer nginx -s reload
     echo "PostgreSQL, 3 replicas and the balancer are healthy"
     echo "  MCP (Streamable HTTP): http://127.0.0.1:{{port}}/mcp"
     echo "  MCP (legacy SSE):      http://127.0.0.1:{{port}}/sse"

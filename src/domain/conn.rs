@@ -35,11 +35,34 @@ impl Conn {
 /// Writes on PostgreSQL run one at a time across every replica, as they do on SQLite (one writer per
 /// file): each business rule was written, reviewed and tested as a read-then-write that nothing else
 /// interleaves with (a claim, a cycle check, status propagation), and this keeps that true with no
-/// per-rule locking to get wrong. Reads never take it. Each replica still sends its writes in batches
+/// per-rule locking to get wrong. Reads never take it. Writes stay READ COMMITTED: each statement after the
+/// lock sees every earlier commit (a REPEATABLE READ snapshot would date from before the lock wait). Each replica still sends its writes in batches
 /// (group commit), so the lock and the commit's WAL flush are paid once per batch, not once per write.
 pub const WRITE_LOCK: i64 = 0x7474_7772;
 
 impl Conn {
+    /// Runs `f` in a read transaction that sees one snapshot across all its statements: SQLite's deferred
+    /// transaction does; PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement, so a
+    /// page of events and the newest cursor read next could disagree — there it is `REPEATABLE READ`.
+    pub fn read_transaction<T, E>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        match self {
+            Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction(c)?,
+            Conn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+                c,
+                "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+            )?,
+        }
+        let outcome = f(self);
+        match self {
+            Conn::Sqlite(c) => finish(c, outcome),
+            Conn::Pg(c) => finish(c, outcome),
+        }
+    }
+
     /// Runs `f` in a write transaction: SQLite `BEGIN IMMEDIATE` (the file's write lock, taken up front so a
     /// read-then-write never fails half-way with SQLITE_BUSY); PostgreSQL `BEGIN` and [`WRITE_LOCK`].
     /// Commits when `f` succeeds, rolls back when it fails.

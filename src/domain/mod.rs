@@ -15,7 +15,7 @@ mod board;
 pub mod board_stats;
 pub mod changes;
 pub mod claims;
-mod clock;
+pub(crate) mod clock;
 pub mod comments;
 mod conn;
 pub mod dependencies;

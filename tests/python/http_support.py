@@ -41,6 +41,7 @@ from mcp.client.sse import sse_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import LoggingMessageNotification, ResourceUpdatedNotification
 
+import pg_support
 from conftest import (
     LATEST_VERSION,
     MODERN_VERSION,
@@ -114,6 +115,10 @@ class HttpServer:
             env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
             env.update(settings)
             env.update({"TINYTASK_DB_PATH": str(self.db_path), "TINYTASK_LOG_LEVEL": log_level})
+            if pg_support.ADMIN_URL and "TINYTASK_DATABASE_URL" not in env_extra:
+                # The board standing for this path in PostgreSQL (pg_support): several HttpServers given the
+                # same path share it, as they would share the file.
+                env["TINYTASK_DATABASE_URL"] = pg_support.database_url(self.db_path)
             self.stderr_path = self.workdir / f"server-{self.port}.stderr.log"
             self._stderr = open(self.stderr_path, "wb")
             # stdin is /dev/null as under a service manager: an HTTP server must not care about stdin EOF.

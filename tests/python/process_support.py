@@ -32,7 +32,7 @@ import anyio
 import httpx2
 from mcp.client.stdio import StdioServerParameters
 
-from conftest import REQUEST_TIMEOUT, TT, compact, require_binary, sdk_stdio_session
+from conftest import REQUEST_TIMEOUT, TT, compact, require_binary, sdk_stdio_session, server_env
 from http_support import ACCEPT_BOTH, LATEST_VERSION, rpc_from_response, session_headers
 
 SQLITE3_CLI = shutil.which("sqlite3")
@@ -83,8 +83,7 @@ async def stdio_server(db_path: Path, logdir: Path, tag: str, log_level: str = "
     """Spawns ``TINYTASK_MODE=stdio`` on `db_path` through the SDK's ``stdio_client`` (initialized session).
     A server already SIGKILLed by the test is tolerated on exit."""
     binary = require_binary()
-    env = {"TINYTASK_MODE": "stdio", "TINYTASK_DB_PATH": str(db_path), "TINYTASK_LOG_LEVEL": log_level,
-           TAG_VAR: tag}
+    env = server_env(db_path, log_level, **{TAG_VAR: tag})
     if "PATH" in os.environ:
         env["PATH"] = os.environ["PATH"]
     params = StdioServerParameters(command=binary, args=[], env=env, cwd=str(logdir))

@@ -28,6 +28,7 @@ from typing import Any, Awaitable, Callable
 import anyio
 import pytest
 
+import pg_support
 from conftest import TOOL_PARAMS, READ_ONLY_TOOLS, TT, assert_history, open_tt
 from feed_support import answer_after, check_page, events_after, head, only
 from http_support import HttpServer, http_server, metric, start_server, streamable_session  # noqa: F401  (fixtures)
@@ -691,6 +692,14 @@ def _iso(dt: datetime) -> str:
 
 
 def _insert_old_events(db_path, ats: list[str]) -> None:
+    """Events dated in the past, written by an outside writer (on PostgreSQL, with the cursors the event clock
+    hands out, as TinyTask's own writes take them)."""
+    if pg_support.ADMIN_URL:
+        for at in ats:
+            pg_support.query(db_path, "WITH c AS (UPDATE tinytask_event_clock SET last = last + 1 RETURNING last) "
+                             "INSERT INTO task_events (cursor, at, kind, task_id, actor, fields) "
+                             "SELECT last, %s, 'task_updated', NULL, 'the-past', '{}' FROM c RETURNING cursor", (at,))
+        return
     con = sqlite3.connect(str(db_path), timeout=10)
     try:
         with con:

@@ -31,9 +31,11 @@ from pathlib import Path
 import anyio
 import pytest
 
+import pg_support
 from conftest import EXTERNAL_SKIP, REPO_ROOT, TARGET_URL, TASK_KEYS, open_tt
 
-pytestmark = pytest.mark.anyio
+# Node 2.x writing the SQLite file itself: nothing to run on PostgreSQL.
+pytestmark = [pytest.mark.anyio, pytest.mark.skipif(bool(pg_support.ADMIN_URL), reason=pg_support.SQLITE_ONLY)]
 
 PACKAGE_DIR = REPO_ROOT / "tests" / "node_compat"
 SCHEMA_2X = REPO_ROOT / "tests" / "fixtures" / "tinytask-2x-schema.sql"

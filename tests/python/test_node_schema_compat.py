@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
+import pg_support
 from conftest import REPO_ROOT, assert_task_with_relations, find_history, open_tt
 from feed_support import events_after
 
-pytestmark = pytest.mark.anyio
+# Node 2.x writing the SQLite file itself: nothing to run on PostgreSQL.
+pytestmark = [pytest.mark.anyio, pytest.mark.skipif(bool(pg_support.ADMIN_URL), reason=pg_support.SQLITE_ONLY)]
 
 SCHEMA_2X = REPO_ROOT / "tests" / "fixtures" / "tinytask-2x-schema.sql"
 TASK_COLUMNS_2X = ["id", "title", "description", "status", "assigned_to", "previous_assigned_to", "created_by",

@@ -233,7 +233,7 @@ impl Board {
         T: Send + 'static,
         F: FnOnce(&mut Conn) -> DomainResult<T> + Send + 'static,
     {
-        self.run(move |conn| conn.transaction(op)).await
+        self.run(move |conn| conn.read_transaction(op)).await
     }
 
     /// Runs a write in the writer's next `BEGIN IMMEDIATE` transaction (the write lock is taken up front,

@@ -124,7 +124,7 @@ impl<'a> TaskUpdate<'a> {
         }
     }
 
-    /// Writes the changes (if any) with `updated_at = CURRENT_TIMESTAMP`, records history and propagates
+    /// Writes the changes (if any) with `updated_at` = the database's current time, records history and propagates
     /// status to the old and new parents. Returns the updated row (`None`: nothing changed).
     pub(crate) fn apply(
         self,
@@ -136,7 +136,12 @@ impl<'a> TaskUpdate<'a> {
         }
         let id = self.row.id();
         let new_parent = self.set.parent_task_id;
-        UpdateRow { id, set: &self.set }.execute(conn)?;
+        UpdateRow {
+            id,
+            set: &self.set,
+            now: crate::domain::clock::now_sql(conn.backend()),
+        }
+        .execute(conn)?;
         let updated = find_row(conn, "Task", id)?;
         for (field, old, new) in self.history {
             history::record(conn, id, field, old, new, changed_by)?;

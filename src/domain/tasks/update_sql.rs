@@ -26,10 +26,12 @@ pub(super) struct Changeset {
     pub blocked_by_task_id: Option<Option<i32>>,
 }
 
-/// `UPDATE tasks SET <changed columns>, updated_at = CURRENT_TIMESTAMP WHERE id = ?`.
+/// `UPDATE tasks SET <changed columns>, updated_at = <now> WHERE id = ?`.
 pub(super) struct UpdateRow<'a> {
     pub id: i32,
     pub set: &'a Changeset,
+    /// The backend's current time (`clock::now_sql`).
+    pub now: &'static str,
 }
 
 fn assign<'b, ST, T>(
@@ -64,7 +66,9 @@ impl QueryFragment<Sqlite> for UpdateRow<'_> {
         assign::<Nullable<Integer>, _>(&mut out, "parent_task_id", &s.parent_task_id)?;
         assign::<Nullable<Text>, _>(&mut out, "queue_name", &s.queue_name)?;
         assign::<Nullable<Integer>, _>(&mut out, "blocked_by_task_id", &s.blocked_by_task_id)?;
-        out.push_sql("updated_at = CURRENT_TIMESTAMP WHERE id = ");
+        out.push_sql("updated_at = ");
+        out.push_sql(self.now);
+        out.push_sql(" WHERE id = ");
         out.push_bind_param::<Integer, _>(&self.id)?;
         Ok(())
     }
