@@ -399,3 +399,46 @@ fn verification_names_every_table_whose_counts_differ() {
     );
     assert!(verify(&counts[..1], &[read(2)]).is_err(), "rows read short");
 }
+
+#[test]
+fn reads_a_live_source_in_one_snapshot() {
+    let (_guard, from) = database("copy_live");
+    let source = crate::db::open_database(&from, 2).unwrap();
+    {
+        let c = &mut *source.get().unwrap();
+        for i in 0..200 {
+            write(c, |c| tasks::create(c, new_task(&format!("before {i}"))));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let to = sqlite_file(&dir, "live_target.db");
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // A server's writes while the copy reads: each makes a task and its event in one transaction.
+    let writer = {
+        let (pool, done) = (source.clone(), done.clone());
+        std::thread::spawn(move || {
+            let c = &mut *pool.get().unwrap();
+            let mut written = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) && written < 5000 {
+                write(c, |c| tasks::create(c, new_task("during the copy")));
+                written += 1;
+            }
+            written
+        })
+    };
+    // Two rows per statement: the copy takes long enough for writes to land between its reads.
+    let report = copy(&from, &to, false, 2);
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    let report = report.expect("copy of a live board");
+    assert!(written > 0, "the writer ran during the copy");
+    let target = crate::db::open_database(&to, 1).unwrap();
+    let rows = all_rows(&mut target.get().unwrap());
+    // A snapshot: every copied task has its creation event, and every copied event its task.
+    let ids: std::collections::BTreeSet<i32> = rows.tasks.iter().filter_map(|t| t.id).collect();
+    let evented: std::collections::BTreeSet<i32> =
+        rows.events.iter().filter_map(|e| e.task_id).collect();
+    assert_eq!(ids, evented);
+    assert_eq!(report.tables[0].target as usize, ids.len());
+    assert!(ids.len() >= 200, "{}", ids.len());
+}
