@@ -39,127 +39,83 @@ pub const TABLES: [&str; 7] = [
     "task_events",
 ];
 
-/// What one table's copy wrote: its row count and its largest key (the id or cursor the target's counter
-/// must continue after; 0 for an empty table or a table without a counter).
+/// What one table's copy wrote: its row count and its largest key (for a table with a counter, the id or
+/// cursor the target's counter must continue after; 0 for an empty table).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Copied {
     pub rows: i64,
     pub max_key: i64,
 }
 
+/// One page of `$table`: the rows after key `after`, in key order (one index range scan).
+macro_rules! page_of {
+    ($table:ident, $key:ident, $row:ty) => {
+        |c: &mut Conn, after, limit| {
+            $table::table
+                .filter($table::$key.gt(after))
+                .order($table::$key)
+                .limit(limit)
+                .select(<$row>::as_select())
+                .load(c)
+        }
+    };
+}
+
 /// Copies every table in [`TABLES`] order, `batch` rows per statement; returns each table's result.
 pub fn copy_all(src: &mut Conn, dst: &mut Conn, batch: i64) -> QueryResult<Vec<Copied>> {
+    // Keys start below any id (SQLite allows negative ones).
+    let start = i32::MIN;
     Ok(vec![
         copy_tasks(src, dst, batch)?,
-        by_id(
-            src,
-            dst,
-            batch,
-            i32::MIN,
-            |c, after, limit| {
-                comments::table
-                    .filter(comments::id.gt(after))
-                    .order(comments::id)
-                    .limit(limit)
-                    .select(rows::Comment::as_select())
-                    .load(c)
-            },
+        by_key(
+            (src, dst, batch, start),
+            page_of!(comments, id, rows::Comment),
             |r| r.id.unwrap_or_default(),
             |c, rows| insert!(c, comments::table, rows),
         )?,
-        by_id(
-            src,
-            dst,
-            batch,
-            i32::MIN,
-            |c, after, limit| {
-                links::table
-                    .filter(links::id.gt(after))
-                    .order(links::id)
-                    .limit(limit)
-                    .select(rows::Link::as_select())
-                    .load(c)
-            },
+        by_key(
+            (src, dst, batch, start),
+            page_of!(links, id, rows::Link),
             |r| r.id.unwrap_or_default(),
             |c, rows| insert!(c, links::table, rows),
         )?,
-        by_id(
-            src,
-            dst,
-            batch,
-            i32::MIN,
-            |c, after, limit| {
-                task_history::table
-                    .filter(task_history::id.gt(after))
-                    .order(task_history::id)
-                    .limit(limit)
-                    .select(rows::History::as_select())
-                    .load(c)
-            },
+        by_key(
+            (src, dst, batch, start),
+            page_of!(task_history, id, rows::History),
             |r| r.id.unwrap_or_default(),
             |c, rows| insert!(c, task_history::table, rows),
         )?,
-        // Leases and dependencies have no counter of their own: max_key is left at 0.
-        Copied {
-            max_key: 0,
-            ..by_id(
-                src,
-                dst,
-                batch,
-                i32::MIN,
-                |c, after, limit| {
-                    task_leases::table
-                        .filter(task_leases::task_id.gt(after))
-                        .order(task_leases::task_id)
-                        .limit(limit)
-                        .select(rows::Lease::as_select())
-                        .load(c)
-                },
-                |r| r.task_id,
-                |c, rows| insert!(c, task_leases::table, rows),
-            )?
-        },
-        Copied {
-            max_key: 0,
-            ..by_id(
-                src,
-                dst,
-                batch,
-                (i32::MIN, i32::MIN),
-                |c, (task, dep), limit| {
-                    task_dependencies::table
-                        .filter(
-                            task_dependencies::task_id
-                                .gt(task)
-                                .or(task_dependencies::task_id
-                                    .eq(task)
-                                    .and(task_dependencies::depends_on_task_id.gt(dep))),
-                        )
-                        .order((
-                            task_dependencies::task_id,
-                            task_dependencies::depends_on_task_id,
-                        ))
-                        .limit(limit)
-                        .select(rows::Dependency::as_select())
-                        .load(c)
-                },
-                |r| (r.task_id, r.depends_on_task_id),
-                |c, rows| insert!(c, task_dependencies::table, rows),
-            )?
-        },
-        by_id(
-            src,
-            dst,
-            batch,
-            i64::MIN,
-            |c, after, limit| {
-                task_events::table
-                    .filter(task_events::cursor.gt(after))
-                    .order(task_events::cursor)
+        by_key(
+            (src, dst, batch, start),
+            page_of!(task_leases, task_id, rows::Lease),
+            |r| r.task_id,
+            |c, rows| insert!(c, task_leases::table, rows),
+        )?,
+        by_key(
+            (src, dst, batch, (start, start)),
+            |c, (task, dep), limit| {
+                task_dependencies::table
+                    .filter(
+                        task_dependencies::task_id
+                            .gt(task)
+                            .or(task_dependencies::task_id
+                                .eq(task)
+                                .and(task_dependencies::depends_on_task_id.gt(dep))),
+                    )
+                    .order((
+                        task_dependencies::task_id,
+                        task_dependencies::depends_on_task_id,
+                    ))
                     .limit(limit)
-                    .select(rows::Event::as_select())
+                    .select(rows::Dependency::as_select())
                     .load(c)
             },
+            |r| (r.task_id, r.depends_on_task_id),
+            |c, rows| insert!(c, task_dependencies::table, rows),
+        )?,
+        by_key(
+            (src, dst, batch, i64::MIN),
+            page_of!(task_events, cursor, rows::Event),
             |r| r.cursor,
             |c, rows| insert!(c, task_events::table, rows),
         )?,
@@ -188,11 +144,8 @@ impl Key for (i32, i32) {
 
 /// Reads `page`s of at most `batch` rows after the last key seen (keyset paging: each page is one index
 /// range scan, and the loop ends because keys strictly increase) and hands each to `write`.
-fn by_id<R, K: Key>(
-    src: &mut Conn,
-    dst: &mut Conn,
-    batch: i64,
-    start: K,
+fn by_key<R, K: Key>(
+    (src, dst, batch, start): (&mut Conn, &mut Conn, i64, K),
     page: impl Fn(&mut Conn, K, i64) -> QueryResult<Vec<R>>,
     key: impl Fn(&R) -> K,
     mut write: impl FnMut(&mut Conn, &[R]) -> QueryResult<()>,
@@ -219,19 +172,9 @@ fn by_id<R, K: Key>(
 /// task exists, in the same transaction.
 fn copy_tasks(src: &mut Conn, dst: &mut Conn, batch: i64) -> QueryResult<Copied> {
     let mut forward: Vec<(i32, Option<i32>, Option<i32>)> = Vec::new();
-    let copied = by_id(
-        src,
-        dst,
-        batch,
-        i32::MIN,
-        |c, after, limit| {
-            tasks::table
-                .filter(tasks::id.gt(after))
-                .order(tasks::id)
-                .limit(limit)
-                .select(rows::Task::as_select())
-                .load(c)
-        },
+    let copied = by_key(
+        (src, dst, batch, i32::MIN),
+        page_of!(tasks, id, rows::Task),
         |r| r.id.unwrap_or_default(),
         |c, rows| {
             let mut rows = rows.to_vec();
