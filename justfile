@@ -4,6 +4,8 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 compose := `if docker compose version >/dev/null 2>&1; then echo "docker compose"; else echo "docker-compose"; fi`
 dev_compose := compose + " -f docker-compose.dev.yml"
+# Its own project name, so that it never mixes with docker-compose.yml's containers (orphans, `down`).
+scale_compose := compose + " -p tinytask-scale -f docker-compose.scale.yml"
 port := env_var_or_default("TINYTASK_PORT", "3000")
 dev_port := env_var_or_default("TINYTASK_DEV_PORT", "3000")
 # The package version (Cargo.toml's first `version = "…"` line is [package]'s): the default tag of `publish`.
@@ -43,6 +45,42 @@ prod:
     echo "  MCP (Streamable HTTP): http://127.0.0.1:{{port}}/mcp"
     echo "  MCP (legacy SSE):      http://127.0.0.1:{{port}}/sse"
     echo "  Health:                http://127.0.0.1:{{port}}/health"
+
+# Start PostgreSQL, three replicas and the nginx balancer (docker-compose.scale.yml), wait until healthy, print the URL
+scale-up:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The replicas run the production image; build it only when it is missing (`just build` rebuilds it).
+    docker image inspect tinytask-mcp:latest >/dev/null 2>&1 || "{{just_executable()}}" build
+    for image in postgres:17 nginx:1.26; do
+        docker image inspect "$image" >/dev/null 2>&1 \
+            || { echo "image $image is missing: docker pull $image, or (no registry) sudo scripts/docker-setup.sh" >&2; exit 1; }
+    done
+    {{scale_compose}} up -d
+    services="postgres tinytask-1 tinytask-2 tinytask-3 balancer"
+    for _ in $(seq 1 90); do
+        waiting=""
+        for service in $services; do
+            cid="$({{scale_compose}} ps -q "$service")"
+            status="$(docker inspect -f '{{{{if .State.Health}}{{{{.State.Health.Status}}{{{{else}}{{{{.State.Status}}{{{{end}}' "$cid" 2>/dev/null || echo missing)"
+            [ "$status" = healthy ] || waiting+=" $service=$status"
+        done
+        [ -z "$waiting" ] && break
+        sleep 1
+    done
+    if [ -n "$waiting" ]; then echo "not healthy after 90 s:$waiting; see: {{scale_compose}} logs" >&2; exit 1; fi
+    # nginx resolves the replicas' names only when it starts or reloads: after `up` re-created a replica (a
+    # new image, a changed setting) its address may have changed.
+    {{scale_compose}} exec -T balancer nginx -s reload
+    echo "PostgreSQL, 3 replicas and the balancer are healthy"
+    echo "  MCP (Streamable HTTP): http://127.0.0.1:{{port}}/mcp"
+    echo "  MCP (legacy SSE):      http://127.0.0.1:{{port}}/sse"
+    echo "  Health:                http://127.0.0.1:{{port}}/health"
+
+# Stop the scaled deployment; the database volume is kept (delete it for good: docker volume rm tinytask-scale_pgdata)
+scale-down:
+    {{scale_compose}} down
+    @echo "database kept in volume tinytask-scale_pgdata (docker volume rm tinytask-scale_pgdata deletes it)"
 
 # Stop the production and dev containers (data is kept)
 down:
