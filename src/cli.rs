@@ -1,5 +1,5 @@
-//! Command line: `tinytask [serve]`, `migrate`, `healthcheck`, `backup`, `--version`, `--help` (documents
-//! every variable). Parsing and exit statuses only: `serve` hands the configuration to `startup`.
+//! Command line: `tinytask [serve]`, `migrate`, `healthcheck`, `backup`, `copy-data`, `--version`, `--help`
+//! (documents every variable). Parsing and exit statuses only: `serve` hands the configuration to `startup`.
 
 use crate::config::{self, Config};
 use crate::startup::{Application, EXIT_CONFIG, EXIT_FAILURE, shutdown_signal};
@@ -34,6 +34,20 @@ enum Command {
         /// Destination file.
         file: std::path::PathBuf,
     },
+    /// Copy a whole board (every row, id, event cursor and lease token) between SQLite files and
+    /// PostgreSQL databases, in one transaction, verifying the row counts; the target must be empty.
+    CopyData {
+        /// Source board: a SQLite file path or a postgres:// (postgresql://) URL. Read in one snapshot, so
+        /// a server may keep running on it.
+        #[arg(long)]
+        from: String,
+        /// Target board: a SQLite file path (created if missing) or a postgres:// URL (migrated first).
+        #[arg(long)]
+        to: String,
+        /// Delete the target's rows first (in the copy's transaction) instead of refusing a non-empty target.
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -61,6 +75,7 @@ pub fn run() -> ExitCode {
         Command::Migrate => migrate(&config),
         Command::Healthcheck { timeout } => healthcheck(&config, timeout),
         Command::Backup { file } => backup(&config, &file),
+        Command::CopyData { from, to, replace } => copy_data(&from, &to, replace),
     }
 }
 
@@ -90,6 +105,34 @@ fn backup(config: &Config, file: &std::path::Path) -> ExitCode {
         Err(e) => {
             tracing::error!(error = %e, "backup failed");
             ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn copy_data(from: &str, to: &str, replace: bool) -> ExitCode {
+    use crate::ops::copy_data::{self, BATCH_ROWS};
+    let outcome = copy_data::location("--from", from).and_then(|source| {
+        let target = copy_data::location("--to", to)?;
+        copy_data::copy(&source, &target, replace, BATCH_ROWS)
+    });
+    match outcome {
+        Ok(report) => {
+            let secs = report.elapsed.as_secs_f64();
+            tracing::info!(
+                rows = report.rows,
+                secs = format!("{secs:.2}"),
+                rows_per_sec = (report.rows as f64 / secs.max(1e-6)).round() as u64,
+                "board copied"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            // One line, even for a driver message that spans several.
+            tracing::error!(
+                "tinytask copy-data: {}",
+                e.to_string().trim().replace('\n', " ")
+            );
+            ExitCode::from(e.exit_status())
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod connections;
+pub mod copy_data;
 pub mod healthcheck;
 pub mod preflight;
 pub mod tuning;

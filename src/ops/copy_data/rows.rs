@@ -1,0 +1,99 @@
+//! Every column of every board table, as read from the source and written to the target unchanged.
+//!
+//! `treat_none_as_default_value = false`: a NULL stays NULL on the target. With diesel's default, a `None`
+//! would be sent as `DEFAULT` and a NULL `created_at` or `priority` would come back as "now" or 0.
+
+use crate::db::schema::{
+    comments, links, task_dependencies, task_events, task_history, task_leases, tasks,
+};
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tasks, treat_none_as_default_value = false)]
+pub struct Task {
+    pub id: Option<i32>,
+    pub title: String,
+    pub description: Option<String>,
+    pub status: String,
+    pub assigned_to: Option<String>,
+    pub previous_assigned_to: Option<String>,
+    pub created_by: Option<String>,
+    pub priority: Option<i32>,
+    pub tags: Option<String>,
+    pub parent_task_id: Option<i32>,
+    pub queue_name: Option<String>,
+    pub blocked_by_task_id: Option<i32>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub archived_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = comments, treat_none_as_default_value = false)]
+pub struct Comment {
+    pub id: Option<i32>,
+    pub task_id: i32,
+    pub content: String,
+    pub created_by: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = links, treat_none_as_default_value = false)]
+pub struct Link {
+    pub id: Option<i32>,
+    pub task_id: i32,
+    pub url: String,
+    pub description: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = task_history, treat_none_as_default_value = false)]
+pub struct History {
+    pub id: Option<i32>,
+    pub task_id: i32,
+    pub field_name: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub changed_by: Option<String>,
+    pub changed_at: Option<String>,
+}
+
+/// The token is copied too: the holder keeps fencing its writes with it on the new backend.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = task_leases, treat_none_as_default_value = false)]
+pub struct Lease {
+    pub task_id: i32,
+    pub agent: String,
+    pub token: String,
+    pub expires_at: i64,
+    pub pooled: i32,
+    pub duration_ms: i64,
+    pub claimed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = task_dependencies, treat_none_as_default_value = false)]
+pub struct Dependency {
+    pub task_id: i32,
+    pub depends_on_task_id: i32,
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = task_events, treat_none_as_default_value = false)]
+pub struct Event {
+    pub cursor: i64,
+    pub at: String,
+    pub kind: String,
+    pub task_id: Option<i32>,
+    pub actor: Option<String>,
+    pub assignee: Option<String>,
+    pub prior_assignee: Option<String>,
+    pub queue: Option<String>,
+    pub prior_queue: Option<String>,
+    pub fields: String,
+}
