@@ -9,6 +9,7 @@
 #   and the Docker acceptance suite (engine and base images set up by scripts/docker-setup.sh when missing;
 #   needs root).
 # Switches (README "Quick start"): TINYTASK_SKIP_DENY=1, TINYTASK_SKIP_DOCKER=1, TINYTASK_SKIP_FUZZ=1,
+# TINYTASK_SKIP_PG_SUITES=1 (the Python suites on PostgreSQL and the replica tests),
 # TINYTASK_FUZZ_SECS=<n>, TINYTASK_SKIP_NODE_COMPAT=1 (read by tests/python/test_node_compat.py),
 # TINYTASK_SKIP_BROWSER=1 (no Chromium or Node.js on a workstation), TINYTASK_SKIP_TS_CLIENT=1 (no Node.js).
 # Honours CARGO_TARGET_DIR (the binaries under test are taken from there).
@@ -47,7 +48,24 @@ step "Python SDK integration tests (tests/python)"
 cargo build --locked --bin tinytask
 PY="$(scripts/python-env.sh | tail -n 1)"
 TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest tests/python -q -p no:cacheprovider \
-    --ignore tests/python/test_http_abuse.py
+    --ignore tests/python/test_http_abuse.py --ignore tests/python/test_replicas.py
+
+if [ "${TINYTASK_SKIP_PG_SUITES:-0}" = 1 ]; then
+    step "Python SDK suites on PostgreSQL and the replica tests SKIPPED (TINYTASK_SKIP_PG_SUITES=1)"
+else
+    # The same files once more with every spawned server on PostgreSQL (issue 14; tests/python/pg_support.py:
+    # one database per SQLite path a test would have used). Tests of the SQLite file itself skip with the reason.
+    step "Python SDK integration tests on PostgreSQL (TINYTASK_PY_DATABASE_URL)"
+    TINYTASK_PY_DATABASE_URL="$PG_ADMIN_URL" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest tests/python \
+        -q -p no:cacheprovider --ignore tests/python/test_http_abuse.py --ignore tests/python/test_replicas.py
+    # Three replicas on one PostgreSQL board behind nginx running deploy/nginx/nginx.conf, on 127.0.0.1: the
+    # 2026-07-28 tool suites through the balancer, 64 agents racing pool claims, push from replica A to a
+    # listener on C, SIGKILL of a replica during a write burst, PostgreSQL restarted under load.
+    step "three replicas behind nginx (tests/python/test_replicas.py; nginx from scripts/balancer-env.sh)"
+    scripts/balancer-env.sh >/dev/null
+    TINYTASK_PY_DATABASE_URL="$PG_ADMIN_URL" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest \
+        tests/python/test_replicas.py -q -p no:cacheprovider
+fi
 
 # The tool suites again through the SDK pinned to 2026-07-28 (issue 13; tests/python/conftest.py "Era and
 # transport"): no initialize, every request carrying its own _meta; first over stdio, then over Streamable HTTP

@@ -44,7 +44,10 @@ impl Conn {
     /// Runs `f` in a read transaction that sees one snapshot across all its statements: SQLite's deferred
     /// transaction does; PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement, so a
     /// page of events and the newest cursor read next could disagree — there it is `REPEATABLE READ`.
-    pub fn read_transaction<T, E>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+    pub fn read_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
@@ -56,11 +59,7 @@ impl Conn {
                 "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
             )?,
         }
-        let outcome = f(self);
-        match self {
-            Conn::Sqlite(c) => finish(c, outcome),
-            Conn::Pg(c) => finish(c, outcome),
-        }
+        self.finish_begun(f)
     }
 
     /// Runs `f` in a write transaction: SQLite `BEGIN IMMEDIATE` (the file's write lock, taken up front so a
@@ -86,6 +85,16 @@ impl Conn {
                 }
             }
         }
+        self.finish_begun(f)
+    }
+}
+
+impl Conn {
+    /// Runs `f` in the transaction just begun, then commits or rolls back.
+    fn finish_begun<T, E>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
         let outcome = f(self);
         match self {
             Conn::Sqlite(c) => finish(c, outcome),

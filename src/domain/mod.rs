@@ -30,7 +30,7 @@ pub mod limits;
 pub mod links;
 pub mod projection;
 pub mod queues;
-mod rows;
+pub(crate) mod rows;
 pub mod search;
 mod status;
 pub mod subtasks;

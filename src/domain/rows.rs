@@ -1,11 +1,13 @@
-//! Database rows as diesel reads them (column order of `db::schema`).
+//! Database rows as diesel reads them (column order of `db::schema`), and as `tinytask copy-data` writes
+//! them back unchanged (`treat_none_as_default_value = false`: a NULL is written as NULL, not as the
+//! column's default).
 
 use super::limits::MinJson;
 use crate::db::schema::{comments, links, task_history, tasks};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = tasks, check_for_backend(crate::domain::MultiBackend))]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tasks, check_for_backend(crate::domain::MultiBackend), treat_none_as_default_value = false)]
 pub struct TaskRow {
     pub id: Option<i32>,
     pub title: String,
@@ -31,8 +33,8 @@ impl TaskRow {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments, check_for_backend(crate::domain::MultiBackend))]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = comments, check_for_backend(crate::domain::MultiBackend), treat_none_as_default_value = false)]
 pub struct CommentRow {
     pub id: Option<i32>,
     pub task_id: i32,
@@ -42,8 +44,8 @@ pub struct CommentRow {
     pub updated_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = links, check_for_backend(crate::domain::MultiBackend))]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = links, check_for_backend(crate::domain::MultiBackend), treat_none_as_default_value = false)]
 pub struct LinkRow {
     pub id: Option<i32>,
     pub task_id: i32,
@@ -53,8 +55,8 @@ pub struct LinkRow {
     pub created_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = task_history, check_for_backend(crate::domain::MultiBackend))]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = task_history, check_for_backend(crate::domain::MultiBackend), treat_none_as_default_value = false)]
 pub struct HistoryRow {
     pub id: Option<i32>,
     pub task_id: i32,

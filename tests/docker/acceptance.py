@@ -26,6 +26,8 @@ files is taken at start; the working tree is never modified):
   config     TINYTASK_PORT, TINYTASK_DB_PATH, invalid TINYTASK_MODE (exit 2), unwritable /data
   stop       docker stop with 20 open SSE clients: < 3 s, exit 0
   compose    bind-mount default and named-volume variant: healthy, MCP write, down + up keeps data
+  scale      docker-compose.scale.yml (PostgreSQL, 3 replicas, nginx): healthy, the 2026-07-28 tool suites
+             through the balancer spread over every replica, a replica SIGKILLed, PostgreSQL restarted
   dev        hot-reload container: answers, src read-only, edit -> new behaviour (timed), gdb attaches,
              diesel migration list
   publish    push to a throw-away local registry (Debian's docker-registry on 127.0.0.1), remove the image
@@ -1876,6 +1878,50 @@ def container_facts(cid: str, data: Path, port: int) -> str:
             f"HEALTHCHECK every {interval:.0f}s, ./data bind, {HOST}:{port}")
 
 
+def tool_suite(era: str, suite: tuple[str, ...], name: str, url: str, logs: Path, st: dict[str, Any]) -> str:
+    """pytest `suite` against the MCP endpoint `url` (a container, or a balancer in front of several) in `era`
+    (TINYTASK_PY_ERA); the same pass/skip rules for both: no failure, every module ran, FULL_FILES without skips,
+    only the accepted skip reasons (SKIP_MARKS)."""
+    xml = logs / f"{name}.xml"
+    files = [str(Images.ctx / "tests" / "python" / f) for f in suite]
+    log(f"tool suite ({era}): pytest {' '.join(suite)} with TINYTASK_TARGET_URL={url} "
+        f"TINYTASK_PY_ERA={era} (log {logs / f'{name}.log'})")
+    r = sh([sys.executable, "-m", "pytest", *files, "-q", "-rfEs", "-p", "no:cacheprovider",
+            f"--junitxml={xml}", "-o", "junit_family=xunit2"], cwd=Images.ctx,
+           env={"TINYTASK_TARGET_URL": url, "TINYTASK_PY_ERA": era}, timeout=T_SUITE,
+           check=False, log_file=logs / f"{name}.log", clean_env=True)
+    st["suite_end"] = time.time()
+    st[f"suite_seconds_{era}"] = r.seconds
+    require(xml.exists(), f"pytest wrote no report (exit {r.rc}):\n{tail(r.out, 25)}")
+    per, failures, reasons = parse_junit(xml)
+    passed = sum(c["passed"] for c in per.values())
+    failed = sum(c["failed"] for c in per.values())
+    skipped = sum(c["skipped"] for c in per.values())
+    st.setdefault("counts", {})[era] = per
+    summary = ", ".join(f"{m.removeprefix('test_').removesuffix('.py')} {c['passed']}/"
+                        f"{c['passed'] + c['failed'] + c['skipped']}" for m, c in per.items())
+    if failures:
+        groups: dict[str, list[str]] = {}  # the same message (e.g. a board that cannot be emptied) once
+        for test, msg in failures:
+            groups.setdefault(msg, []).append(test)
+        evidence = "\n".join(f"{len(t)} x {m}\n    in {', '.join(t[:3])}{', …' if len(t) > 3 else ''}"
+                             for m, t in list(groups.items())[:12])
+        raise Failure(f"[{era}] {failed} of {passed + failed} tests failed against the container ({summary}): "
+                      f"{failures[0][1][:150]}\n{evidence}\n(full output: {logs / f'{name}.log'})\n"
+                      f"{tail(r.out, 3)}")
+    missing = [f for f in suite if per.get(f, {}).get("passed", 0) == 0]
+    require(not missing, f"[{era}] no test of {missing} ran ({summary}):\n{tail(r.out, 15)}")
+    partial = {f: per[f]["skipped"] for f in FULL_FILES if per[f]["skipped"]}
+    require(not partial, f"[{era}] tests skipped in modules that must run completely: {partial}; "
+                         f"reasons {reasons}")
+    other = {k: v for k, v in reasons.items() if not any(mark in k for mark in SKIP_MARKS[era])}
+    require(not other, f"[{era}] skips for other reasons than {' or '.join(SKIP_MARKS[era])}: {other}")
+    require(r.rc == 0, f"[{era}] pytest exit {r.rc} although the report shows no failure:\n{tail(r.out, 15)}")
+    why = "stdio-only raw framing" + (", legacy-only features" if era == "modern" else "")
+    return f"{era}: {passed} passed, 0 failed, {skipped} skipped ({why}) in {r.seconds:.0f}s [{summary}]"
+
+
+
 def group_tool_suite(logs: Path) -> None:
     """docker-compose.yml (a byte-identical copy in a generated project dir, ./data, a free port) `up -d`, the
     tests/python tool suites against it over Streamable HTTP with the HEALTHCHECK running, then durability."""
@@ -1911,45 +1957,7 @@ def group_tool_suite(logs: Path) -> None:
         return run_suite("modern", MODERN_SUITE_FILES, "tool-suite-modern")
 
     def run_suite(era: str, suite: tuple[str, ...], name: str) -> str:
-        """pytest `suite` against the container in `era` (TINYTASK_PY_ERA); the same pass/skip rules for both:
-        no failure, every module ran, FULL_FILES without skips, only the accepted skip reasons (SKIP_MARKS)."""
-        xml = logs / f"{name}.xml"
-        files = [str(Images.ctx / "tests" / "python" / f) for f in suite]
-        log(f"tool suite ({era}): pytest {' '.join(suite)} with TINYTASK_TARGET_URL=http://{HOST}:{port}/mcp "
-            f"TINYTASK_PY_ERA={era} (log {logs / f'{name}.log'})")
-        r = sh([sys.executable, "-m", "pytest", *files, "-q", "-rfEs", "-p", "no:cacheprovider",
-                f"--junitxml={xml}", "-o", "junit_family=xunit2"], cwd=Images.ctx,
-               env={"TINYTASK_TARGET_URL": f"http://{HOST}:{port}/mcp", "TINYTASK_PY_ERA": era}, timeout=T_SUITE,
-               check=False, log_file=logs / f"{name}.log", clean_env=True)
-        st["suite_end"] = time.time()
-        st[f"suite_seconds_{era}"] = r.seconds
-        require(xml.exists(), f"pytest wrote no report (exit {r.rc}):\n{tail(r.out, 25)}")
-        per, failures, reasons = parse_junit(xml)
-        passed = sum(c["passed"] for c in per.values())
-        failed = sum(c["failed"] for c in per.values())
-        skipped = sum(c["skipped"] for c in per.values())
-        st.setdefault("counts", {})[era] = per
-        summary = ", ".join(f"{m.removeprefix('test_').removesuffix('.py')} {c['passed']}/"
-                            f"{c['passed'] + c['failed'] + c['skipped']}" for m, c in per.items())
-        if failures:
-            groups: dict[str, list[str]] = {}  # the same message (e.g. a board that cannot be emptied) once
-            for test, msg in failures:
-                groups.setdefault(msg, []).append(test)
-            evidence = "\n".join(f"{len(t)} x {m}\n    in {', '.join(t[:3])}{', …' if len(t) > 3 else ''}"
-                                 for m, t in list(groups.items())[:12])
-            raise Failure(f"[{era}] {failed} of {passed + failed} tests failed against the container ({summary}): "
-                          f"{failures[0][1][:150]}\n{evidence}\n(full output: {logs / f'{name}.log'})\n"
-                          f"{tail(r.out, 3)}")
-        missing = [f for f in suite if per.get(f, {}).get("passed", 0) == 0]
-        require(not missing, f"[{era}] no test of {missing} ran ({summary}):\n{tail(r.out, 15)}")
-        partial = {f: per[f]["skipped"] for f in FULL_FILES if per[f]["skipped"]}
-        require(not partial, f"[{era}] tests skipped in modules that must run completely: {partial}; "
-                             f"reasons {reasons}")
-        other = {k: v for k, v in reasons.items() if not any(mark in k for mark in SKIP_MARKS[era])}
-        require(not other, f"[{era}] skips for other reasons than {' or '.join(SKIP_MARKS[era])}: {other}")
-        require(r.rc == 0, f"[{era}] pytest exit {r.rc} although the report shows no failure:\n{tail(r.out, 15)}")
-        why = "stdio-only raw framing" + (", legacy-only features" if era == "modern" else "")
-        return f"{era}: {passed} passed, 0 failed, {skipped} skipped ({why}) in {r.seconds:.0f}s [{summary}]"
+        return tool_suite(era, suite, name, f"http://{HOST}:{port}/mcp", logs, st)
 
     def c12_reader() -> str:
         require("suite_end" in st, "the tool suite did not run")
@@ -2071,6 +2079,120 @@ def group_tool_suite(logs: Path) -> None:
         if "cid" in st:
             with contextlib.suppress(Exception):
                 (logs / "tools-container.log").write_text(docker("logs", st["cid"], check=False, quiet=True).out)
+
+
+def modern_tool(port: int, name: str, args: dict[str, Any], timeout: float = 10.0) -> dict[str, Any]:
+    """One stateless 2026-07-28 tools/call POST (any replica behind a balancer may answer); its structured
+    result (raises on an HTTP error, an error answer or an isError result)."""
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": name, "arguments": args,
+                       "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                                 "io.modelcontextprotocol/clientInfo": {"name": "tinytask-docker-acceptance",
+                                                                        "version": "1"},
+                                 "io.modelcontextprotocol/clientCapabilities": {}}}}
+    r = httpx2.post(f"http://{HOST}:{port}/mcp", json=body, timeout=timeout,
+                    headers={"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28",
+                             "Mcp-Method": "tools/call", "Mcp-Name": name})
+    if r.status_code != 200:
+        raise RuntimeError(f"{name}: HTTP {r.status_code}: {r.text[:200]}")
+    result = r.json().get("result") or {}
+    if result.get("isError") or "content" not in result:
+        raise RuntimeError(f"{name}: {r.text[:300]}")
+    return json.loads(result["content"][0]["text"])
+
+
+SCALE_SERVICES = ("balancer", "postgres", "tinytask-1", "tinytask-2", "tinytask-3")
+
+
+def group_scale(logs: Path) -> None:
+    """docker-compose.scale.yml (a copy, with deploy/, in a generated project dir; a free port): PostgreSQL,
+    three replicas of the production image and nginx, as `just scale-up` starts them. The 2026-07-28 tool
+    suites through the balancer; a replica killed, clients go on; PostgreSQL restarted, the replicas recover."""
+    project = f"{PREFIX}scale"
+    work = CLEAN.tempdir("scale")
+    shutil.copy2(Images.ctx / "docker-compose.scale.yml", work / "docker-compose.scale.yml")
+    shutil.copytree(Images.ctx / "deploy", work / "deploy")
+    for d in (CLEAN.dirs[0], work, work / "deploy", work / "deploy" / "nginx"):
+        os.chmod(d, 0o755)  # nginx (uid 65532) reads the mounted configuration
+    port = free_port()
+    env = {"TINYTASK_PORT": str(port)}
+    cmd = compose_cmd(project, ["docker-compose.scale.yml"])
+    CLEAN.project(cmd, work, env)
+    st: dict[str, Any] = {}
+
+    def cid(service: str) -> str:
+        return compose_service_container(cmd, work, env, service)
+
+    def c13_up() -> str:
+        t = time.monotonic()
+        sh([*cmd, "up", "-d", "--no-build"], cwd=work, env=env, timeout=T_COMPOSE, clean_env=True,
+           log_file=logs / "scale-up.log")
+        waited = {s: wait_health(cid(s), "healthy", since=t) for s in SCALE_SERVICES}
+        st["up"] = True
+        backends = set()
+        for _ in range(6):
+            body = httpx2.get(f"http://{HOST}:{port}/health", timeout=5).json()
+            backends.add((body["database"]["backend"], body["database"]["path"]))
+        require(len(backends) == 1 and next(iter(backends))[0] == "postgres", f"/health through nginx: {backends}")
+        return (f"all healthy within {max(waited.values()):.1f}s of `up -d`; every replica on "
+                f"{next(iter(backends))[1]}")
+
+    def c13_suites() -> str:
+        require(st.get("up"), "the scaled deployment did not start")
+        counts = tool_suite("modern", MODERN_SUITE_FILES, "scale-suite-modern", f"http://{HOST}:{port}/mcp", logs, st)
+        served = re.findall(r"upstream=(\S+)", docker("logs", cid("balancer"), check=False, quiet=True).out)
+        spread = {u: served.count(u) for u in set(served)}
+        require(len(spread) == 3, f"requests per replica: {spread}")
+        return f"{counts}; requests per replica {spread}"
+
+    def c13_kill() -> str:
+        require(st.get("up"), "the scaled deployment did not start")
+        victim = cid("tinytask-2")
+        docker("kill", "-s", "KILL", victim)
+        made = [modern_tool(port, "create_task", {"title": f"after kill {i}", "created_by": "acceptance"})["id"]
+                for i in range(30)]
+        docker("start", victim)
+        wait_health(victim, "healthy")
+        listed = modern_tool(port, "list_tasks", {"limit": 1000})
+        ids = {t["id"] for t in listed["tasks"]}
+        require(set(made) <= ids, f"tasks created while a replica was down are missing: {set(made) - ids}")
+        return f"30 writes through the balancer with tinytask-2 SIGKILLed all answered and stored; it rejoined"
+
+    def c13_postgres_restart() -> str:
+        require(st.get("up"), "the scaled deployment did not start")
+        pg = cid("postgres")
+        t = time.monotonic()
+        docker("restart", "-t", "20", pg)
+        deadline = time.monotonic() + 60
+        last = ""
+        while True:
+            try:
+                modern_tool(port, "create_task", {"title": "after restart", "created_by": "acceptance"})
+                break
+            except Exception as e:
+                last = str(e)
+            require(time.monotonic() < deadline, f"no write succeeded 60 s after PostgreSQL restarted: {last}")
+            time.sleep(0.5)
+        recovered = time.monotonic() - t
+        for i in range(20):
+            modern_tool(port, "create_task", {"title": f"steady {i}", "created_by": "acceptance"})
+        for service in ("tinytask-1", "tinytask-2", "tinytask-3"):
+            state, _ = health_status(cid(service))
+            require(state == "running", f"{service} is {state} after the PostgreSQL restart")
+        return f"writes succeed again {recovered:.1f}s after `docker restart` of PostgreSQL, no replica restarted"
+
+    try:
+        run_group([
+            ("14 scale: compose up (PostgreSQL, 3 replicas, nginx) healthy", c13_up),
+            ("14 scale: 2026-07-28 tool suites through the balancer", c13_suites),
+            ("14 scale: SIGKILL a replica, writes go on", c13_kill),
+            ("14 scale: PostgreSQL restart, replicas recover", c13_postgres_restart),
+        ])
+    finally:
+        if st.get("up"):
+            with contextlib.suppress(Exception):
+                out = sh([*cmd, "logs", "--no-color"], cwd=work, env=env, timeout=60, check=False, quiet=True).out
+                (logs / "scale-compose.log").write_text(out)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -2448,6 +2570,7 @@ def run_all(opts: argparse.Namespace, logs: Path, bg: list[Background]) -> None:
     group_stop(logs)
     group_compose(logs)
     group_tool_suite(logs)
+    group_scale(logs)
 
     if dev is None:
         if opts.no_dev and selected(*DEV_CHECKS):

@@ -32,6 +32,7 @@ import anyio
 import httpx2
 from mcp.client.stdio import StdioServerParameters
 
+import pg_support
 from conftest import REQUEST_TIMEOUT, TT, compact, require_binary, sdk_stdio_session, server_env
 from http_support import ACCEPT_BOTH, LATEST_VERSION, rpc_from_response, session_headers
 
@@ -114,7 +115,9 @@ def file_locks(pid: int, path: Path) -> list[str]:
 
 def outside_read(db_path: Path, timeout: float = 5.0) -> int:
     """What any outside tool does: open the database, count the tasks, close (the close is what deletes
-    `-wal`/`-shm` when it believes it is the last connection)."""
+    `-wal`/`-shm` when it believes it is the last connection). On PostgreSQL: a psql-like client."""
+    if pg_support.ADMIN_URL:
+        return pg_support.query(db_path, "SELECT count(*) FROM tasks")[0][0]
     con = sqlite3.connect(str(db_path), timeout=timeout)
     try:
         return con.execute("SELECT count(*) FROM tasks").fetchone()[0]
@@ -140,6 +143,9 @@ def integrity(db_path: Path) -> str:
 
 
 def query(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of `sql` (SQLite's `?` placeholders) from an outside connection to the board of `db_path`."""
+    if pg_support.ADMIN_URL:
+        return [tuple(r) for r in pg_support.query(db_path, sql.replace("?", "%s"), params)]
     con = sqlite3.connect(str(db_path), timeout=10)
     try:
         return con.execute(sql, params).fetchall()

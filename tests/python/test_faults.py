@@ -32,6 +32,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+import pg_support
 from http_support import HttpServer, metric
 from process_support import (
     Outcome,
@@ -43,7 +44,9 @@ from process_support import (
     tmpfs,
 )
 
-pytestmark = pytest.mark.anyio
+# Faults of the SQLite file and its file system; PostgreSQL's counterparts (a replica killed, the server
+# restarted) are in test_replicas.py.
+pytestmark = [pytest.mark.anyio, pytest.mark.skipif(bool(pg_support.ADMIN_URL), reason=pg_support.SQLITE_ONLY)]
 
 BURST_CLIENTS = 8
 MIN_ACKED = 40  # acknowledged writes per cycle before the SIGKILL can come

@@ -32,6 +32,7 @@ from typing import Any
 import anyio
 import pytest
 
+import pg_support
 from conftest import TT, kill_process
 from http_support import HttpServer, metric, streamable_session
 from process_support import (
@@ -46,7 +47,9 @@ from process_support import (
     stdio_server,
 )
 
-pytestmark = pytest.mark.anyio
+# Several processes on one SQLite file (WAL, locks, sqlite3 readers); the PostgreSQL counterpart is
+# test_replicas.py.
+pytestmark = [pytest.mark.anyio, pytest.mark.skipif(bool(pg_support.ADMIN_URL), reason=pg_support.SQLITE_ONLY)]
 
 AGENTS = 32
 ROUNDS = 20

@@ -17,7 +17,6 @@ use super::changes::Changes;
 use super::{DomainError, DomainResult};
 use crate::db::{Database, DbPool};
 use crate::metrics::Metrics;
-use diesel::Connection;
 use group_commit::Job;
 use readers::ReadJob;
 use std::sync::mpsc::Sender;

@@ -83,6 +83,17 @@ pub fn validate(prompt: &PromptDef, raw: Option<&Value>) -> Result<Arguments, Rp
     for spec in prompt.args {
         let value = match given.get(spec.name) {
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.contains('\0') => {
+                return Err(invalid(
+                    prompt,
+                    spec.name,
+                    &format!(
+                        "argument \"{}\" {}",
+                        spec.name,
+                        crate::mcp::tools::args::NUL_REFUSED
+                    ),
+                ));
+            }
             Some(Value::String(s)) => Some(s.trim()),
             Some(other) => {
                 return Err(invalid(

@@ -25,13 +25,13 @@ fn task_id(s: &str) -> Option<i32> {
     s.parse().ok().filter(|id| *id > 0)
 }
 
-/// A percent-decoded, non-empty single path segment.
+/// A percent-decoded, non-empty single path segment (without U+0000, which no stored name can hold).
 fn name(s: &str) -> Option<String> {
     if s.is_empty() || s.contains('/') {
         return None;
     }
     let decoded = percent_decode_str(s).decode_utf8().ok()?.into_owned();
-    (!decoded.trim().is_empty()).then_some(decoded)
+    (!decoded.trim().is_empty() && !decoded.contains('\0')).then_some(decoded)
 }
 
 pub fn parse(uri: &str) -> Option<ResourceRef> {

@@ -19,6 +19,12 @@ pub fn parse_arguments<A: DeserializeOwned>(
             });
         }
     };
+    if let Some(path) = nul_in(&arguments, String::new()) {
+        return Err(ToolError::Arguments {
+            tool,
+            message: format!("`{path}`: {NUL_REFUSED}"),
+        });
+    }
     serde_path_to_error::deserialize(arguments).map_err(|err| {
         let path = err.path().to_string();
         let detail = humanize(&err.inner().to_string());
@@ -33,6 +39,35 @@ pub fn parse_arguments<A: DeserializeOwned>(
         };
         ToolError::Arguments { tool, message }
     })
+}
+
+/// Why a text holding U+0000 is refused, on both backends alike: PostgreSQL cannot store it in a text
+/// column, and a board whose SQLite file holds one could not be copied to PostgreSQL.
+pub const NUL_REFUSED: &str =
+    "contains the NUL character (U+0000), which a task board cannot store";
+
+/// The path (`title`, `tags[2]`, `fields[0]`) of the first string in `value` holding U+0000.
+fn nul_in(value: &Value, path: String) -> Option<String> {
+    match value {
+        Value::String(s) => s.contains('\0').then_some(path),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_in(v, format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let key = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            // A key can hold one too (then it is an unknown parameter, but say why it cannot be stored).
+            if k.contains('\0') {
+                return Some(key);
+            }
+            nul_in(v, key)
+        }),
+        _ => None,
+    }
 }
 
 /// Rewrites serde's wording ("missing field", "unknown variant", "invalid type") in the tool vocabulary.
@@ -119,6 +154,15 @@ mod tests {
         parse_arguments::<Probe>("probe", args)
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn a_nul_character_anywhere_is_refused_naming_where() {
+        assert_eq!(
+            message(json!({"title": "a\u{0}b"})),
+            "Invalid arguments for probe: `title`: contains the NUL character (U+0000), which a task board cannot store"
+        );
+        assert!(message(json!({"title": "x", "tags": ["ok", "b\u{0}"]})).contains("`tags[1]`"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The tool registry: every TinyTask tool with its schemas, annotations and handler.
 //! To add a tool: write the domain operation, then one `ToolDef::new(...)` entry in a catalog file.
 
-mod args;
+pub(crate) mod args;
 mod catalog_coordination;
 mod catalog_notes;
 mod catalog_queues;

@@ -23,7 +23,7 @@ mod tests;
 
 use crate::db::{self, Database, PgUrl};
 use crate::domain::Conn;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::SimpleConnection;
 use std::time::{Duration, Instant};
 
 /// Rows per INSERT statement (measured in the CLI's summary; see the README's "Moving a board").
@@ -123,9 +123,7 @@ pub fn copy(
     let mut dst = connect("--to", to)?;
     let started = Instant::now();
     let tables = dst.write_transaction(|dst| {
-        in_snapshot(&mut src, |src| {
-            copy_board(src, dst, to, replace, batch.max(1))
-        })
+        src.read_transaction(|src| copy_board(src, dst, to, replace, batch.max(1)))
     })?;
     Ok(Report {
         rows: tables.iter().map(|t| t.target).sum(),
@@ -169,30 +167,6 @@ fn connect(arg: &str, db: &Database) -> Result<Conn, CopyError> {
             .map(Conn::Pg)
             .map_err(|e| open_err(e.to_string())),
     }
-}
-
-/// Runs `read` in one read transaction of the source: SQLite's deferred `BEGIN` (its snapshot is taken at
-/// the first read and kept to the end, whatever a server commits meanwhile), PostgreSQL's REPEATABLE READ.
-fn in_snapshot<T>(
-    src: &mut Conn,
-    read: impl FnOnce(&mut Conn) -> Result<T, CopyError>,
-) -> Result<T, CopyError> {
-    match src {
-        Conn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
-        Conn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
-            c,
-            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        )?,
-    }
-    let outcome = read(src);
-    // Nothing to keep: ending the transaction only releases the snapshot.
-    let ended = match src {
-        Conn::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
-        Conn::Pg(c) => AnsiTransactionManager::rollback_transaction(c),
-    };
-    let value = outcome?;
-    ended?;
-    Ok(value)
 }
 
 /// The copy inside both transactions.

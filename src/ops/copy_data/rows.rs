@@ -3,64 +3,13 @@
 //! `treat_none_as_default_value = false`: a NULL stays NULL on the target. With diesel's default, a `None`
 //! would be sent as `DEFAULT` and a NULL `created_at` or `priority` would come back as "now" or 0.
 
-use crate::db::schema::{
-    comments, links, task_dependencies, task_events, task_history, task_leases, tasks,
-};
+use crate::db::schema::{task_dependencies, task_events, task_leases};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = tasks, treat_none_as_default_value = false)]
-pub struct Task {
-    pub id: Option<i32>,
-    pub title: String,
-    pub description: Option<String>,
-    pub status: String,
-    pub assigned_to: Option<String>,
-    pub previous_assigned_to: Option<String>,
-    pub created_by: Option<String>,
-    pub priority: Option<i32>,
-    pub tags: Option<String>,
-    pub parent_task_id: Option<i32>,
-    pub queue_name: Option<String>,
-    pub blocked_by_task_id: Option<i32>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-    pub archived_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = comments, treat_none_as_default_value = false)]
-pub struct Comment {
-    pub id: Option<i32>,
-    pub task_id: i32,
-    pub content: String,
-    pub created_by: Option<String>,
-    pub created_at: Option<String>,
-    pub updated_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = links, treat_none_as_default_value = false)]
-pub struct Link {
-    pub id: Option<i32>,
-    pub task_id: i32,
-    pub url: String,
-    pub description: Option<String>,
-    pub created_by: Option<String>,
-    pub created_at: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = task_history, treat_none_as_default_value = false)]
-pub struct History {
-    pub id: Option<i32>,
-    pub task_id: i32,
-    pub field_name: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub changed_by: Option<String>,
-    pub changed_at: Option<String>,
-}
+/// The tables the tools read are copied as the domain reads them.
+pub use crate::domain::rows::{
+    CommentRow as Comment, HistoryRow as History, LinkRow as Link, TaskRow as Task,
+};
 
 /// The token is copied too: the holder keeps fencing its writes with it on the new backend.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
