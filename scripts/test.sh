@@ -96,6 +96,10 @@ else
     TS_CLIENT_DIR="$(scripts/ts-client-env.sh | tail -n 1)"
     (cd "$TS_CLIENT_DIR" && TINYTASK_BIN="$TARGET_DIR/debug/tinytask" \
         node --test --test-concurrency=1 ./*.test.mjs)
+    # Again with every board in PostgreSQL (tests/node_shared/pg_database.mjs: a database per board file).
+    step "TypeScript SDK v2 client tests on PostgreSQL (TINYTASK_TEST_DATABASE_URL)"
+    (cd "$TS_CLIENT_DIR" && TINYTASK_TEST_DATABASE_URL="$PG_ADMIN_URL" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" \
+        node --test --test-concurrency=1 ./*.test.mjs)
 fi
 
 # The abuse tests measure what a legitimate client sees during an attack (p99 < 100 ms): against the binary

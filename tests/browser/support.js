@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { databaseEnv } from "../node_shared/pg_database.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, "../..");
@@ -75,6 +76,7 @@ export class Server {
         TINYTASK_HOST: "127.0.0.1",
         TINYTASK_PORT: String(this.port),
         TINYTASK_DB_PATH: this.dbPath,
+        ...databaseEnv(this.dbPath),
         TINYTASK_LOG_LEVEL: "warn",
         ...this.env,
       },

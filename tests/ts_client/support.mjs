@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Client, LATEST_PROTOCOL_VERSION, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { StdioClientTransport } from "@modelcontextprotocol/client/stdio";
+import { databaseEnv } from "../node_shared/pg_database.mjs";
 
 export const MODERN = "2026-07-28";
 export const LEGACY = "2025-11-25";
@@ -92,6 +93,7 @@ export class Board {
       TINYTASK_HOST: "127.0.0.1",
       TINYTASK_PORT: String(port),
       TINYTASK_DB_PATH: this.dbPath,
+      ...databaseEnv(this.dbPath),
       TINYTASK_LOG_LEVEL: "warn",
     };
   }
