@@ -139,7 +139,7 @@ fn copy_data(from: &str, to: &str, replace: bool) -> ExitCode {
 
 fn migrate(config: &Config) -> ExitCode {
     let database = config.database();
-    match db::open_database(&database, 1) {
+    match db::open_database_within(&database, 1, config.db_connect) {
         Ok(_) => {
             tracing::info!(database = %database, "database is up to date");
             ExitCode::SUCCESS

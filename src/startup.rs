@@ -99,7 +99,7 @@ impl Application {
             config.summary()
         );
         // The readers plus the writer's connection.
-        let pool = db::open_database(&database, readers as u32 + 1)?;
+        let pool = db::open_database_within(&database, readers as u32 + 1, config.db_connect)?;
         // Before the first request: every domain operation reads these limits. A second build in the
         // same process (tests) keeps the first installation.
         domain::limits::install(config.limits);

@@ -41,6 +41,69 @@ fn invalid_port_and_log_level_exit_2() {
 }
 
 #[test]
+fn a_malformed_database_url_exits_2_with_one_line_and_no_password() {
+    for url in [
+        "mysql://tt:s3cret@127.0.0.1/db",
+        "postgres://tt:s3cret@[::1/db",
+        "postgres://h/db?bogus=1",
+    ] {
+        let out = tinytask()
+            .env("TINYTASK_DATABASE_URL", url)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{url}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{url}: {stderr}");
+        assert!(
+            stderr.contains("TINYTASK_DATABASE_URL") && stderr.contains("postgres://"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("s3cret"),
+            "the password is never printed: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_unreachable_postgres_is_retried_with_backoff_then_exits_1() {
+    let started = std::time::Instant::now();
+    let out = tinytask()
+        .env("TINYTASK_MODE", "stdio")
+        .env("TINYTASK_LOG_LEVEL", "info")
+        .stdin(Stdio::null())
+        // Port 1 on loopback: nothing listens, every attempt is refused at once.
+        .env(
+            "TINYTASK_DATABASE_URL",
+            "postgres://tt:s3cret@127.0.0.1:1/board",
+        )
+        .env("TINYTASK_DB_CONNECT_SECS", "2")
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let retries = stderr.matches("PostgreSQL is not reachable yet").count();
+    assert!(
+        retries >= 2,
+        "each failed attempt is logged with its pause: {stderr}"
+    );
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("is unreachable after") && last.contains("127.0.0.1:1"),
+        "the last line says why: {last}"
+    );
+    assert!(
+        !stderr.contains("s3cret"),
+        "the password is never printed: {stderr}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(10),
+        "bounded: {took:?}"
+    );
+}
+
+#[test]
 fn help_documents_every_environment_variable() {
     let out = tinytask().arg("--help").output().unwrap();
     assert!(out.status.success());

@@ -117,13 +117,9 @@ pub(super) fn postgres_url(
         return Ok(None);
     };
     crate::db::PgUrl::parse(&value).map(Some).map_err(|reason| {
-        // The value as shown never holds the password (the parser's message does not either).
-        let shown = value.split('@').next_back().unwrap_or_default().to_string();
-        invalid(
-            s,
-            format!("…@{shown}"),
-            format!("{} ({reason})", s.allowed.in_error()),
-        )
+        // Neither the value as shown nor the parser's message holds the password.
+        let allowed = format!("{} ({reason})", s.allowed.in_error());
+        invalid(s, crate::db::url::redact(value.trim()), allowed)
     })
 }
 

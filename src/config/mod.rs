@@ -26,6 +26,8 @@ pub struct Config {
     pub db_path: PathBuf,
     /// PostgreSQL instead of the SQLite file (TINYTASK_DATABASE_URL).
     pub database_url: Option<crate::db::PgUrl>,
+    /// How long start-up retries an unreachable PostgreSQL (TINYTASK_DB_CONNECT_SECS).
+    pub db_connect: std::time::Duration,
     pub log_level: LogLevel,
     pub log_format: LogFormat,
     pub http: HttpSettings,
@@ -53,6 +55,10 @@ impl Config {
             port: env::integer(&settings::PORT, &get)? as u16,
             db_path: PathBuf::from(env::text(&settings::DB_PATH, &get).unwrap_or_default()),
             database_url: env::postgres_url(&settings::DATABASE_URL, &get)?,
+            db_connect: std::time::Duration::from_secs(env::integer(
+                &settings::DB_CONNECT_SECS,
+                &get,
+            )?),
             log_level: env::choice(&settings::LOG_LEVEL, &get)?,
             log_format: env::choice(&settings::LOG_FORMAT, &get)?,
             http: HttpSettings::from_lookup(&get)?,

@@ -43,6 +43,8 @@ settings! {
     /// Unset: SQLite at TINYTASK_DB_PATH. docs/SCALING.md: several replicas on one PostgreSQL database.
     DATABASE_URL = "TINYTASK_DATABASE_URL", Derived("(unset: SQLite)"), Allowed::PostgresUrl,
         "PostgreSQL instead of SQLite (TINYTASK_DB_PATH is then unused)";
+    DB_CONNECT_SECS = "TINYTASK_DB_CONNECT_SECS", Value("30"), Allowed::Range(0, 3600),
+        "seconds start-up keeps retrying an unreachable PostgreSQL before exiting 1 (0: one attempt)";
     LOG_LEVEL = "TINYTASK_LOG_LEVEL", Value("info"), Allowed::Choice(LogLevel::ALLOWED),
         "logs always go to stderr";
     LOG_FORMAT = "TINYTASK_LOG_FORMAT", Value("text"), Allowed::Choice(LogFormat::ALLOWED),

@@ -9,7 +9,7 @@ mod pool;
 pub mod postgres;
 pub mod schema;
 mod sqlite;
-mod url;
+pub mod url;
 
 pub use migrate::{MIGRATIONS, PG_MIGRATIONS};
 pub use pool::{DbConn, DbPool};
@@ -56,11 +56,13 @@ pub enum DbError {
         path: PathBuf,
         source: diesel::r2d2::PoolError,
     },
-    #[error("PostgreSQL {url} is unreachable after {attempts} attempts over {secs} s: {message}")]
+    #[error(
+        "PostgreSQL {url} is unreachable after {attempts} attempts over {secs:.1} s: {message}"
+    )]
     Unreachable {
         url: PgUrl,
         attempts: u32,
-        secs: u64,
+        secs: f64,
         message: String,
     },
     #[error("PostgreSQL {url}: {message}")]
@@ -73,12 +75,21 @@ pub fn open(path: &Path, pool_size: u32) -> Result<DbPool, DbError> {
     open_database(&Database::Sqlite(path.to_path_buf()), pool_size)
 }
 
-/// Opens either backend, prepared like [`open`] (PostgreSQL: connects with bounded retries, migrates
-/// under an advisory lock).
+/// Opens either backend, prepared like [`open`] (PostgreSQL: connects with retries for
+/// [`postgres::CONNECT_BUDGET`], migrates under an advisory lock).
 pub fn open_database(db: &Database, pool_size: u32) -> Result<DbPool, DbError> {
+    open_database_within(db, pool_size, postgres::CONNECT_BUDGET)
+}
+
+/// [`open_database`], retrying an unreachable PostgreSQL for `connect_budget` (TINYTASK_DB_CONNECT_SECS).
+pub fn open_database_within(
+    db: &Database,
+    pool_size: u32,
+    connect_budget: std::time::Duration,
+) -> Result<DbPool, DbError> {
     match db {
         Database::Sqlite(path) => sqlite::prepare(path)?,
-        Database::Postgres(url) => postgres::prepare(url)?,
+        Database::Postgres(url) => postgres::prepare(url, connect_budget)?,
     }
     pool::build(db, pool_size)
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 pub const MIGRATION_LOCK: i64 = 0x7474_6d67;
 
 /// How long start-up keeps trying to reach PostgreSQL (a database container still starting, a fail-over)
-/// before it gives up with exit status 1.
+/// before it gives up with exit status 1, unless TINYTASK_DB_CONNECT_SECS says otherwise.
 pub const CONNECT_BUDGET: Duration = Duration::from_secs(30);
 
 /// Run on every pooled connection: the capture tables of this connection.
@@ -25,7 +25,7 @@ pub fn connect_with_retry(url: &PgUrl) -> Result<PgConnection, DbError> {
     connect_within(url, CONNECT_BUDGET)
 }
 
-pub(super) fn connect_within(url: &PgUrl, budget: Duration) -> Result<PgConnection, DbError> {
+pub fn connect_within(url: &PgUrl, budget: Duration) -> Result<PgConnection, DbError> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(250);
     let mut attempts = 0;
@@ -39,12 +39,16 @@ pub(super) fn connect_within(url: &PgUrl, budget: Duration) -> Result<PgConnecti
                 return Ok(conn);
             }
             Err(e) => {
-                let message = e.to_string().trim().replace('\n', " ");
+                let message = e
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if started.elapsed() + pause > budget {
                     return Err(DbError::Unreachable {
                         url: url.clone(),
                         attempts,
-                        secs: started.elapsed().as_secs(),
+                        secs: started.elapsed().as_secs_f64(),
                         message,
                     });
                 }
@@ -57,9 +61,9 @@ pub(super) fn connect_within(url: &PgUrl, budget: Duration) -> Result<PgConnecti
     }
 }
 
-/// Connects, then migrates and installs the capture under [`MIGRATION_LOCK`].
-pub(super) fn prepare(url: &PgUrl) -> Result<(), DbError> {
-    let mut conn = connect_with_retry(url)?;
+/// Connects (retrying for `budget`), then migrates and installs the capture under [`MIGRATION_LOCK`].
+pub(super) fn prepare(url: &PgUrl, budget: Duration) -> Result<(), DbError> {
+    let mut conn = connect_within(url, budget)?;
     let setup_err = |message: String| DbError::PgSetup {
         url: url.clone(),
         message,

@@ -28,7 +28,8 @@ impl PgUrl {
                 redact(url)
             ));
         }
-        let keys = conninfo_keys(url)?;
+        // libpq's messages quote the URL, password included.
+        let keys = conninfo_keys(url).map_err(|message| hide_password(&message, url))?;
         Ok(PgUrl {
             url: url.to_string(),
             shown: redact(url),
@@ -68,9 +69,26 @@ impl fmt::Debug for PgUrl {
     }
 }
 
+/// `text` with the password of `url` (and `url` itself) replaced by their redacted forms.
+fn hide_password(text: &str, url: &str) -> String {
+    let text = text.replace(url, &redact(url));
+    match password_of(url) {
+        Some(pw) if !pw.is_empty() => text.replace(pw, "***"),
+        _ => text,
+    }
+}
+
+/// The password in a URL's user information, if any.
+fn password_of(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let userinfo = authority.rsplit_once('@')?.0;
+    Some(userinfo.split_once(':')?.1)
+}
+
 /// `postgres://user:secret@host/db` → `postgres://user:***@host/db` (logs, errors, `--help` never show a
 /// password).
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
@@ -156,8 +174,8 @@ mod tests {
         let err = PgUrl::parse("mysql://u:pw@h/db").unwrap_err();
         assert!(err.contains("postgres://"), "{err}");
         assert!(!err.contains("pw"), "the password is never shown: {err}");
-        let err = PgUrl::parse("postgres://[::1/db").unwrap_err();
-        assert!(err.contains("]"), "{err}");
+        let err = PgUrl::parse("postgres://u:pw1234@[::1/db").unwrap_err();
+        assert!(err.contains("]") && !err.contains("pw1234"), "{err}");
         let err = PgUrl::parse("postgres://h/db?nosuchoption=1").unwrap_err();
         assert!(err.contains("nosuchoption"), "{err}");
     }
