@@ -79,6 +79,29 @@ fn json_ids(ids: &[i32]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 
+/// `sql` (whose term is its first placeholder) for the backend's `term` text, and `filter` (which restricts
+/// it to the ids bound second, as one JSON array: no SQL text grows with the number of ids) when `only` is
+/// given.
+fn restricted<'a>(
+    sql: &str,
+    filter: &str,
+    term: String,
+    only: Option<&[i32]>,
+) -> diesel::query_builder::BoxedSqlQuery<
+    'a,
+    crate::domain::MultiBackend,
+    diesel::query_builder::SqlQuery,
+> {
+    let filter = if only.is_some() { filter } else { "" };
+    let query = diesel::sql_query(format!("{sql}{filter}"))
+        .into_boxed::<crate::domain::MultiBackend>()
+        .bind::<Text, _>(term);
+    match only {
+        Some(ids) => query.bind::<Text, _>(json_ids(ids)),
+        None => query,
+    }
+}
+
 /// Any of the terms (for marking every term in a snippet, and for `matched`), in a backend's syntax.
 fn any_of_with(terms: &[Term], one: fn(&Term) -> String, or: &str) -> String {
     terms.iter().map(one).collect::<Vec<_>>().join(or)

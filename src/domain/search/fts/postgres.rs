@@ -4,7 +4,9 @@
 //! does not stem, like FTS5's unicode61 tokenizer; scores are `ts_rank` (higher = better), weighted like
 //! the SQLite side's BM25 columns (title 4, tags 2, description 1) and normalised by document length.
 
-use super::{CommentHit, CommentRef, FieldMatch, Scope, TaskHit, any_of_with, json_ids};
+use super::{
+    CommentHit, CommentRef, FieldMatch, Scope, TaskHit, any_of_with, json_ids, restricted,
+};
 use crate::domain::Conn;
 use crate::domain::MultiBackend;
 use crate::domain::search::query::Term;
@@ -62,26 +64,6 @@ pub fn comment_ids(conn: &mut Conn, term: &Term) -> QueryResult<Vec<CommentRef>>
     .load(conn)
 }
 
-/// `sql` (its query is `$1`) restricted to the ids `only` when given.
-fn restricted<'a>(
-    sql: &str,
-    term: &Term,
-    only: Option<&[i32]>,
-) -> diesel::query_builder::BoxedSqlQuery<'a, MultiBackend, diesel::query_builder::SqlQuery> {
-    let filter = if only.is_some() {
-        format!(" AND id IN ({ONLY})")
-    } else {
-        String::new()
-    };
-    let query = diesel::sql_query(format!("{sql}{filter}"))
-        .into_boxed::<MultiBackend>()
-        .bind::<Text, _>(term.tsquery());
-    match only {
-        Some(ids) => query.bind::<Text, _>(json_ids(ids)),
-        None => query,
-    }
-}
-
 pub fn task_scores(
     conn: &mut Conn,
     term: &Term,
@@ -91,7 +73,7 @@ pub fn task_scores(
         "SELECT id AS task_id, ts_rank({WEIGHTS}, search_doc, q, 1)::float8 AS score \
          FROM tasks, to_tsquery('simple', $1) q WHERE search_doc @@ q"
     );
-    restricted(&sql, term, only).load(conn)
+    restricted(&sql, &format!(" AND id IN ({ONLY})"), term.tsquery(), only).load(conn)
 }
 
 pub fn comment_scores(
@@ -101,7 +83,7 @@ pub fn comment_scores(
 ) -> QueryResult<Vec<CommentHit>> {
     let sql = "SELECT id AS comment_id, task_id, ts_rank(search_doc, q, 1)::float8 AS score \
                FROM comments, to_tsquery('simple', $1) q WHERE search_doc @@ q";
-    restricted(sql, term, only).load(conn)
+    restricted(sql, &format!(" AND id IN ({ONLY})"), term.tsquery(), only).load(conn)
 }
 
 pub fn in_scope(conn: &mut Conn, task_ids: &[i32], scope: &Scope<'_>) -> QueryResult<Vec<i32>> {
