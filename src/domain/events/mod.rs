@@ -124,19 +124,20 @@ pub struct Event {
     pub fields: Map<String, Value>,
 }
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = e)]
-struct EventRow {
-    cursor: i64,
-    at: String,
-    kind: String,
-    task_id: Option<i32>,
-    actor: Option<String>,
-    assignee: Option<String>,
-    prior_assignee: Option<String>,
-    queue: Option<String>,
-    prior_queue: Option<String>,
-    fields: String,
+/// A `task_events` row as stored (also what `tinytask copy-data` writes back unchanged).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = e, treat_none_as_default_value = false)]
+pub(crate) struct EventRow {
+    pub cursor: i64,
+    pub at: String,
+    pub kind: String,
+    pub task_id: Option<i32>,
+    pub actor: Option<String>,
+    pub assignee: Option<String>,
+    pub prior_assignee: Option<String>,
+    pub queue: Option<String>,
+    pub prior_queue: Option<String>,
+    pub fields: String,
 }
 
 impl From<EventRow> for Event {

@@ -3,7 +3,7 @@
 //! `treat_none_as_default_value = false`: a NULL stays NULL on the target. With diesel's default, a `None`
 //! would be sent as `DEFAULT` and a NULL `created_at` or `priority` would come back as "now" or 0.
 
-use crate::db::schema::{task_dependencies, task_events, task_leases};
+use crate::db::schema::{task_dependencies, task_leases};
 use diesel::prelude::*;
 
 /// The tables the tools read are copied as the domain reads them.
@@ -32,17 +32,4 @@ pub struct Dependency {
     pub created_at: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = task_events, treat_none_as_default_value = false)]
-pub struct Event {
-    pub cursor: i64,
-    pub at: String,
-    pub kind: String,
-    pub task_id: Option<i32>,
-    pub actor: Option<String>,
-    pub assignee: Option<String>,
-    pub prior_assignee: Option<String>,
-    pub queue: Option<String>,
-    pub prior_queue: Option<String>,
-    pub fields: String,
-}
+pub(crate) use crate::domain::events::EventRow as Event;
