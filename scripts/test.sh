@@ -57,14 +57,16 @@ else
     # one database per SQLite path a test would have used). Tests of the SQLite file itself skip with the reason.
     step "Python SDK integration tests on PostgreSQL (TINYTASK_PY_DATABASE_URL)"
     TINYTASK_PY_DATABASE_URL="$PG_ADMIN_URL" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest tests/python \
-        -q -p no:cacheprovider --ignore tests/python/test_http_abuse.py --ignore tests/python/test_replicas.py
+        -q -p no:cacheprovider --ignore tests/python/test_http_abuse.py --ignore tests/python/test_replicas.py \
+        --ignore tests/python/test_replicas_sessions.py
     # Three replicas on one PostgreSQL board behind nginx running deploy/nginx/nginx.conf, on 127.0.0.1: the
-    # 2026-07-28 tool suites through the balancer, 64 agents racing pool claims, push from replica A to a
-    # listener on C, SIGKILL of a replica during a write burst, PostgreSQL restarted under load.
+    # tool suites in both eras through the balancer, one legacy session spread over the replicas, 64 agents
+    # racing pool claims, push from replica A to a listener on C, SIGKILL of a replica during a write burst,
+    # PostgreSQL restarted under load.
     step "three replicas behind nginx (tests/python/test_replicas.py; nginx from scripts/balancer-env.sh)"
     scripts/balancer-env.sh >/dev/null
     TINYTASK_PY_DATABASE_URL="$PG_ADMIN_URL" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" "$PY" -m pytest \
-        tests/python/test_replicas.py -q -p no:cacheprovider
+        tests/python/test_replicas.py tests/python/test_replicas_sessions.py -q -p no:cacheprovider
 fi
 
 # The tool suites again through the SDK pinned to 2026-07-28 (issue 13; tests/python/conftest.py "Era and

@@ -14,6 +14,7 @@
 
 mod client;
 mod metrics_ab;
+mod postgres;
 mod projections;
 mod scenarios;
 mod seed;
@@ -37,13 +38,13 @@ enum Client {
 
 /// What a worker repeats: an MCP scenario, or a plain `GET` of a probe path.
 #[derive(Clone, Copy)]
-enum Work {
+pub(crate) enum Work {
     Tool(Scenario),
     Get(&'static str),
 }
 
 /// The HTTP ceiling: the liveness probe answers without touching the database or any lock.
-const LIVE: &str = "/health/live";
+pub(crate) const LIVE: &str = "/health/live";
 /// The readiness probe: a query, the write path's state and a `stat` of the database file per call.
 const READY: &str = "/health";
 
@@ -64,11 +65,23 @@ async fn drive(
     duration: Duration,
     work: Work,
 ) -> Row {
-    let port = server.port;
+    drive_on(&[server], name, sessions, duration, work).await
+}
+
+/// [`drive`] over several servers (replicas of one board): worker `i` talks to server `i % n`; RSS and CPU
+/// are the servers' sums.
+async fn drive_on(
+    servers: &[&server::Server],
+    name: &str,
+    sessions: usize,
+    duration: Duration,
+    work: Work,
+) -> Row {
     let mut workers = Vec::new();
     let start_gate = Arc::new(tokio::sync::Barrier::new(sessions + 1));
     for i in 0..sessions {
         let gate = Arc::clone(&start_gate);
+        let port = servers[i % servers.len()].port;
         workers.push(tokio::spawn(async move {
             let mut outcome = Outcome::default();
             let mut rng = Rng::new(i as u64 + 1);
@@ -101,15 +114,17 @@ async fn drive(
         }));
     }
     start_gate.wait().await;
-    let cpu0 = server.cpu_seconds();
+    let cpu_seconds = || servers.iter().map(|s| s.cpu_seconds()).sum::<f64>();
+    let rss_mb = || servers.iter().map(|s| s.rss_mb()).sum::<f64>();
+    let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let sampling = Arc::new(AtomicBool::new(true));
-    let mut peak_rss = server.rss_mb();
+    let mut peak_rss = rss_mb();
     let mut total = Outcome::default();
     let mut pending = workers;
     while !pending.is_empty() {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        peak_rss = peak_rss.max(server.rss_mb());
+        peak_rss = peak_rss.max(rss_mb());
         let (done, rest): (Vec<_>, Vec<_>) = pending
             .into_iter()
             .partition(tokio::task::JoinHandle::is_finished);
@@ -120,7 +135,7 @@ async fn drive(
     }
     sampling.store(false, Ordering::Relaxed);
     let elapsed = t0.elapsed().as_secs_f64();
-    let cpu = 100.0 * (server.cpu_seconds() - cpu0) / elapsed;
+    let cpu = 100.0 * (cpu_seconds() - cpu0) / elapsed;
     if let Some(e) = &total.first_error {
         eprintln!("  {name}: {} errors, first: {e}", total.errors);
     }
@@ -304,6 +319,7 @@ fn main() {
     let mut wakes = Vec::new();
     let mut metrics_runs = Vec::new();
     let mut projection_rows = Vec::new();
+    let mut on_postgres = None;
     runtime.block_on(async {
         eprintln!("ceiling: {LIVE}…");
         let live = drive(
@@ -384,6 +400,15 @@ fn main() {
             metrics_runs =
                 metrics_ab::measure(dir.path(), &pristine, sessions, phase, rounds).await;
         }
+        // TINYTASK_BENCH_DATABASE_URL: the same board on PostgreSQL, 1 and 3 replicas (postgres.rs).
+        if let Ok(admin) = std::env::var("TINYTASK_BENCH_DATABASE_URL")
+            && selected("postgres")
+        {
+            on_postgres = Some(
+                postgres::measure(&admin, &pristine, dir.path(), sessions, phase, http_ceiling)
+                    .await,
+            );
+        }
     });
     let (streams_rss, streams) = runtime.block_on(rss_with_streams(&server, 1000));
     let loaded_rss = rows.iter().map(|r| r.rss_mb).fold(0.0, f64::max);
@@ -408,6 +433,19 @@ fn main() {
         println!("{}", wake::WAKE_HEAD);
         for w in &mut wakes {
             println!("{}", w.markdown());
+        }
+    }
+    if let Some(pg) = &on_postgres {
+        println!(
+            "\nOn PostgreSQL (TINYTASK_BENCH_DATABASE_URL; the same seeded board, copied with copy-data; workers spread over the replicas)\n"
+        );
+        println!(
+            "PostgreSQL ceiling (pgbench, single-row INSERT per transaction, {sessions} clients): **{:.0} inserts/s**\n",
+            pg.ceiling
+        );
+        println!("{TABLE_HEAD}");
+        for r in &pg.rows {
+            println!("{}", r.markdown());
         }
     }
     if !metrics_runs.is_empty() {

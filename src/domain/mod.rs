@@ -32,6 +32,7 @@ pub mod projection;
 pub mod queues;
 pub(crate) mod rows;
 pub mod search;
+pub mod shared_sessions;
 mod status;
 pub mod subtasks;
 pub mod tasks;

@@ -2,12 +2,13 @@
 //! knows nothing about how bytes arrive.
 
 use super::era::{self, Envelope};
+use super::fanout::Fanout;
 use super::foreign_push::Relay;
 use super::jsonrpc::{self, Json, Message, Reply, RpcError, to_json};
 use super::logging::log_to;
 use super::protocol::{BATCH_VERSION, MODERN_VERSION, McpLogLevel};
 use super::session::Session;
-use super::subscriptions::Subscriptions;
+use super::shared::Sharing;
 use super::tools::{self, ToolOutcome, ToolRegistry};
 use super::{completion, lifecycle, listen, logging, modern, resources};
 use crate::config::Toolsets;
@@ -44,8 +45,9 @@ pub struct Engine {
     tools: ToolRegistry,
     /// The metric handles of every tool of `tools`, in its order.
     tool_calls: ToolCalls,
-    subscriptions: Arc<Subscriptions>,
-    /// Pushes other processes' commits to `subscriptions` while there are any.
+    /// Resource subscriptions in memory and, on PostgreSQL, shared sessions' streams (`shared`).
+    fanout: Arc<Fanout>,
+    /// Pushes other processes' commits to `fanout` while anyone listens.
     relay: Arc<Relay>,
     /// What MCP clients see and may call (TINYTASK_TOOLSETS); `tools` itself keeps every tool.
     toolsets: Toolsets,
@@ -63,7 +65,7 @@ impl Engine {
             let weak = weak.clone();
             board.on_change(Box::new(move |changes| {
                 if let Some(engine) = weak.upgrade() {
-                    let _ = engine.subscriptions.dispatch(changes);
+                    let _ = engine.fanout.deliver(changes);
                 }
             }));
             let tools = ToolRegistry::new();
@@ -72,7 +74,7 @@ impl Engine {
                 board,
                 tools,
                 tool_calls,
-                subscriptions: Arc::default(),
+                fanout: Arc::default(),
                 relay: Arc::default(),
                 toolsets,
             }
@@ -82,12 +84,43 @@ impl Engine {
     /// Forgets a session that ended (its subscriptions stop, its waiting calls end without claiming).
     pub fn end_session(&self, session: &Session) {
         session.close();
-        self.subscriptions.forget(session);
+        self.fanout.subscriptions.forget(session);
     }
 
-    /// Number of live resource subscriptions (for /health).
+    /// Number of live resource subscriptions held in this process's memory (for /health; shared
+    /// sessions' subscriptions live in the database).
     pub fn subscription_count(&self) -> usize {
-        self.subscriptions.count()
+        self.fanout.subscriptions.count()
+    }
+
+    /// Shares the legacy sessions the transport marks shared (`Sharing::hold`) with the other replicas
+    /// on the board's PostgreSQL database. Once per engine; later calls return the same.
+    pub fn share_sessions(&self) -> Arc<Sharing> {
+        Arc::clone(
+            self.fanout
+                .sharing
+                .get_or_init(|| Sharing::start(self.board.clone())),
+        )
+    }
+
+    fn sharing_of(&self, session: &Session) -> Option<&Arc<Sharing>> {
+        session.shared_id()?;
+        self.fanout.sharing.get()
+    }
+
+    /// A shared session's stream opened here: committed changes (this replica's and, through the relay,
+    /// the others') are matched against its subscriptions until it closes.
+    pub fn shared_stream_opened(&self) {
+        if let Some(sharing) = self.fanout.sharing.get() {
+            sharing.stream_opened();
+            self.relay.ensure(&self.board, &self.fanout);
+        }
+    }
+
+    pub fn shared_stream_closed(&self) {
+        if let Some(sharing) = self.fanout.sharing.get() {
+            sharing.stream_closed();
+        }
     }
 
     pub fn board(&self) -> &Board {
@@ -178,7 +211,7 @@ impl Engine {
             Err((id, err)) => Some(jsonrpc::failure(&id, &err)),
             Ok(Message::Response) => None,
             Ok(Message::Notification { method, params }) => {
-                Self::notification(session, &method, &params);
+                self.notification(session, &method, &params).await;
                 None
             }
             Ok(Message::Request { id, method, params }) => {
@@ -226,14 +259,26 @@ impl Engine {
         }
     }
 
-    fn notification(session: &Session, method: &str, params: &Value) {
+    async fn notification(&self, session: &Session, method: &str, params: &Value) {
+        let sharing = self.sharing_of(session);
         match method {
-            "notifications/initialized" => session.mark_initialized(),
+            "notifications/initialized" => {
+                session.mark_initialized();
+                if let Some(sharing) = sharing
+                    && let Err(e) = sharing.save(session).await
+                {
+                    tracing::warn!(error = %e.message, "cannot record notifications/initialized");
+                }
+            }
             // Waiting calls (wait_for_task, get_events) stop; others finish quickly, and a cancel that
-            // arrives late or names an unknown request is ignored (PP2).
+            // arrives late or names an unknown request is ignored (PP2). A shared session's request
+            // may run on another replica: they are all told.
             "notifications/cancelled" => {
                 if let Some(id) = params.get("requestId") {
                     session.cancel_request(id);
+                    if let (Some(sharing), Some(sid)) = (sharing, session.shared_id()) {
+                        sharing.cancel(sid, id).await;
+                    }
                 }
             }
             other => tracing::debug!(method = other, "ignoring notification"),
@@ -278,8 +323,16 @@ impl Engine {
         version_at_arrival: Option<String>,
         stop: Stop,
     ) -> Result<Json, RpcError> {
+        let sharing = self.sharing_of(session);
         match method {
-            "initialize" => return lifecycle::initialize(session, &params).map(|v| to_json(&v)),
+            "initialize" => {
+                let result = lifecycle::initialize(session, &params)?;
+                // Written through before it is answered: the client's next request may reach any replica.
+                if let Some(sharing) = sharing {
+                    sharing.save(session).await?;
+                }
+                return Ok(to_json(&result));
+            }
             "ping" => return Ok(to_json(&json!({}))),
             _ => {}
         }
@@ -295,13 +348,25 @@ impl Engine {
                     .call_tool(session, session, params, &version, stop)
                     .await;
             }
-            "resources/subscribe" => {
-                let subscribed = self.subscriptions.subscribe(session, &params);
-                self.relay.ensure(&self.board, &self.subscriptions);
-                subscribed
+            "resources/subscribe" => match sharing {
+                Some(sharing) => sharing.subscribe(session, &params).await,
+                None => {
+                    let subscribed = self.fanout.subscriptions.subscribe(session, &params);
+                    self.relay.ensure(&self.board, &self.fanout);
+                    subscribed
+                }
+            },
+            "resources/unsubscribe" => match sharing {
+                Some(sharing) => sharing.unsubscribe(session, &params).await,
+                None => self.fanout.subscriptions.unsubscribe(session, &params),
+            },
+            "logging/setLevel" => {
+                let set = logging::set_level(session, &params)?;
+                if let Some(sharing) = sharing {
+                    sharing.save(session).await?;
+                }
+                Ok(set)
             }
-            "resources/unsubscribe" => self.subscriptions.unsubscribe(session, &params),
-            "logging/setLevel" => logging::set_level(session, &params),
             _ => return self.dispatch(method, params, &version).await,
         };
         result.map(|v| to_json(&v))
@@ -330,8 +395,8 @@ impl Engine {
                         connection.wait_refusal()
                     )));
                 };
-                self.relay.ensure(&self.board, &self.subscriptions);
-                listen::listen(&self.subscriptions, connection, id, &params, stop)
+                self.relay.ensure(&self.board, &self.fanout);
+                listen::listen(&self.fanout.subscriptions, connection, id, &params, stop)
                     .await
                     .map(|v| to_json(&v))
             }

@@ -3,12 +3,12 @@
 //! This process's own commits reach the subscriptions straight from the writer; another process's are
 //! only known from the foreign-commit watcher's wake-ups, after which the event log says what changed.
 //!
-//! The relay runs only while some subscription exists (it keeps the watcher armed, which costs a little
+//! The relay runs only while some subscription (or shared session's stream) exists (it keeps the watcher armed, which costs a little
 //! on every write), and ends within [`LOOK_EVERY`] of the last one going. It also looks every
 //! [`LOOK_EVERY`] without a wake-up: a commit that lands while the watcher is being armed raises none, and
 //! must still arrive (late rather than never).
 
-use super::subscriptions::Subscriptions;
+use super::fanout::Fanout;
 use crate::domain::{Board, Wake};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,7 +26,7 @@ pub struct Relay {
 
 impl Relay {
     /// Starts the relay unless it runs. Called after a subscription is made.
-    pub fn ensure(self: &Arc<Self>, board: &Board, subscriptions: &Arc<Subscriptions>) {
+    pub fn ensure(self: &Arc<Self>, board: &Board, fanout: &Arc<Fanout>) {
         if self
             .running
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
@@ -34,14 +34,13 @@ impl Relay {
         {
             return;
         }
-        let (relay, board, subscriptions) =
-            (Arc::clone(self), board.clone(), Arc::clone(subscriptions));
+        let (relay, board, fanout) = (Arc::clone(self), board.clone(), Arc::clone(fanout));
         tokio::spawn(async move {
             loop {
-                relay_while_subscribed(&board, &subscriptions).await;
+                relay_while_subscribed(&board, &fanout).await;
                 relay.running.store(false, Ordering::Release);
                 // A subscription made while this one was stopping must not be left without a relay.
-                let resumed = subscriptions.count() > 0
+                let resumed = fanout.listening()
                     && relay
                         .running
                         .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
@@ -54,7 +53,7 @@ impl Relay {
     }
 }
 
-async fn relay_while_subscribed(board: &Board, subscriptions: &Subscriptions) {
+async fn relay_while_subscribed(board: &Board, fanout: &Fanout) {
     // Subscribed before reading where the feed stands, so no commit falls between the two.
     let mut wake = board.wakeups();
     let mut stopping = board.stopping();
@@ -76,7 +75,7 @@ async fn relay_while_subscribed(board: &Board, subscriptions: &Subscriptions) {
                 Err(RecvError::Closed) => return,
             },
             _ = idle.tick() => {
-                if subscriptions.count() == 0 {
+                if !fanout.listening() {
                     return;
                 }
             }
@@ -86,7 +85,7 @@ async fn relay_while_subscribed(board: &Board, subscriptions: &Subscriptions) {
             Ok((changes, newest)) => {
                 cursor = newest;
                 if !changes.is_empty() {
-                    let matched = subscriptions.dispatch(&changes);
+                    let matched = fanout.deliver(&changes);
                     tracing::debug!(
                         matched,
                         tasks = changes.tasks.len(),

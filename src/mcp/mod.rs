@@ -4,6 +4,7 @@
 mod completion;
 mod engine;
 pub mod era;
+mod fanout;
 mod foreign_push;
 pub mod jsonrpc;
 mod lifecycle;
@@ -15,8 +16,9 @@ mod prompts;
 pub mod protocol;
 mod resources;
 mod session;
+pub mod shared;
 mod subscriptions;
 pub mod tools;
 
 pub use engine::Engine;
-pub use session::{Session, WaitPool};
+pub use session::{Restored, Session, WaitPool};

@@ -40,6 +40,34 @@ pub struct Session {
     /// For the session of one `subscriptions/listen` stream: that request's id, which tags every
     /// notification it delivers (`io.modelcontextprotocol/subscriptionId`, M8).
     subscription_id: std::sync::OnceLock<Value>,
+    /// For a session shared between replicas (`mcp::shared`): its HTTP session id, and where its
+    /// notifications go while no stream of it is open here (the replica holding its stream).
+    shared: std::sync::OnceLock<Shared>,
+}
+
+/// Sends a notification of a shared session to the replica holding its stream.
+pub type Forward = Box<dyn Fn(&str, Json) + Send + Sync>;
+
+struct Shared {
+    id: String,
+    forward: Forward,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A shared session's state as another replica recorded it (see [`Session::restore`]).
+#[derive(Debug, Clone, Default)]
+pub struct Restored {
+    pub version: Option<String>,
+    pub client: Option<String>,
+    pub initialized: bool,
+    pub log_level: Option<McpLogLevel>,
 }
 
 /// Waiting calls (wait_for_task, get_events with wait_secs) one session may have at once: each holds a
@@ -97,6 +125,7 @@ impl Default for Session {
             waits: WaitPool::new(MAX_WAITING, "this session"),
             counted: Mutex::default(),
             subscription_id: std::sync::OnceLock::new(),
+            shared: std::sync::OnceLock::new(),
         }
     }
 }
@@ -175,6 +204,49 @@ impl Session {
     /// The id of the `subscriptions/listen` request this session serves, if it serves one.
     pub fn subscription_id(&self) -> Option<&Value> {
         self.subscription_id.get()
+    }
+
+    /// Makes this session one that replicas share under the HTTP session id `id`; `forward` carries its
+    /// notifications while no stream of it is open here. Once only (later calls change nothing).
+    pub fn share(&self, id: &str, forward: Forward) {
+        let _ = self.shared.set(Shared {
+            id: id.to_string(),
+            forward,
+        });
+    }
+
+    /// The HTTP session id of a shared session.
+    pub fn shared_id(&self) -> Option<&str> {
+        self.shared.get().map(|s| s.id.as_str())
+    }
+
+    /// Takes over the state of a shared session as the shared table holds it (taking the session in,
+    /// or bringing a copy up to date).
+    pub fn restore(&self, restored: Restored) {
+        if let Some(version) = restored.version
+            && self.version().as_deref() != Some(version.as_str())
+        {
+            self.start(&version, restored.client);
+        }
+        let mut s = lock(&self.state);
+        s.initialized |= restored.initialized;
+        s.log_level = restored.log_level;
+    }
+
+    /// What a replica taking over this session needs (see [`Session::restore`]).
+    pub fn snapshot(&self) -> Restored {
+        let s = lock(&self.state);
+        Restored {
+            version: s.version.clone(),
+            client: s.client.clone(),
+            initialized: s.initialized,
+            log_level: s.log_level,
+        }
+    }
+
+    /// Whether the session ended.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
     }
 
     /// Process-unique id (for logs and subscription bookkeeping; not the HTTP session id).
@@ -272,8 +344,20 @@ impl Session {
         }
     }
 
-    /// Sends a server-initiated message; returns false when no stream is connected.
+    /// Sends a server-initiated message; returns false when no stream is connected. A shared session
+    /// without a stream here hands it to the replica holding one (true: it went there, if any does).
     pub fn notify(&self, message: Json) -> bool {
+        if !self.has_outbound()
+            && let Some(shared) = self.shared.get()
+        {
+            (shared.forward)(&shared.id, message);
+            return true;
+        }
+        self.notify_here(message)
+    }
+
+    /// Sends a server-initiated message on this replica's stream only; false when none is connected.
+    pub fn notify_here(&self, message: Json) -> bool {
         lock(&self.outbound)
             .as_ref()
             .is_some_and(|tx| tx.send(message).is_ok())

@@ -77,7 +77,34 @@ pub struct Subscriptions {
 const SUPPORTED: &str =
     "task://{id}, queue://{agent_name}, queue://tasks/{queue_name} and tasks://active";
 
-fn uri_param(params: &Value) -> Result<String, RpcError> {
+/// The URI a `resources/subscribe` names, and the resource it resolves to; an error for a resource that
+/// cannot be subscribed to.
+pub(super) fn subscribable(params: &Value) -> Result<(String, ResourceRef), RpcError> {
+    let uri = uri_param(params)?;
+    match parse_uri(&uri) {
+        Some(
+            t @ (ResourceRef::Task(_)
+            | ResourceRef::AgentQueue(_)
+            | ResourceRef::QueueTasks(_)
+            | ResourceRef::ActiveTasks),
+        ) => Ok((uri, t)),
+        _ => Err(RpcError::invalid_params(format!(
+            "Invalid params: cannot subscribe to {uri}; subscriptions are supported for {SUPPORTED}"
+        ))
+        .with_data(json!({ "uri": uri }))),
+    }
+}
+
+/// The refusal of one subscription more than a session may hold.
+pub(super) fn over_limit(uri: &str, limit: usize) -> RpcError {
+    RpcError::invalid_params(format!(
+        "Invalid params: cannot subscribe to {uri}: this session already holds {limit} subscriptions, \
+         the limit (TINYTASK_MAX_SUBSCRIPTIONS_PER_SESSION); unsubscribe from some first"
+    ))
+    .with_data(json!({ "uri": uri, "limit": limit }))
+}
+
+pub(super) fn uri_param(params: &Value) -> Result<String, RpcError> {
     params
         .get("uri")
         .and_then(Value::as_str)
@@ -86,7 +113,7 @@ fn uri_param(params: &Value) -> Result<String, RpcError> {
 }
 
 /// The subscribable resources a committed change touches.
-fn affected(changes: &Changes) -> impl Iterator<Item = ResourceRef> + '_ {
+pub(super) fn affected(changes: &Changes) -> impl Iterator<Item = ResourceRef> + '_ {
     let active = (!changes.tasks.is_empty()).then_some(ResourceRef::ActiveTasks);
     changes
         .tasks
@@ -105,21 +132,7 @@ impl Subscriptions {
     }
 
     pub fn subscribe(&self, session: &Arc<Session>, params: &Value) -> Result<Value, RpcError> {
-        let uri = uri_param(params)?;
-        let target = match parse_uri(&uri) {
-            Some(
-                t @ (ResourceRef::Task(_)
-                | ResourceRef::AgentQueue(_)
-                | ResourceRef::QueueTasks(_)
-                | ResourceRef::ActiveTasks),
-            ) => t,
-            _ => {
-                return Err(RpcError::invalid_params(format!(
-                    "Invalid params: cannot subscribe to {uri}; subscriptions are supported for {SUPPORTED}"
-                ))
-                .with_data(json!({ "uri": uri })));
-            }
-        };
+        let (uri, target) = subscribable(params)?;
         let limit = limits::current().subscriptions_per_session;
         let mut index = self.index();
         if index.by_session.len() >= index.sweep_at {
@@ -136,11 +149,7 @@ impl Subscriptions {
             return Ok(json!({}));
         }
         if subs.uris.len() >= limit {
-            return Err(RpcError::invalid_params(format!(
-                "Invalid params: cannot subscribe to {uri}: this session already holds {limit} subscriptions, \
-                 the limit (TINYTASK_MAX_SUBSCRIPTIONS_PER_SESSION); unsubscribe from some first"
-            ))
-            .with_data(json!({ "uri": uri, "limit": limit })));
+            return Err(over_limit(&uri, limit));
         }
         subs.uris.insert(uri.clone(), target.clone());
         index

@@ -2137,13 +2137,19 @@ def group_scale(logs: Path) -> None:
         return (f"all healthy within {max(waited.values()):.1f}s of `up -d`; every replica on "
                 f"{next(iter(backends))[1]}")
 
-    def c13_suites() -> str:
-        require(st.get("up"), "the scaled deployment did not start")
-        counts = tool_suite("modern", MODERN_SUITE_FILES, "scale-suite-modern", f"http://{HOST}:{port}/mcp", logs, st)
-        served = re.findall(r"upstream=(\S+)", docker("logs", cid("balancer"), check=False, quiet=True).out)
-        spread = {u: served.count(u) for u in set(served)}
-        require(len(spread) == 3, f"requests per replica: {spread}")
-        return f"{counts}; requests per replica {spread}"
+    def served() -> dict[str, int]:
+        found = re.findall(r"upstream=(\S+)", docker("logs", cid("balancer"), check=False, quiet=True).out)
+        return {u: found.count(u) for u in set(found)}
+
+    def c13_suites(era: str, suite: tuple[str, ...]) -> Callable[[], str]:
+        def check() -> str:
+            require(st.get("up"), "the scaled deployment did not start")
+            before = served()
+            counts = tool_suite(era, suite, f"scale-suite-{era}", f"http://{HOST}:{port}/mcp", logs, st)
+            spread = {u: n - before.get(u, 0) for u, n in served().items()}
+            require(len([n for n in spread.values() if n > 0]) == 3, f"requests per replica: {spread}")
+            return f"{counts}; requests per replica {spread}"
+        return check
 
     def c13_kill() -> str:
         require(st.get("up"), "the scaled deployment did not start")
@@ -2184,7 +2190,9 @@ def group_scale(logs: Path) -> None:
     try:
         run_group([
             ("14 scale: compose up (PostgreSQL, 3 replicas, nginx) healthy", c13_up),
-            ("14 scale: 2026-07-28 tool suites through the balancer", c13_suites),
+            ("14 scale: legacy tool suites through the balancer (sessions shared, no stickiness)",
+             c13_suites("legacy", SUITE_FILES)),
+            ("14 scale: 2026-07-28 tool suites through the balancer", c13_suites("modern", MODERN_SUITE_FILES)),
             ("14 scale: SIGKILL a replica, writes go on", c13_kill),
             ("14 scale: PostgreSQL restart, replicas recover", c13_postgres_restart),
         ])

@@ -1,7 +1,8 @@
 """Several replicas on one PostgreSQL board behind a round-robin balancer (issue 14 §3): three TinyTask processes
 and nginx with the shipped balancer configuration, on 127.0.0.1 (replicas_support.py).
 
-* the 2026-07-28 tool suites through the balancer (every request may reach another replica);
+* the tool suites in both eras through the balancer (every request may reach another replica: legacy sessions
+  too, shared through PostgreSQL; test_replicas_sessions.py sends one session's requests to chosen replicas);
 * 64 agents racing pool claims through the balancer: every task claimed exactly once, by claims spread over the
   replicas;
 * a change written through replica A reaches a `subscriptions/listen` stream on replica C;
@@ -54,10 +55,14 @@ async def client():
 
 
 @pytest.mark.timeout(900)
-def test_the_modern_tool_suites_pass_through_the_balancer(cluster):
-    files = [str(REPO_ROOT / "tests" / "python" / f) for f in acceptance.MODERN_SUITE_FILES]
+@pytest.mark.parametrize("era", ["legacy", "modern"])
+def test_the_tool_suites_pass_through_the_balancer_in_both_eras(cluster, era):
+    # Legacy: every SDK session initializes through the balancer, and its later requests (round robin, no
+    # stickiness) reach the other replicas, which take the session in from PostgreSQL (src/mcp/shared/).
+    suite = acceptance.SUITE_FILES if era == "legacy" else acceptance.MODERN_SUITE_FILES
+    files = [str(REPO_ROOT / "tests" / "python" / f) for f in suite]
     env = {k: v for k, v in os.environ.items() if k != "TINYTASK_PY_DATABASE_URL"}
-    env.update({"TINYTASK_TARGET_URL": cluster.balancer.mcp_url, "TINYTASK_PY_ERA": "modern"})
+    env.update({"TINYTASK_TARGET_URL": cluster.balancer.mcp_url, "TINYTASK_PY_ERA": era})
     r = subprocess.run([sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider", "-rfE"],
                        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=870)
     assert r.returncode == 0, f"the suites through the balancer failed:\n{r.stdout[-6000:]}\n{r.stderr[-2000:]}"

@@ -235,6 +235,17 @@ impl Board {
         self.run(move |conn| conn.read_transaction(op)).await
     }
 
+    /// Runs `op` on a reader thread's connection outside any transaction the board opens (each statement
+    /// commits on its own unless `op` opens one): for bookkeeping that is not a board write and must not
+    /// queue behind those (the records of shared protocol sessions, `shared_sessions`).
+    pub async fn autocommit<T, F>(&self, op: F) -> DomainResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn) -> DomainResult<T> + Send + 'static,
+    {
+        self.run(op).await
+    }
+
     /// Runs a write in the writer's next `BEGIN IMMEDIATE` transaction (the write lock is taken up front,
     /// so a read-then-write never fails half-way with SQLITE_BUSY, and concurrent claims serialize) and
     /// answers once that transaction has committed. `op` may run more than once (each time from scratch,

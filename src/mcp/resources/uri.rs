@@ -18,6 +18,28 @@ pub enum ResourceRef {
     QueueTasks(String),
 }
 
+impl ResourceRef {
+    /// One canonical spelling of the resource, whatever URI named it (`task://7` and `task://007` are
+    /// one task): what shared subscriptions are stored and matched by (`mcp::shared`). Stable across
+    /// versions: replicas of different versions match each other's keys.
+    pub fn key(&self) -> String {
+        use ResourceRef::*;
+        match self {
+            ActiveTasks => "active".into(),
+            ArchivedTasks => "archived".into(),
+            QueueList => "queues".into(),
+            Task(id) => format!("task:{id}"),
+            TaskComments(id) => format!("comments:{id}"),
+            TaskLinks(id) => format!("links:{id}"),
+            Hierarchy(id) => format!("hierarchy:{id}"),
+            AgentQueue(agent) => format!("agent:{agent}"),
+            AgentSummary(agent) => format!("summary:{agent}"),
+            QueueStats(queue) => format!("stats:{queue}"),
+            QueueTasks(queue) => format!("queue:{queue}"),
+        }
+    }
+}
+
 fn task_id(s: &str) -> Option<i32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -71,6 +93,15 @@ pub fn parse(uri: &str) -> Option<ResourceRef> {
 mod tests {
     use super::ResourceRef::*;
     use super::*;
+
+    #[test]
+    fn one_resource_has_one_key_whatever_uri_names_it() {
+        assert_eq!(parse("task://7").unwrap().key(), "task:7");
+        assert_eq!(parse("task://007").unwrap().key(), "task:7");
+        assert_eq!(parse("queue://a%20b").unwrap().key(), "agent:a b");
+        assert_eq!(parse("queue://tasks/a%3Ab").unwrap().key(), "queue:a:b");
+        assert_ne!(AgentQueue("x".into()).key(), QueueTasks("x".into()).key());
+    }
 
     #[test]
     fn literal_uris_win_over_templates() {

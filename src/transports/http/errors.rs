@@ -129,6 +129,9 @@ pub enum HttpError {
     /// 503: the dashboard stream could not read where the feed stands (database unavailable).
     #[error("Service Unavailable: the event feed cannot be read: {0}")]
     FeedUnavailable(String),
+    /// 503: the shared session table (PostgreSQL) could not be read.
+    #[error("Service Unavailable: the shared session store cannot be read: {0}")]
+    SessionsUnavailable(String),
     /// 400: a `Last-Event-ID` that is not an event cursor.
     #[error("Bad Request: Last-Event-ID {0:?} is not an event cursor (an integer ≥ 0)")]
     BadLastEventId(String),
@@ -190,7 +193,8 @@ impl ResponseError for HttpError {
             | HttpError::BadLoginForm(_) => StatusCode::BAD_REQUEST,
             HttpError::TooManySessions(_)
             | HttpError::TooManyUiStreams(_)
-            | HttpError::FeedUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | HttpError::FeedUnavailable(_)
+            | HttpError::SessionsUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             HttpError::StreamAlreadyOpen => StatusCode::CONFLICT,
             HttpError::NoStreamWithoutSession | HttpError::StatelessNoStream => {
                 StatusCode::METHOD_NOT_ALLOWED

@@ -89,7 +89,7 @@ pub async fn post_message(
     check_length(req, state.settings.max_body_bytes)?;
     let body = read_json(payload, &state.settings).await?;
     label(req, &body);
-    state.note_use(&session, &body);
+    state.note_use(&session, &body).await;
     // A call that may wait (wait_for_task, get_events with wait_secs) answers on the stream when it is
     // done; the POST is accepted at once, as clients time POSTs out after a few seconds.
     if state.engine.may_wait(&body) {

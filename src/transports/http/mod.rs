@@ -147,6 +147,15 @@ fn spawn_reaper(state: web::Data<AppState>) {
                 tracing::info!(session = %session.id, unused = session.unused(), "session expired");
                 state.end_session(&session);
             }
+            // Shared sessions: this replica vouches for the ones active here, and expires the idle ones
+            // of every replica (their rows are the truth; a copy expiring here only releases it).
+            if let Some(sharing) = &state.sharing {
+                let active = state.sessions.active_within(period * 2);
+                let sessions = &state.sessions;
+                sharing
+                    .reap(active, sessions.idle_timeout(), sessions.unused_timeout())
+                    .await;
+            }
         }
     });
 }

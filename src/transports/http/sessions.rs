@@ -167,7 +167,30 @@ impl SessionStore {
     /// Creates a session. When the store is full, expired sessions are dropped first, then the least
     /// recently used unused session; used sessions are never evicted (`Full` if all are used).
     pub fn create(&self, kind: Kind) -> Result<Created, Full> {
+        self.insert(new_id(), kind, Arc::new(Session::new()), false)
+    }
+
+    /// Takes in a session another replica created (`mcp` restored from its record), under its id; the
+    /// copy already here when a concurrent request took it in first. Room is made as for [`Self::create`].
+    pub fn adopt(&self, id: &str, mcp: Arc<Session>, used: bool) -> Result<Created, Full> {
+        self.insert(id.to_string(), Kind::Streamable, mcp, used)
+    }
+
+    fn insert(
+        &self,
+        id: String,
+        kind: Kind,
+        mcp: Arc<Session>,
+        used: bool,
+    ) -> Result<Created, Full> {
         let mut inner = self.write();
+        if let Some(held) = inner.map.get(&id) {
+            // Taken in by a concurrent request between the caller's check and this lock.
+            return Ok(Created {
+                session: Arc::clone(held),
+                evicted: Vec::new(),
+            });
+        }
         let mut evicted = Vec::new();
         if inner.map.len() >= self.limits.max {
             // Expired sessions are already gone for `get`; reclaim them before evicting a live one.
@@ -194,18 +217,20 @@ impl SessionStore {
                 }
             }
         }
-        let key = inner.next_key;
+        let key = if used { USED } else { inner.next_key };
         inner.next_key += 1;
         let session = Arc::new(HttpSession {
-            id: new_id(),
+            id,
             kind,
-            mcp: Arc::new(Session::new()),
+            mcp,
             last_seen: Mutex::new(Instant::now()),
             stream_open: AtomicBool::new(false),
             lru_key: AtomicU64::new(key),
         });
         inner.map.insert(session.id.clone(), Arc::clone(&session));
-        inner.unused.insert(key, Arc::clone(&session));
+        if !used {
+            inner.unused.insert(key, Arc::clone(&session));
+        }
         Ok(Created { session, evicted })
     }
 
@@ -220,7 +245,8 @@ impl SessionStore {
             let found = inner
                 .map
                 .get(id)
-                .filter(|s| s.kind == kind && !self.is_expired(s))?;
+                // A shared session ended by another replica is closed here, not removed yet.
+                .filter(|s| s.kind == kind && !self.is_expired(s) && !s.mcp.is_closed())?;
             Arc::clone(found)
         };
         if session.unused() {
@@ -233,10 +259,11 @@ impl SessionStore {
         Some(session)
     }
 
-    /// Records that the session made a real request: from now on it is never evicted.
-    pub fn mark_used(&self, session: &HttpSession) {
+    /// Records that the session made a real request: from now on it is never evicted. True when this
+    /// is the first one (the session was unused until now).
+    pub fn mark_used(&self, session: &HttpSession) -> bool {
         if !session.unused() {
-            return;
+            return false;
         }
         let mut inner = self.write();
         let key = session.lru_key.swap(USED, Ordering::SeqCst);
@@ -244,6 +271,20 @@ impl SessionStore {
             inner.unused.remove(&key);
         }
         session.touch();
+        key != USED
+    }
+
+    /// The Streamable HTTP sessions active within `window` or with an open stream (a replica marks
+    /// these seen in the shared session table).
+    pub fn active_within(&self, window: Duration) -> Vec<String> {
+        self.inner
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .map
+            .values()
+            .filter(|s| s.kind == Kind::Streamable && (s.stream_open() || s.idle_for() <= window))
+            .map(|s| s.id.clone())
+            .collect()
     }
 
     /// The session's stream ended: the stream no longer keeps it alive, its idle time starts now.

@@ -162,3 +162,52 @@ fn refusing_a_flood_against_a_store_full_of_used_sessions_is_cheap() {
         "10,000 refusals took {elapsed:?}"
     );
 }
+
+#[test]
+fn an_adopted_session_keeps_its_id_and_use_and_is_taken_in_once() {
+    let store = store(2, 60_000, 60_000);
+    let used = store
+        .adopt("a".repeat(32).as_str(), Arc::new(Session::new()), true)
+        .unwrap()
+        .session;
+    assert_eq!(used.id, "a".repeat(32));
+    assert!(
+        !used.unused(),
+        "used on another replica: never evicted here"
+    );
+    assert!(!store.mark_used(&used), "its first use was elsewhere");
+    let again = store
+        .adopt(&used.id, Arc::new(Session::new()), false)
+        .unwrap()
+        .session;
+    assert!(
+        Arc::ptr_eq(&used, &again),
+        "a concurrent take-in gets the same copy"
+    );
+    let fresh = store
+        .adopt("b".repeat(32).as_str(), Arc::new(Session::new()), false)
+        .unwrap();
+    assert!(fresh.session.unused());
+    assert!(store.mark_used(&fresh.session));
+    assert_eq!(store.create(Kind::Streamable).err().map(|f| f.max), Some(2));
+}
+
+#[test]
+fn a_session_ended_elsewhere_is_gone_here_and_active_ones_are_listed() {
+    let store = store(4, 60_000, 60_000);
+    let open = create(&store, Kind::Streamable);
+    let ended = create(&store, Kind::Streamable);
+    let legacy = create(&store, Kind::Legacy);
+    ended.mcp.close();
+    assert!(store.get(&ended.id, Kind::Streamable).is_none());
+    let mut active = store.active_within(Duration::from_secs(5));
+    active.sort();
+    let mut expected = vec![open.id.clone(), ended.id.clone()];
+    expected.sort();
+    assert_eq!(
+        active,
+        expected,
+        "Streamable sessions only: {legacy:?}",
+        legacy = legacy.id
+    );
+}

@@ -50,16 +50,19 @@ fn is_initialize(body: &Value) -> bool {
     body.get("method").and_then(Value::as_str) == Some("initialize")
 }
 
-/// The session a POST runs in, and whether the POST created it: the one its `Mcp-Session-Id` names, or
-/// a new one for an initialize. `id` is the request's, for the errors.
-fn session_for(
+/// The session a POST runs in, and whether the POST created it: the one its `Mcp-Session-Id` names (held
+/// here or, on PostgreSQL, by another replica), or a new one for an initialize. `id` is the request's,
+/// for the errors.
+async fn session_for(
     req: &HttpRequest,
     state: &AppState,
     body: &Value,
     id: Id,
 ) -> Result<(Arc<HttpSession>, bool), HttpError> {
-    let known =
-        header_value(req, SESSION_HEADER).map(|sid| state.sessions.get(sid, Kind::Streamable));
+    let known = match header_value(req, SESSION_HEADER) {
+        Some(sid) => Some(state.find_session(sid).await?),
+        None => None,
+    };
     match (known, is_initialize(body)) {
         (Some(Some(session)), _) => Ok((session, false)),
         // P2: an initialize carrying a stale (or no) id starts a fresh session.
@@ -94,9 +97,9 @@ pub async fn post(
     // Header checks that answer with a JSON-RPC error come after the body is read, so they echo its id.
     let id = request_id(&body);
     check_version_header(&req, &id)?;
-    let (session, created) = session_for(&req, &state, &body, id)?;
+    let (session, created) = session_for(&req, &state, &body, id).await?;
     // A session this POST created holds nothing but this initialize, which never shows use.
-    state.note_use(&session, &body);
+    state.note_use(&session, &body).await;
     // A call that may wait is answered as a stream (H9 allows SSE for any request), so a client that
     // goes away is noticed and its wait claims nothing.
     if accept.sse && !created && state.engine.may_wait(&body) {
@@ -127,14 +130,18 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         return Err(HttpError::AcceptsNoSse);
     }
     let session = state
-        .sessions
-        .get(id, Kind::Streamable)
+        .find_session(id)
+        .await?
         .ok_or_else(|| HttpError::UnknownSession(Id::default()))?;
     if !session.open_stream() {
         return Err(HttpError::StreamAlreadyOpen);
     }
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     session.mcp.set_outbound(Some(tx));
+    let shared = session.mcp.shared_id().is_some();
+    if shared {
+        state.engine.shared_stream_opened();
+    }
     let (closing, on_close_state) = (Arc::clone(&session), state.clone());
     let counted = state
         .engine
@@ -148,6 +155,9 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         move || {
             drop(counted);
             closing.mcp.set_outbound(None);
+            if shared {
+                on_close_state.engine.shared_stream_closed();
+            }
             on_close_state.sessions.close_stream(&closing);
         },
     ))
@@ -163,11 +173,18 @@ pub async fn delete(
     }
     let id = header_value(&req, SESSION_HEADER)
         .ok_or_else(|| HttpError::MissingSession(Id::default()))?;
-    if state.sessions.get(id, Kind::Streamable).is_none() {
+    if state.find_session(id).await?.is_none() {
         return Err(HttpError::UnknownSession(Id::default()));
     }
     if let Some(session) = state.sessions.remove(id) {
         state.end_session(&session);
+    }
+    // Everywhere: the replica holding its stream closes it, and no replica takes it in again.
+    if let Some(sharing) = &state.sharing {
+        sharing
+            .end(id)
+            .await
+            .map_err(|e| HttpError::SessionsUnavailable(e.to_string()))?;
     }
     Ok(HttpResponse::NoContent().finish())
 }

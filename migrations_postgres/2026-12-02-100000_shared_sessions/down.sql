@@ -1,0 +1,2 @@
+DROP TABLE tinytask_session_subscriptions;
+DROP TABLE tinytask_sessions;
