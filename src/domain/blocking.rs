@@ -66,9 +66,11 @@ fn blocking_facts(conn: &mut Conn, rows: &[TaskRow]) -> DomainResult<(HashSet<i3
     let found: Vec<Option<i32>> = match blocker_ids.len() {
         0 => Vec::new(),
         // The common single-task case gets a statement diesel can cache (`IN (…)` is prepared each time).
-        1 => open
-            .filter(tasks::id.eq(blocker_ids.into_iter().next().unwrap_or_default()))
-            .load(conn)?,
+        1 => {
+            let query =
+                open.filter(tasks::id.eq(blocker_ids.into_iter().next().unwrap_or_default()));
+            super::natively!(conn, |c| query.load(c))?
+        }
         _ => open.filter(tasks::id.eq_any(blocker_ids)).load(conn)?,
     };
     let open_blockers: HashSet<i32> = found.into_iter().flatten().collect();

@@ -14,6 +14,24 @@ pub enum Conn {
     Pg(PgConnection),
 }
 
+/// Runs one diesel call on the concrete connection inside a [`Conn`]: `natively!(conn, |c| query.load(c))`.
+///
+/// A query run through the `MultiConnection` enum itself is serialized again on every execution: the
+/// derive's wrapper rebuilds the whole SQL text before collecting the binds, even when the statement is
+/// cached. That cost ~7 µs per query here, and get_task (a dozen small queries) lost 30% of its throughput
+/// (docs/benchmarks.md, issue 14). The hot read paths therefore run the same DSL query on
+/// `SqliteConnection` or `PgConnection` directly: prepared once, then only bound. The query must be
+/// written for any backend (DSL, not boxed for `MultiBackend`); everything else keeps using `Conn`.
+macro_rules! natively {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::domain::Conn::Sqlite($c) => $body,
+            $crate::domain::Conn::Pg($c) => $body,
+        }
+    };
+}
+pub(crate) use natively;
+
 /// Which database a connection talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

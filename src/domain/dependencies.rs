@@ -4,6 +4,7 @@
 //! open (neither complete nor archived). Cycles are rejected at any depth, across both kinds of edge.
 
 use super::events::context;
+use super::natively;
 use super::rows::TaskRow;
 use super::tasks::find_row;
 use super::views::Task;
@@ -41,30 +42,28 @@ fn task_ref(row: TaskRow) -> TaskRef {
 
 /// The tasks `task_id` depends on (its `blocked_by_task_id` first), by id.
 pub fn depends_on(conn: &mut Conn, task_id: i32) -> DomainResult<Vec<TaskRef>> {
-    let blocker = t::table
+    let query = t::table
         .filter(t::id.eq(task_id))
-        .select(t::blocked_by_task_id)
-        .get_result::<Option<i32>>(conn)
-        .optional()?
-        .flatten();
-    let mut ids: Vec<i32> = d::table
+        .select(t::blocked_by_task_id);
+    let blocker = natively!(conn, |c| query.get_result::<Option<i32>>(c).optional())?.flatten();
+    let query = d::table
         .filter(d::task_id.eq(task_id))
-        .select(d::depends_on_task_id)
-        .load(conn)?;
+        .select(d::depends_on_task_id);
+    let mut ids: Vec<i32> = natively!(conn, |c| query.load(c))?;
     ids.extend(blocker.filter(|b| !ids.contains(b)));
     refs(conn, ids)
 }
 
 /// The tasks that depend on `task_id` (through either kind of edge), by id.
 pub fn dependents(conn: &mut Conn, task_id: i32) -> DomainResult<Vec<TaskRef>> {
-    let mut ids: Vec<i32> = d::table
+    let query = d::table
         .filter(d::depends_on_task_id.eq(task_id))
-        .select(d::task_id)
-        .load(conn)?;
-    let blocked: Vec<Option<i32>> = t::table
+        .select(d::task_id);
+    let mut ids: Vec<i32> = natively!(conn, |c| query.load(c))?;
+    let query = t::table
         .filter(t::blocked_by_task_id.eq(task_id))
-        .select(t::id)
-        .load(conn)?;
+        .select(t::id);
+    let blocked: Vec<Option<i32>> = natively!(conn, |c| query.load(c))?;
     for id in blocked.into_iter().flatten() {
         if !ids.contains(&id) {
             ids.push(id);
@@ -78,11 +77,11 @@ fn refs(conn: &mut Conn, mut ids: Vec<i32>) -> DomainResult<Vec<TaskRef>> {
         return Ok(Vec::new());
     }
     ids.sort_unstable();
-    let rows: Vec<TaskRow> = t::table
+    let rows: Vec<TaskRow> = natively!(conn, |c| t::table
         .filter(t::id.eq_any(&ids))
         .order(t::id.asc())
         .select(TaskRow::as_select())
-        .load(conn)?;
+        .load(c))?;
     Ok(rows.into_iter().map(task_ref).collect())
 }
 
@@ -335,11 +334,13 @@ pub fn blocked_among(conn: &mut Conn, ids: &[i32]) -> DomainResult<std::collecti
     );
     let found: Vec<i32> = match ids {
         [] => Vec::new(),
-        [one] => d::table
-            .filter(d::task_id.eq(*one))
-            .filter(open_far_end)
-            .select(d::task_id)
-            .load(conn)?,
+        [one] => {
+            let query = d::table
+                .filter(d::task_id.eq(*one))
+                .filter(open_far_end)
+                .select(d::task_id);
+            natively!(conn, |c| query.load(c))?
+        }
         many => d::table
             .filter(d::task_id.eq_any(many))
             .filter(open_far_end)

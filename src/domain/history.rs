@@ -43,12 +43,14 @@ pub fn page(
     offset: i64,
     budget: usize,
 ) -> DomainResult<Vec<HistoryEntry>> {
-    let query = task_history::table
-        .filter(task_history::task_id.eq(task_id))
-        .order((task_history::changed_at.asc(), task_history::id.asc()))
-        .select(HistoryRow::as_select())
-        .offset(offset);
-    let rows: Vec<HistoryRow> = limits::load_bounded(conn, query, usize::MAX, budget)?;
+    let rows: Vec<HistoryRow> = super::natively!(conn, |c| {
+        let query = task_history::table
+            .filter(task_history::task_id.eq(task_id))
+            .order((task_history::changed_at.asc(), task_history::id.asc()))
+            .select(HistoryRow::as_select())
+            .offset(offset);
+        limits::load_bounded(c, query, usize::MAX, budget)
+    })?;
     Ok(rows.into_iter().map(HistoryEntry::from).collect())
 }
 

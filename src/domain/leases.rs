@@ -352,10 +352,13 @@ pub fn infos(
 ) -> DomainResult<std::collections::HashMap<i32, LeaseInfo>> {
     let rows: Vec<(i32, String, i64)> = match task_ids {
         [] => Vec::new(),
-        [one] => l::table
-            .filter(l::task_id.eq(*one))
-            .select((l::task_id, l::agent, l::expires_at))
-            .load(conn)?,
+        [one] => {
+            let query =
+                l::table
+                    .filter(l::task_id.eq(*one))
+                    .select((l::task_id, l::agent, l::expires_at));
+            super::natively!(conn, |c| query.load(c))?
+        }
         many => l::table
             .filter(l::task_id.eq_any(many))
             .select((l::task_id, l::agent, l::expires_at))

@@ -302,14 +302,15 @@ pub trait MinJson {
 
 /// Reads rows in order while the lower bound of what was read stays within `cap`, plus one row more as
 /// proof that the cut that follows (exact, on the views) really leaves rows out. At most `max_rows` rows.
-pub fn load_bounded<'q, Q, R>(
-    conn: &mut crate::domain::Conn,
+pub fn load_bounded<'q, C, Q, R>(
+    conn: &mut C,
     query: Q,
     max_rows: usize,
     cap: usize,
 ) -> diesel::QueryResult<Vec<R>>
 where
-    Q: diesel::query_dsl::LoadQuery<'q, crate::domain::Conn, R> + 'q,
+    C: diesel::connection::LoadConnection,
+    Q: diesel::query_dsl::LoadQuery<'q, C, R> + 'q,
     R: MinJson + 'static,
 {
     load_bounded_by(conn, query, max_rows, cap, R::min_json)
@@ -317,15 +318,16 @@ where
 
 /// [`load_bounded`] with the lower bound of each row's JSON given by `min_json` (a projected task list
 /// returns fewer keys than the row's [`MinJson`] counts).
-pub fn load_bounded_by<'q, Q, R>(
-    conn: &mut crate::domain::Conn,
+pub fn load_bounded_by<'q, C, Q, R>(
+    conn: &mut C,
     query: Q,
     max_rows: usize,
     cap: usize,
     min_json: impl Fn(&R) -> usize,
 ) -> diesel::QueryResult<Vec<R>>
 where
-    Q: diesel::query_dsl::LoadQuery<'q, crate::domain::Conn, R> + 'q,
+    C: diesel::connection::LoadConnection,
+    Q: diesel::query_dsl::LoadQuery<'q, C, R> + 'q,
     R: 'static,
 {
     let mut rows = Vec::new();

@@ -42,6 +42,7 @@ pub mod views;
 pub mod waiting;
 
 pub use board::{Board, ChangeListener, Wake};
+pub(crate) use conn::natively;
 pub use conn::{Backend, Conn, MultiBackend};
 pub use error::{DomainError, DomainResult};
 pub use history::PROPAGATION_ACTOR;

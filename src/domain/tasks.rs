@@ -129,12 +129,13 @@ pub struct Deleted {
 /// bundled SQLite re-prepares a statement whose LIMIT is a bound parameter on every execution (it plans
 /// with the bound value) — that re-parse was a fifth of the writer's time (docs/benchmarks.md).
 pub(crate) fn find_row(conn: &mut Conn, entity: &'static str, id: i32) -> DomainResult<TaskRow> {
-    tasks::table
+    // Built in each arm: `as_select()` is typed by its backend.
+    super::natively!(conn, |c| tasks::table
         .filter(tasks::id.eq(id))
         .select(TaskRow::as_select())
-        .get_result(conn)
-        .optional()?
-        .ok_or(DomainError::not_found(entity, id))
+        .get_result(c)
+        .optional())?
+    .ok_or(DomainError::not_found(entity, id))
 }
 
 /// One task (without relations).
@@ -154,22 +155,22 @@ pub fn get_with_relations(conn: &mut Conn, id: i32) -> DomainResult<TaskWithRela
     let cap = limits::current().response_bytes;
     let task = get(conn, id)?;
     // Each list is read only while it can still fit on its own (see `load_bounded`).
-    let query = comments::table
-        .filter(comments::task_id.eq(id))
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .select(CommentRow::as_select());
-    let mut comments: Vec<Comment> = limits::load_bounded(conn, query, usize::MAX, cap)?
-        .into_iter()
-        .map(Comment::from)
-        .collect();
-    let query = links::table
-        .filter(links::task_id.eq(id))
-        .order((links::created_at.asc(), links::id.asc()))
-        .select(LinkRow::as_select());
-    let mut links: Vec<Link> = limits::load_bounded(conn, query, usize::MAX, cap)?
-        .into_iter()
-        .map(Link::from)
-        .collect();
+    let comments: Vec<CommentRow> = super::natively!(conn, |c| {
+        let query = comments::table
+            .filter(comments::task_id.eq(id))
+            .order((comments::created_at.asc(), comments::id.asc()))
+            .select(CommentRow::as_select());
+        limits::load_bounded(c, query, usize::MAX, cap)
+    })?;
+    let mut comments: Vec<Comment> = comments.into_iter().map(Comment::from).collect();
+    let links: Vec<LinkRow> = super::natively!(conn, |c| {
+        let query = links::table
+            .filter(links::task_id.eq(id))
+            .order((links::created_at.asc(), links::id.asc()))
+            .select(LinkRow::as_select());
+        limits::load_bounded(c, query, usize::MAX, cap)
+    })?;
+    let mut links: Vec<Link> = links.into_iter().map(Link::from).collect();
     let mut history = history::page(conn, id, 0, cap)?;
     let mut result = TaskWithRelations {
         task,

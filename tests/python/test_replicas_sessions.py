@@ -7,7 +7,9 @@ board, with every request sent to a chosen replica: what a round-robin balancer 
   the log message of A's tool call;
 * notifications/cancelled on A stops a waiting call running on B;
 * resources/unsubscribe on A: C's stream gets no more updates;
-* DELETE on B: C's stream ends, and every replica answers the id with 404.
+* DELETE on B: C's stream ends, and every replica answers the id with 404;
+* the replica that ran initialize is SIGKILLed: the session goes on through the others;
+* idle and unused sessions expire on every replica, a session active on alternating replicas does not.
 
 Run on PostgreSQL only (TINYTASK_PY_DATABASE_URL; scripts/test.sh sets it).
 """
@@ -187,3 +189,46 @@ async def test_an_unknown_session_id_is_refused_by_every_replica(cluster, client
                               headers=session_headers("0" * 32, VERSION))
         assert r.status_code == 404, r.text
         assert r.json()["error"]["code"] == -32600
+
+
+@pytest.mark.timeout(120)
+async def test_a_session_outlives_the_replica_it_started_on(cluster, client):
+    s = Session(cluster, client)
+    await s.initialize(0)
+    await s.notify(1, "notifications/initialized")
+    made = await s.tool(0, "create_task", {"title": "before the kill", "created_by": "t"})
+    cluster.sigkill(0)
+    # The replica that ran initialize is gone: the session goes on through the others, with its state.
+    for replica in (1, 2, 1, 2):
+        got = await s.tool(replica, "get_task", {"id": made["id"]})
+        assert got["title"] == "before the kill"
+    assert (await s.request(2, "logging/setLevel", {"level": "error"}))["result"] == {}
+    assert cluster.query("SELECT log_level, used FROM tinytask_sessions") == [("error", True)]
+
+
+@pytest.mark.timeout(120)
+async def test_idle_sessions_expire_on_every_replica_and_active_ones_do_not(tmp_path, client):
+    cluster = Cluster(tmp_path, TINYTASK_SESSION_IDLE_SECS="3", TINYTASK_UNUSED_SESSION_SECS="2")
+    try:
+        idle, active, unused = Session(cluster, client), Session(cluster, client), Session(cluster, client)
+        for s in (idle, active, unused):
+            await s.initialize(0)
+        for s in (idle, active):
+            await s.notify(1, "notifications/initialized")
+            await s.tool(1, "list_tasks", {"limit": 1})
+        # `active` keeps working, each request on another replica, for twice the idle timeout.
+        deadline = time.monotonic() + 6
+        turn = 0
+        while time.monotonic() < deadline:
+            await active.tool(turn % 3, "list_tasks", {"limit": 1})
+            turn += 1
+            await anyio.sleep(0.5)
+        for replica in range(3):
+            await active.tool(replica, "list_tasks", {"limit": 1})
+            for gone in (idle, unused):
+                r = await gone.post(replica, {"jsonrpc": "2.0", "id": 9, "method": "tools/list"})
+                assert r.status_code == 404, f"an expired session is still served by replica {replica}"
+        assert cluster.query("SELECT id FROM tinytask_sessions") == [(active.sid,)]
+    finally:
+        cluster.close()
+

@@ -122,6 +122,8 @@ impl Sharing {
             }),
         );
         let mut held = lock(&self.held);
+        // Copies dropped without `release` (a store that forgot them) are swept whenever the map
+        // reaches a power of two: amortized O(1) per session, and the map stays within twice the live.
         if held.len() >= 64 && held.len().is_power_of_two() {
             held.retain(|_, s| s.strong_count() > 0);
         }

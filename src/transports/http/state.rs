@@ -128,6 +128,10 @@ impl AppState {
         };
         if let Some(session) = held {
             session.mcp.restore(restored(&record));
+            if record.used {
+                // Used through another replica: never evicted here either.
+                self.sessions.mark_used(&session);
+            }
             return Ok(Some(session));
         }
         let mcp = Arc::new(Session::new());
