@@ -38,10 +38,11 @@ fn fresh_database(admin: &str) -> PgUrl {
     let admin = PgUrl::parse(admin).expect("TINYTASK_BENCH_DATABASE_URL is a postgres:// URL");
     let mut conn =
         diesel::PgConnection::establish(&admin.connect_string()).expect("connect to PostgreSQL");
-    conn.batch_execute(&format!(
-        "DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE); CREATE DATABASE {DATABASE}"
-    ))
-    .expect("create the benchmark database");
+    // Two calls: one batch would be one implicit transaction, which DROP/CREATE DATABASE refuse.
+    conn.batch_execute(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        .expect("drop the previous benchmark database");
+    conn.batch_execute(&format!("CREATE DATABASE {DATABASE}"))
+        .expect("create the benchmark database");
     admin.with_param("dbname", DATABASE).expect("a URL")
 }
 
