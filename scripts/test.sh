@@ -89,6 +89,12 @@ else
     CHROMIUM="$(scripts/browser-env.sh | tail -n 1)"
     (cd tests/browser && CHROMIUM="$CHROMIUM" TINYTASK_BIN="$TARGET_DIR/debug/tinytask" \
         node --test --test-concurrency=1 ./*.test.js)
+    if [ "${TINYTASK_SKIP_PG_SUITES:-0}" != 1 ]; then
+        # Again with the dashboard's board in PostgreSQL (tests/node_shared/pg_database.mjs).
+        step "dashboard browser tests on PostgreSQL (TINYTASK_TEST_DATABASE_URL)"
+        (cd tests/browser && CHROMIUM="$CHROMIUM" TINYTASK_TEST_DATABASE_URL="$PG_ADMIN_URL" \
+            TINYTASK_BIN="$TARGET_DIR/debug/tinytask" node --test --test-concurrency=1 ./*.test.js)
+    fi
 fi
 
 if [ "${TINYTASK_SKIP_TS_CLIENT:-0}" = 1 ]; then

@@ -129,6 +129,20 @@ class Cluster:
                 server.kill()
 
 
+@pytest.fixture
+def cluster(tmp_path):
+    """Three replicas and the balancer, stopped after the test (test modules import this fixture)."""
+    c = Cluster(tmp_path)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+async def client():
+    async with httpx2.AsyncClient(timeout=httpx2.Timeout(20.0), limits=httpx2.Limits(max_connections=200)) as c:
+        yield c
+
+
 async def modern_call(client: httpx2.AsyncClient, url: str, method: str, params: dict, id: Any = 1) -> dict:
     """One stateless 2026-07-28 request (any replica, or the balancer, can answer it); the JSON-RPC answer."""
     name = params.get("uri" if method == "resources/read" else "name")

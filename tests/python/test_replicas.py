@@ -30,7 +30,7 @@ import pytest
 
 from conftest import REPO_ROOT, compact, modern_params
 from http_support import modern_headers
-from replicas_support import Cluster, tool
+from replicas_support import Cluster, client, cluster, tool  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
 
@@ -39,19 +39,6 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "docker"))
 import acceptance  # noqa: E402
 
 PUSH_BOUND = 3.0  # seconds for a commit on one replica to reach a listener on another (LISTEN poll: 25 ms)
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    c = Cluster(tmp_path)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-async def client():
-    async with httpx2.AsyncClient(timeout=httpx2.Timeout(20.0), limits=httpx2.Limits(max_connections=200)) as c:
-        yield c
 
 
 @pytest.mark.timeout(900)

@@ -26,25 +26,12 @@ import pytest
 
 from conftest import compact
 from http_support import rpc_from_response, session_headers
-from replicas_support import Cluster
+from replicas_support import Cluster, client, cluster  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
 
 VERSION = "2025-06-18"
 NOTE_BOUND = 3.0  # seconds for a change or note to reach the stream on another replica (polls: 25 ms)
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    c = Cluster(tmp_path)
-    yield c
-    c.close()
-
-
-@pytest.fixture
-async def client():
-    async with httpx2.AsyncClient(timeout=httpx2.Timeout(20.0)) as c:
-        yield c
 
 
 class Session:
