@@ -145,7 +145,9 @@ impl AppState {
         Ok(Some(created.session))
     }
 
-    /// A shared session's first use is recorded in the shared table before the request runs.
+    /// Marks the session used when the message `body` shows it is (`body::shows_use`); both transports
+    /// call this before handling the body, so a flood of initializes cannot evict the session mid-request.
+    /// A shared session's first use here is recorded in the shared table too, before the request runs.
     pub async fn note_use(&self, session: &HttpSession, body: &Value) {
         if shows_use(body)
             && self.sessions.mark_used(session)
