@@ -46,16 +46,9 @@ fn fresh_database(admin: &str) -> PgUrl {
     admin.with_param("dbname", DATABASE).expect("a URL")
 }
 
-fn tinytask() -> Command {
-    Command::new(
-        std::env::var("TINYTASK_BENCH_BIN")
-            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tinytask").into()),
-    )
-}
-
 /// Puts the seeded board into the database (`tinytask copy-data --replace`, ids and all).
 fn copy_board(board: &Path, url: &PgUrl) {
-    let out = tinytask()
+    let out = Command::new(server::binary())
         .args(["copy-data", "--replace", "--from"])
         .arg(board)
         .args(["--to", &url.connect_string()])

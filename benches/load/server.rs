@@ -17,6 +17,12 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// The server binary: TINYTASK_BENCH_BIN measures another build (e.g. target/profiling/tinytask under
+/// `perf record`), else this package's.
+pub fn binary() -> String {
+    std::env::var("TINYTASK_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_tinytask").into())
+}
+
 pub fn spawn(db: &Path, port: u16, log: &Path) -> Server {
     spawn_with(db, port, log, &[])
 }
@@ -24,10 +30,7 @@ pub fn spawn(db: &Path, port: u16, log: &Path) -> Server {
 /// Like [`spawn`], with more settings (e.g. `TINYTASK_METRICS`).
 pub fn spawn_with(db: &Path, port: u16, log: &Path, settings: &[(&str, &str)]) -> Server {
     let log_level = std::env::var("TINYTASK_BENCH_LOG_LEVEL").unwrap_or_else(|_| "info".into());
-    // TINYTASK_BENCH_BIN: measure another build (e.g. target/profiling/tinytask under `perf record`).
-    let binary = std::env::var("TINYTASK_BENCH_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tinytask").into());
-    let child = Command::new(binary)
+    let child = Command::new(binary())
         .arg("serve")
         .env_clear()
         .env("TINYTASK_MODE", "http")

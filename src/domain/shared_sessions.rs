@@ -134,12 +134,7 @@ pub fn touch(conn: &mut Conn, ids: &[String]) -> DomainResult<()> {
     Ok(())
 }
 
-/// Which of `ids` still exist.
-pub fn existing(conn: &mut Conn, ids: &[String]) -> DomainResult<Vec<String>> {
-    existing_pg(pg(conn)?, ids)
-}
-
-/// [`existing`] on a plain PostgreSQL connection (the session listener's own).
+/// Which of `ids` still exist, read on a plain PostgreSQL connection (the session listener's own).
 pub fn existing_pg(conn: &mut PgConnection, ids: &[String]) -> DomainResult<Vec<String>> {
     let rows = diesel::sql_query("SELECT id FROM tinytask_sessions WHERE id = ANY($1)")
         .bind::<Array<Text>, _>(ids)

@@ -1,7 +1,7 @@
 //! `resources/subscribe` bookkeeping and the fan-out of `notifications/resources/updated` (R5) when a
 //! committed write touches a subscribed resource — whichever transport made the change.
 
-use super::jsonrpc::{RpcError, to_json};
+use super::jsonrpc::{Json, RpcError, to_json};
 use super::resources::{ResourceRef, parse_uri};
 use super::session::Session;
 use crate::domain::changes::Changes;
@@ -110,6 +110,20 @@ pub(super) fn uri_param(params: &Value) -> Result<String, RpcError> {
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| RpcError::invalid_params("Invalid params: a string \"uri\" is required"))
+}
+
+/// `notifications/resources/updated` for `uri`, as `session` gets it.
+pub(super) fn updated(session: &Session, uri: &str) -> Json {
+    let params = match session.subscription_id() {
+        // M8: a listen stream's notifications say which subscription they belong to.
+        Some(id) => json!({ "uri": uri, "_meta": { SUBSCRIPTION_ID_KEY: id } }),
+        None => json!({ "uri": uri }),
+    };
+    to_json(&json!({
+        "jsonrpc": "2.0",
+        "method": "notifications/resources/updated",
+        "params": params,
+    }))
 }
 
 /// The subscribable resources a committed change touches.
@@ -225,16 +239,7 @@ impl Subscriptions {
         }
         // Sent after releasing the lock: other sessions' subscribe calls need not wait for the fan-out.
         for (session, uri) in deliveries {
-            let params = match session.subscription_id() {
-                // M8: a listen stream's notifications say which subscription they belong to.
-                Some(id) => json!({ "uri": uri, "_meta": { SUBSCRIPTION_ID_KEY: id } }),
-                None => json!({ "uri": uri }),
-            };
-            let sent = session.notify(to_json(&json!({
-                "jsonrpc": "2.0",
-                "method": "notifications/resources/updated",
-                "params": params,
-            })));
+            let sent = session.notify(updated(&session, &uri));
             tracing::debug!(uri = %uri, session = session.id(), sent, "resource updated");
         }
         matched

@@ -22,7 +22,7 @@ pub mod note;
 use super::jsonrpc::{RpcError, to_json};
 use super::logging::{McpLogLevel, level_name};
 use super::session::{Restored, Session};
-use super::subscriptions::{affected, over_limit, subscribable, uri_param};
+use super::subscriptions::{affected, over_limit, subscribable, updated, uri_param};
 use crate::domain::changes::Changes;
 use crate::domain::shared_sessions::{self as store, SessionRecord, SubscribeRefusal};
 use crate::domain::{Board, DomainError, limits};
@@ -273,10 +273,9 @@ impl Sharing {
         }
         {
             let mut pending = lock(&self.pending);
-            let merged = pending.get_or_insert_with(Changes::default);
-            merged.tasks.extend(changes.tasks.iter().copied());
-            merged.agents.extend(changes.agents.iter().cloned());
-            merged.queues.extend(changes.queues.iter().cloned());
+            pending
+                .get_or_insert_with(Changes::default)
+                .merge(changes.clone());
         }
         self.changed.notify_one();
     }
@@ -307,11 +306,7 @@ impl Sharing {
                 Ok(subscribers) => {
                     for s in subscribers {
                         if let Some(session) = streaming.get(&s.session_id) {
-                            session.notify_here(to_json(&json!({
-                                "jsonrpc": "2.0",
-                                "method": "notifications/resources/updated",
-                                "params": { "uri": s.uri },
-                            })));
+                            session.notify_here(updated(session, &s.uri));
                         }
                     }
                 }
@@ -344,12 +339,10 @@ impl Sharing {
     }
 
     async fn announce(&self, note: &Note) -> Result<(), DomainError> {
-        let Some(payload) = note.payload() else {
-            return Ok(());
-        };
-        self.board
-            .autocommit(move |conn| store::announce(conn, &payload))
-            .await
+        match note.payload() {
+            Some(payload) => notify(&self.board, payload).await,
+            None => Ok(()),
+        }
     }
 
     /// Acts on a note from any replica (this one's own included: acting twice changes nothing).
@@ -415,13 +408,17 @@ fn end_here(session: &Session) {
     session.set_outbound(None);
 }
 
-/// Sends queued notes in order (one autocommit `pg_notify` each).
+/// Sends one note's payload to every listening replica (an autocommit `pg_notify`: delivered at once).
+async fn notify(board: &Board, payload: String) -> Result<(), DomainError> {
+    board
+        .autocommit(move |conn| store::announce(conn, &payload))
+        .await
+}
+
+/// Sends queued notes in order.
 async fn send_notes(board: Board, mut rx: mpsc::Receiver<String>) {
     while let Some(payload) = rx.recv().await {
-        if let Err(e) = board
-            .autocommit(move |conn| store::announce(conn, &payload))
-            .await
-        {
+        if let Err(e) = notify(&board, payload).await {
             tracing::debug!(error = %e, "a note for the other replicas was not sent");
         }
     }
